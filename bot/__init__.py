@@ -1,0 +1,1 @@
+"""Adapters (console, Slack, Teams), configuration, CLI and wiring."""

@@ -1,0 +1,198 @@
+"""What flows in and out of the core.
+
+Adapters build an :class:`Inbound` from a platform payload and render each
+:class:`Reply` to Block Kit, an Adaptive Card or terminal text. Nothing here
+knows a platform: a Slack button, a Teams ``Action.Submit`` and a number typed
+in the console all arrive as the same :class:`Inbound`.
+
+Text in replies is plain text, never markup: adapters escape all of it before
+posting, so a user's answer can never ping a channel or disguise a link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A person as a platform names them; ``name`` is for display only."""
+
+    platform_id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who sent an inbound event, in which workspace (tenant)."""
+
+    workspace: str
+    user_id: str
+    display_name: str = ""
+    locale: str = "en"
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an event happened: a direct conversation with the bot, or a channel."""
+
+    channel_id: str
+    is_direct: bool
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    """A button, checkbox, picker or card submit.
+
+    ``token`` is the opaque string the core put on the prompt; adapters hand it
+    back untouched together with the selected values.
+    """
+
+    token: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a person did: typed text, ran a command, or pressed something.
+
+    ``is_command`` is set when the platform says the text is a command (a Slack
+    slash command, an @mention in a channel, ``/poc`` typed in the console).
+    ``delivery_id`` is the platform's id for this delivery; the core records it
+    with the effect so a redelivery changes nothing.
+    """
+
+    actor: Actor
+    place: Place
+    text: str = ""
+    is_command: bool = False
+    action: ActionInput | None = None
+    mentions: tuple[PersonRef, ...] = ()
+    delivery_id: str | None = None
+    received_at: datetime | None = None
+
+
+class QuestionKind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    NUMBER = "number"
+    YES_NO = "yes_no"
+    PERSON = "person"
+    DATE = "date"
+    SCALE = "scale"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str | None = None
+    text: str | None = None
+    fields: tuple[Field, ...] = ()
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button that runs a command as if the person had typed it."""
+
+    label: str
+    command: str
+
+
+class Visibility(StrEnum):
+    """Who sees a reply given in a channel; in a direct conversation both are the same."""
+
+    PRIVATE = "private"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True)
+class Say:
+    """A plain message."""
+
+    text: str
+    visibility: Visibility = Visibility.PRIVATE
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One interview question, with everything an adapter needs to render it.
+
+    ``token`` identifies the interview, its revision and the question; an
+    adapter puts it on buttons and inputs and hands it back in
+    :class:`ActionInput`. A stale token is refused by the core.
+    """
+
+    token: str
+    poc_handle: str
+    progress: str
+    text: str
+    kind: QuestionKind
+    hint: str
+    help: str | None = None
+    reference: str | None = None
+    choices: tuple[Choice, ...] = ()
+    unit: str | None = None
+    current: str | None = None
+    visibility: Visibility = Visibility.PRIVATE
+
+
+@dataclass(frozen=True)
+class Answered:
+    """Tells an adapter that the prompt carrying ``token`` is settled.
+
+    Adapters that can edit messages replace the prompt's buttons with
+    ``summary`` so an old button can't be pressed twice.
+    """
+
+    token: str
+    summary: str
+    visibility: Visibility = Visibility.PRIVATE
+
+
+@dataclass(frozen=True)
+class Card:
+    """A structured message: a summary, a portfolio, a recommendation."""
+
+    title: str
+    sections: tuple[Section, ...] = ()
+    context: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    subtitle: str | None = None
+    visibility: Visibility = Visibility.PRIVATE
+
+
+@dataclass(frozen=True)
+class Image:
+    """A picture (PNG bytes) with a text alternative."""
+
+    png: bytes
+    alt: str
+    filename: str = "chart.png"
+    visibility: Visibility = Visibility.PRIVATE
+
+
+Reply = Say | Ask | Answered | Card | Image
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the core answers to one :class:`Inbound`."""
+
+    replies: tuple[Reply, ...] = ()
+    duplicate: bool = False
+    notes: dict[str, str] = field(default_factory=dict)

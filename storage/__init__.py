@@ -1,0 +1,1 @@
+"""Tables, the repository the core talks to, and migrations."""

@@ -1,0 +1,77 @@
+"""Apply and check migrations (Alembic), for the CLI, the bot at start and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import resources
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import URL, Connection
+
+from storage.database import sync_url
+
+# Any fixed number: every replica starting at once takes the same lock.
+_MIGRATION_LOCK = 7_424_242
+
+
+def target_metadata() -> sa.MetaData:
+    """Every table Alembic manages."""
+    import storage.models  # noqa: F401  (registers the tables)
+    from sqlmodel import SQLModel
+
+    return SQLModel.metadata
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("storage") / "migrations"))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _with_connection(url: URL, action: Callable[[Connection], None]) -> None:
+    engine = sa.create_engine(sync_url(url), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK})
+                connection.commit()
+            try:
+                action(connection)
+            finally:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK}
+                    )
+                    connection.commit()
+    finally:
+        engine.dispose()
+
+
+def upgrade(url: URL, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision``; safe to run from several replicas."""
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        connection.commit()
+
+    _with_connection(url, run)
+
+
+def is_current(url: URL) -> bool:
+    result: list[bool] = []
+    _with_connection(url, lambda c: result.append(current_revision(c) == head_revision()))
+    return result[0]

@@ -1,0 +1,262 @@
+"""The tables. One class per domain object of DESIGN.md.
+
+Every row belongs to one workspace, directly or through its POC, so that one
+tenant's data can always be filtered out of another's. Time stamps are stored
+in UTC and come back time-zone aware on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, whatever the database keeps."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json() -> Any:
+    return sa.Column(sa.JSON().with_variant(postgresql.JSONB(), "postgresql"))
+
+
+def _stamp(nullable: bool = False) -> Any:
+    return sa.Column(UTCDateTime(), nullable=nullable)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    LEAD = "lead"
+    MEMBER = "member"
+
+
+class Stage(StrEnum):
+    POC = "poc"
+    ASSESSING = "assessing"
+    FRAMED = "framed"
+    INDUSTRIALISED = "industrialised"
+    STOPPED = "stopped"
+
+
+class InterviewStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETE = "complete"
+
+
+class Outcome(StrEnum):
+    STOP = "stop"
+    FRAME = "frame"
+    INDUSTRIALISE = "industrialise"
+    NOT_ENOUGH_INFORMATION = "not_enough_information"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Workspace(SQLModel, table=True):
+    """A tenant: a Slack team or enterprise, a Teams tenant, the local console."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True, index=True)
+    name: str = Field(default="", max_length=200)
+    active: bool = True
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class Person(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "platform_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    platform_id: str = Field(max_length=200)
+    display_name: str = Field(default="", max_length=200)
+    locale: str = Field(default="en", max_length=20)
+    timezone: str = Field(default="UTC", max_length=64)
+    role: Role = Field(default=Role.MEMBER, sa_type=sa.String(16))
+    away_until: date | None = None
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class Poc(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "handle"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    handle: str = Field(max_length=40)
+    title: str = Field(max_length=200)
+    owner_id: int | None = Field(default=None, foreign_key="person.id")
+    home_channel: str | None = Field(default=None, max_length=200)
+    stage: Stage = Field(default=Stage.POC, sa_type=sa.String(16))
+    review_date: date | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    stage_changed_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class Interview(SQLModel, table=True):
+    """A run of a flow for a POC. ``revision`` goes up by one at every step;
+    a write names the revision it read, so two concurrent answers can't both win."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    poc_id: int = Field(foreign_key="poc.id", index=True)
+    flow: str = Field(max_length=40)
+    flow_version: int
+    status: InterviewStatus = Field(default=InterviewStatus.ACTIVE, sa_type=sa.String(16))
+    current_key: str | None = Field(default=None, max_length=80)
+    editing_key: str | None = Field(default=None, max_length=80)
+    revision: int = 0
+    held_by_id: int | None = Field(default=None, foreign_key="person.id")
+    channel_id: str | None = Field(default=None, max_length=200)
+    started_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    updated_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    completed_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+
+
+class Answer(SQLModel, table=True):
+    """One answer to one question. An edit adds a row and marks the old one
+    superseded: the current answer is the row with no ``superseded_at``."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    poc_id: int = Field(foreign_key="poc.id", index=True)
+    interview_id: int = Field(foreign_key="interview.id", index=True)
+    question_key: str = Field(max_length=80)
+    value: Any = Field(default=None, sa_column=_json())
+    skipped: bool = False
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    superseded_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+
+
+class Indicator(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("poc_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poc_id: int = Field(foreign_key="poc.id", index=True)
+    name: str = Field(max_length=120)
+    unit: str = Field(default="", max_length=40)
+    baseline: float | None = None
+    target: float | None = None
+    direction: str = Field(default="higher", max_length=8)
+    threshold: float | None = None
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class Reading(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="indicator.id", index=True)
+    value: float
+    taken_on: date
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    source: str = Field(default="command", max_length=16)
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class Assessment(SQLModel, table=True):
+    """A snapshot of the recommendation: what the rubric said, on which answers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    poc_id: int = Field(foreign_key="poc.id", index=True)
+    outcome: Outcome = Field(sa_type=sa.String(32))
+    rubric_version: str = Field(max_length=20)
+    gates: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json())
+    scores: dict[str, int] = Field(default_factory=dict, sa_column=_json())
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json())
+    missing: list[str] = Field(default_factory=list, sa_column=_json())
+    conditions: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json())
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class Decision(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    poc_id: int = Field(foreign_key="poc.id", index=True)
+    outcome: Outcome = Field(sa_type=sa.String(32))
+    rationale: str = Field(sa_type=sa.Text())
+    conditions: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json())
+    next_review: date | None = None
+    decided_by_id: int = Field(foreign_key="person.id")
+    assessment_id: int | None = Field(default=None, foreign_key="assessment.id")
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class Subscription(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    channel_id: str = Field(max_length=200)
+    cadence: str = Field(default="weekly", max_length=16)
+    weekday: int = 0
+    local_time: str = Field(default="09:00", max_length=5)
+    timezone: str = Field(default="UTC", max_length=64)
+    mention_owners: bool = False
+    active: bool = True
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per message to send, keyed so it is sent once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    idempotency_key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=32)
+    target: str = Field(max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, sa_type=sa.String(16))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    platform_ref: str | None = Field(default=None, max_length=200)
+    due_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    sent_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    poc_id: int | None = Field(default=None, foreign_key="poc.id")
+    action: str = Field(max_length=40)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class InboundDelivery(SQLModel, table=True):
+    """Platform deliveries already handled, so a retried one changes nothing."""
+
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "delivery_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    delivery_id: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())

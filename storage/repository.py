@@ -1,0 +1,334 @@
+"""The storage interface the core talks to.
+
+``Store.unit()`` opens one transaction and yields a :class:`Repo`; everything a
+single inbound event changes is written through that one ``Repo`` and
+committed together, or not at all. ``conversations.service`` is the only
+caller in the product; the CLI and tests use it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlmodel import col, select
+
+from storage.models import (
+    Answer,
+    Assessment,
+    AuditEvent,
+    Decision,
+    InboundDelivery,
+    Indicator,
+    Interview,
+    InterviewStatus,
+    Person,
+    Poc,
+    Reading,
+    Role,
+    Stage,
+    Workspace,
+)
+
+
+Row = TypeVar("Row")
+
+
+class StaleRevision(Exception):
+    """Someone else moved the interview on since it was read."""
+
+
+class Store:
+    """Holds the engine; hands out units of work."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[Repo]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        async with self._sessions() as session, session.begin():
+            yield Repo(session)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+class Repo:
+    """Reads and writes inside one transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _add(self, row: Row) -> Row:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    # -- workspaces and people ------------------------------------------------
+
+    async def workspace(self, key: str) -> Workspace | None:
+        result = await self.session.execute(select(Workspace).where(Workspace.key == key))
+        return result.scalar_one_or_none()
+
+    async def add_workspace(self, key: str, name: str = "") -> Workspace:
+        return await self._add(Workspace(key=key, name=name))
+
+    async def person(self, workspace_id: int, platform_id: str) -> Person | None:
+        result = await self.session.execute(
+            select(Person).where(
+                Person.workspace_id == workspace_id, Person.platform_id == platform_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def person_by_id(self, person_id: int) -> Person | None:
+        return await self.session.get(Person, person_id)
+
+    async def add_person(self, person: Person) -> Person:
+        return await self._add(person)
+
+    async def people(self, workspace_id: int) -> Sequence[Person]:
+        result = await self.session.execute(
+            select(Person).where(Person.workspace_id == workspace_id).order_by(col(Person.id))
+        )
+        return result.scalars().all()
+
+    async def count_people(self, workspace_id: int) -> int:
+        result = await self.session.execute(
+            select(sa.func.count()).select_from(Person).where(Person.workspace_id == workspace_id)
+        )
+        return int(result.scalar_one())
+
+    async def find_people(self, workspace_id: int, name: str) -> Sequence[Person]:
+        """People whose display name or platform id is ``name``, ignoring case."""
+        lowered = name.lower()
+        result = await self.session.execute(
+            select(Person).where(
+                Person.workspace_id == workspace_id,
+                sa.or_(
+                    sa.func.lower(Person.display_name) == lowered,
+                    sa.func.lower(Person.platform_id) == lowered,
+                ),
+            )
+        )
+        return result.scalars().all()
+
+    async def set_role(self, person: Person, role: Role) -> None:
+        person.role = role
+        self.session.add(person)
+        await self.session.flush()
+
+    # -- deduplication of platform deliveries ---------------------------------
+
+    async def claim_delivery(self, workspace_id: int, delivery_id: str) -> bool:
+        """Record that a platform delivery is being handled; False if it already was.
+
+        Runs in a savepoint so that losing the race leaves the transaction usable.
+        """
+        try:
+            async with self.session.begin_nested():
+                self.session.add(InboundDelivery(workspace_id=workspace_id, delivery_id=delivery_id))
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    # -- POCs ----------------------------------------------------------------
+
+    async def poc(self, workspace_id: int, handle: str) -> Poc | None:
+        result = await self.session.execute(
+            select(Poc).where(Poc.workspace_id == workspace_id, Poc.handle == handle.lower())
+        )
+        return result.scalar_one_or_none()
+
+    async def poc_by_id(self, poc_id: int) -> Poc | None:
+        return await self.session.get(Poc, poc_id)
+
+    async def pocs(self, workspace_id: int) -> Sequence[Poc]:
+        result = await self.session.execute(
+            select(Poc).where(Poc.workspace_id == workspace_id).order_by(col(Poc.handle))
+        )
+        return result.scalars().all()
+
+    async def handles(self, workspace_id: int) -> set[str]:
+        result = await self.session.execute(
+            select(Poc.handle).where(Poc.workspace_id == workspace_id)
+        )
+        return set(result.scalars().all())
+
+    async def add_poc(self, poc: Poc) -> Poc:
+        return await self._add(poc)
+
+    async def save(self, row: Any) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def set_stage(self, poc: Poc, stage: Stage, now: datetime) -> None:
+        if poc.stage != stage:
+            poc.stage = stage
+            poc.stage_changed_at = now
+            await self.save(poc)
+
+    # -- interviews and answers ---------------------------------------------
+
+    async def interview(self, interview_id: int) -> Interview | None:
+        return await self.session.get(Interview, interview_id)
+
+    async def latest_interview(self, poc_id: int) -> Interview | None:
+        result = await self.session.execute(
+            select(Interview)
+            .where(Interview.poc_id == poc_id)
+            .order_by(col(Interview.id).desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def interview_held_by(self, person_id: int, channel_id: str) -> Interview | None:
+        """The interview a person is taking in a conversation, most recently moved first."""
+        result = await self.session.execute(
+            select(Interview)
+            .where(
+                Interview.held_by_id == person_id,
+                Interview.channel_id == channel_id,
+                Interview.status == InterviewStatus.ACTIVE,
+            )
+            .order_by(col(Interview.updated_at).desc(), col(Interview.id).desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def add_interview(self, interview: Interview) -> Interview:
+        return await self._add(interview)
+
+    async def move_interview(self, interview: Interview, read_revision: int, **changes: Any) -> None:
+        """Apply ``changes`` and bump the revision, if nobody else did since ``read_revision``.
+
+        Raises :class:`StaleRevision` when another writer got there first; the
+        caller's transaction must then be rolled back.
+        """
+        assert interview.id is not None
+        result = await self.session.execute(
+            sa.update(Interview)
+            .where(col(Interview.id) == interview.id, col(Interview.revision) == read_revision)
+            .values(revision=read_revision + 1, **changes)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise StaleRevision(interview.id)
+        await self.session.refresh(interview)
+
+    async def current_answers(self, poc_id: int) -> dict[str, Answer]:
+        result = await self.session.execute(
+            select(Answer).where(Answer.poc_id == poc_id, col(Answer.superseded_at).is_(None))
+        )
+        return {a.question_key: a for a in result.scalars().all()}
+
+    async def answer_history(self, poc_id: int, question_key: str) -> Sequence[Answer]:
+        result = await self.session.execute(
+            select(Answer)
+            .where(Answer.poc_id == poc_id, Answer.question_key == question_key)
+            .order_by(col(Answer.id))
+        )
+        return result.scalars().all()
+
+    async def record_answer(self, answer: Answer) -> Answer | None:
+        """Store ``answer`` as the current one; returns the one it superseded."""
+        result = await self.session.execute(
+            select(Answer).where(
+                Answer.poc_id == answer.poc_id,
+                Answer.question_key == answer.question_key,
+                col(Answer.superseded_at).is_(None),
+            )
+        )
+        previous = result.scalar_one_or_none()
+        if previous is not None:
+            previous.superseded_at = answer.created_at
+            self.session.add(previous)
+        await self._add(answer)
+        return previous
+
+    # -- indicators and readings ---------------------------------------------
+
+    async def indicators(self, poc_id: int) -> Sequence[Indicator]:
+        result = await self.session.execute(
+            select(Indicator).where(Indicator.poc_id == poc_id).order_by(col(Indicator.id))
+        )
+        return result.scalars().all()
+
+    async def add_indicator(self, indicator: Indicator) -> Indicator:
+        return await self._add(indicator)
+
+    async def add_reading(self, reading: Reading) -> Reading:
+        return await self._add(reading)
+
+    async def readings(self, indicator_id: int) -> Sequence[Reading]:
+        result = await self.session.execute(
+            select(Reading)
+            .where(Reading.indicator_id == indicator_id)
+            .order_by(col(Reading.taken_on), col(Reading.id))
+        )
+        return result.scalars().all()
+
+    # -- assessments and decisions -------------------------------------------
+
+    async def add_assessment(self, assessment: Assessment) -> Assessment:
+        return await self._add(assessment)
+
+    async def latest_assessment(self, poc_id: int) -> Assessment | None:
+        result = await self.session.execute(
+            select(Assessment)
+            .where(Assessment.poc_id == poc_id)
+            .order_by(col(Assessment.id).desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def add_decision(self, decision: Decision) -> Decision:
+        return await self._add(decision)
+
+    async def latest_decision(self, poc_id: int) -> Decision | None:
+        result = await self.session.execute(
+            select(Decision)
+            .where(Decision.poc_id == poc_id)
+            .order_by(col(Decision.id).desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    # -- audit ---------------------------------------------------------------
+
+    async def audit(
+        self,
+        workspace_id: int,
+        action: str,
+        *,
+        person_id: int | None = None,
+        poc_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+        at: datetime,
+    ) -> None:
+        await self._add(
+            AuditEvent(
+                workspace_id=workspace_id,
+                person_id=person_id,
+                poc_id=poc_id,
+                action=action,
+                detail=detail or {},
+                created_at=at,
+            )
+        )
+
+    async def audit_events(self, workspace_id: int) -> Sequence[AuditEvent]:
+        result = await self.session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.workspace_id == workspace_id)
+            .order_by(col(AuditEvent.id))
+        )
+        return result.scalars().all()
