@@ -12,7 +12,7 @@ from typing import Any
 
 import platformdirs
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 APP_NAME = "postpoc"
@@ -47,22 +47,31 @@ def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+def ensure_directory(url: URL) -> None:
+    """A SQLite file's folder must exist before the first connection."""
+    if is_sqlite(url) and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(url: URL, **options: Any) -> AsyncEngine:
+    ensure_directory(url)
     if is_sqlite(url):
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
-        _serialise_sqlite_writers(engine)
+        serialise_sqlite_writers(engine.sync_engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **options)
 
 
-def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def serialise_sqlite_writers(engine: Engine) -> None:
     """SQLite upgrades a read transaction to a write one lazily and then fails
     at once with "database is locked" if another process wrote meanwhile.
     Taking the write lock at BEGIN makes concurrent processes queue instead."""
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -70,7 +79,9 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # SQLite's own lower() folds ASCII only; PostgreSQL's folds all of Unicode.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")

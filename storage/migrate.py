@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection
 
-from storage.database import sync_url
+from storage.database import ensure_directory, is_sqlite, serialise_sqlite_writers, sync_url
 
 # Any fixed number: every replica starting at once takes the same lock.
 _MIGRATION_LOCK = 7_424_242
@@ -20,8 +20,9 @@ _MIGRATION_LOCK = 7_424_242
 
 def target_metadata() -> sa.MetaData:
     """Every table Alembic manages."""
-    import storage.models  # noqa: F401  (registers the tables)
     from sqlmodel import SQLModel
+
+    import storage.models  # noqa: F401  (registers the tables)
 
     return SQLModel.metadata
 
@@ -41,7 +42,11 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def _with_connection(url: URL, action: Callable[[Connection], None]) -> None:
+    ensure_directory(url)
     engine = sa.create_engine(sync_url(url), poolclass=sa.pool.NullPool)
+    if is_sqlite(url):
+        # Two replicas (or a test and the bot) upgrading at once queue on the write lock.
+        serialise_sqlite_writers(engine)
     try:
         with engine.connect() as connection:
             if connection.dialect.name == "postgresql":

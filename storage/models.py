@@ -7,6 +7,7 @@ in UTC and come back time-zone aware on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -40,8 +41,35 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class JSONDocument(TypeDecorator[Any]):
+    """JSON as JSONB on PostgreSQL and as TEXT on SQLite.
+
+    SQLite gives a column declared ``JSON`` numeric affinity, which turns a
+    stored ``3.0`` into the integer 3 and a long integer into a float; TEXT
+    keeps the document exactly as written.
+    """
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSONB())
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
+        if dialect.name == "postgresql":
+            return value
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Any:
+        if dialect.name == "postgresql" or value is None:
+            return value
+        return json.loads(value)
+
+
 def _json() -> Any:
-    return sa.Column(sa.JSON().with_variant(postgresql.JSONB(), "postgresql"))
+    return sa.Column(JSONDocument())
 
 
 def _stamp(nullable: bool = False) -> Any:

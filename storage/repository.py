@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
@@ -35,12 +36,15 @@ from storage.models import (
     Workspace,
 )
 
-
 Row = TypeVar("Row")
 
 
 class StaleRevision(Exception):
     """Someone else moved the interview on since it was read."""
+
+
+class Unavailable(Exception):
+    """The database could not be reached or dropped the connection; nothing was written."""
 
 
 class Store:
@@ -52,9 +56,20 @@ class Store:
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Repo]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self._sessions() as session, session.begin():
-            yield Repo(session)
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        A lost connection, an unreachable server or an exhausted pool comes out
+        as :class:`Unavailable`, so callers need not know SQLAlchemy's errors.
+        """
+        try:
+            async with self._sessions() as session, session.begin():
+                yield Repo(session)
+        except (OperationalError, PoolTimeout, InterfaceError) as error:
+            raise Unavailable(type(error).__name__) from error
+        except DBAPIError as error:
+            if error.connection_invalidated:
+                raise Unavailable(type(error).__name__) from error
+            raise
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -134,7 +149,9 @@ class Repo:
         """
         try:
             async with self.session.begin_nested():
-                self.session.add(InboundDelivery(workspace_id=workspace_id, delivery_id=delivery_id))
+                self.session.add(
+                    InboundDelivery(workspace_id=workspace_id, delivery_id=delivery_id)
+                )
                 await self.session.flush()
         except IntegrityError:
             return False
@@ -190,15 +207,11 @@ class Repo:
         )
         return result.scalar_one_or_none()
 
-    async def interview_held_by(self, person_id: int, channel_id: str) -> Interview | None:
-        """The interview a person is taking in a conversation, most recently moved first."""
+    async def interview_held_by(self, person_id: int) -> Interview | None:
+        """The active interview a person is taking, the most recently moved if several."""
         result = await self.session.execute(
             select(Interview)
-            .where(
-                Interview.held_by_id == person_id,
-                Interview.channel_id == channel_id,
-                Interview.status == InterviewStatus.ACTIVE,
-            )
+            .where(Interview.held_by_id == person_id, Interview.status == InterviewStatus.ACTIVE)
             .order_by(col(Interview.updated_at).desc(), col(Interview.id).desc())
             .limit(1)
         )
@@ -207,7 +220,9 @@ class Repo:
     async def add_interview(self, interview: Interview) -> Interview:
         return await self._add(interview)
 
-    async def move_interview(self, interview: Interview, read_revision: int, **changes: Any) -> None:
+    async def move_interview(
+        self, interview: Interview, read_revision: int, **changes: Any
+    ) -> None:
         """Apply ``changes`` and bump the revision, if nobody else did since ``read_revision``.
 
         Raises :class:`StaleRevision` when another writer got there first; the
