@@ -13,10 +13,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from conversations.messages import QuestionKind
 
@@ -45,18 +46,14 @@ class ChoiceDef(BaseModel):
     label: Localised
 
 
-class Not(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    not_: Any = Field(alias="not")
-
-
-Expected = Any  # a scalar, a list of scalars (one of) or Not
+Expected = Any  # a scalar, a list of scalars (one of), or {"not": one of those}
 
 
 class QuestionDef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     key: str
     type: QuestionKind
+    label: Localised
     text: Localised
     help: Localised | None = None
     reference: str | None = None
@@ -196,20 +193,46 @@ def _expected_values(expected: Expected) -> list[Any]:
 def _check(file: BankFile) -> None:
     if set(file.locales) != {"en", "fr"}:
         raise BankError("a bank must be written in en and fr")
+    sections = [s.key for s in file.sections]
+    if len(set(sections)) != len(sections):
+        raise BankError("duplicate section key")
     seen: dict[str, QuestionDef] = {}
     for section in file.sections:
         for question in section.questions:
-            if question.key in seen:
-                raise BankError(f"{question.key}: duplicate question key")
+            if question.key in seen or question.key in sections:
+                raise BankError(f"{question.key}: duplicate key (question or section)")
             _check_texts(question)
+            _check_shape(question, seen)
             _check_conditions(question, seen)
-            if question.unit_from and question.unit_from not in seen:
-                raise BankError(f"{question.key}: unit_from names {question.unit_from}, not asked before")
             seen[question.key] = question
 
 
+_NUMERIC_ONLY = ("min", "max", "integer", "unit", "unit_from")
+
+
+def _check_shape(question: QuestionDef, earlier: Mapping[str, QuestionDef]) -> None:
+    """Options that only make sense for some types, and must agree with each other."""
+    key = question.key
+    if question.type != QuestionKind.NUMBER:
+        used = [name for name in _NUMERIC_ONLY if name in question.model_fields_set]
+        if used:
+            raise BankError(f"{key}: {', '.join(used)} only apply to number questions")
+    if question.min is not None and question.max is not None and question.min > question.max:
+        raise BankError(f"{key}: min is greater than max")
+    if question.unit and question.unit_from:
+        raise BankError(f"{key}: give unit or unit_from, not both")
+    if question.unit_from:
+        source = earlier.get(question.unit_from)
+        if source is None or source.type != QuestionKind.TEXT:
+            raise BankError(f"{key}: unit_from must name a text question asked before it")
+    if question.exclusive and question.type != QuestionKind.MULTI_CHOICE:
+        raise BankError(f"{key}: exclusive only applies to multi-choice questions")
+    if question.max_length < 1:
+        raise BankError(f"{key}: max_length must be at least 1")
+
+
 def _check_texts(question: QuestionDef) -> None:
-    texts: list[Localised] = [question.text, *(c.label for c in question.choices)]
+    texts: list[Localised] = [question.label, question.text, *(c.label for c in question.choices)]
     if question.help:
         texts.append(question.help)
     if question.unit:
@@ -229,12 +252,48 @@ def _check_conditions(question: QuestionDef, earlier: Mapping[str, QuestionDef])
                     f"{question.key}: condition on {key!r}, which is not a question asked before it"
                 )
             source = earlier[key]
+            if source.type not in _CONDITIONABLE:
+                raise BankError(
+                    f"{question.key}: a condition can't depend on a {source.type} question ({key})"
+                )
             for value in _expected_values(expected):
                 if not _can_take(source, value):
                     raise BankError(
                         f"{question.key}: condition expects {value!r} from {key}, "
                         f"which a {source.type} question can't answer"
                     )
+            if not _can_hold(source, expected):
+                raise BankError(
+                    f"{question.key}: the condition on {key} can never hold, so it is never asked"
+                )
+
+
+_CONDITIONABLE = (
+    QuestionKind.CHOICE,
+    QuestionKind.MULTI_CHOICE,
+    QuestionKind.YES_NO,
+    QuestionKind.NUMBER,
+    QuestionKind.SCALE,
+)
+
+
+def _possible_values(question: QuestionDef) -> list[Any] | None:
+    """Every answer a question can give, when they can be listed."""
+    if question.type == QuestionKind.YES_NO:
+        return [True, False]
+    if question.type == QuestionKind.SCALE:
+        return [1, 2, 3, 4, 5]
+    if question.type == QuestionKind.CHOICE:
+        return list(question.choice_values)
+    if question.type == QuestionKind.MULTI_CHOICE:
+        # an answer that is a single choice is enough to tell whether a condition can hold
+        return [[value] for value in question.choice_values]
+    return None
+
+
+def _can_hold(question: QuestionDef, expected: Expected) -> bool:
+    possible = _possible_values(question)
+    return possible is None or any(_matches(value, expected) for value in possible)
 
 
 def _can_take(question: QuestionDef, value: Any) -> bool:
@@ -251,29 +310,59 @@ def parse_bank(text: str) -> Bank:
     """Parse and check a bank from YAML text."""
     try:
         raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise BankError(f"not valid YAML: {error}") from error
+    try:
         file = BankFile.model_validate(raw)
-    except (yaml.YAMLError, ValueError) as error:
-        raise BankError(str(error)) from error
+    except ValidationError as error:
+        raise BankError(_explain(error, raw)) from None
     _check(file)
     return Bank(flow=file.flow, version=file.version, sections=file.sections)
 
 
-@cache
+def _explain(error: ValidationError, raw: Any) -> str:
+    """Pydantic's first complaint, located by question key rather than list index."""
+    first = error.errors()[0]
+    location = list(first["loc"])
+    where = ".".join(str(part) for part in location)
+    try:
+        if location[:1] == ["sections"] and location[2:3] == ["questions"]:
+            question = raw["sections"][location[1]]["questions"][location[3]]
+            rest = ".".join(str(part) for part in location[4:])
+            where = f"{question.get('key', '?')}: {rest}" if rest else str(question.get("key", "?"))
+    except (KeyError, IndexError, TypeError, AttributeError):
+        pass
+    return f"{where}: {first['msg']}"
+
+
+def _versions(flow: str) -> dict[int, Traversable]:
+    folder = resources.files("conversations") / "banks"
+    prefix = f"{flow.replace('-', '_')}.v"
+    found: dict[int, Traversable] = {}
+    for entry in folder.iterdir():
+        number = entry.name.removeprefix(prefix).removesuffix(".yaml")
+        if entry.name.startswith(prefix) and entry.name.endswith(".yaml") and number.isdigit():
+            found[int(number)] = entry
+    return found
+
+
 def load_bank(flow: str = "post-poc", version: int | None = None) -> Bank:
     """Load a packaged bank; the newest version when ``version`` is None."""
-    folder = resources.files("conversations") / "banks"
-    stem = flow.replace("-", "_")
-    candidates = sorted(
-        (int(entry.name.removesuffix(".yaml").rsplit(".v", 1)[1]), entry)
-        for entry in folder.iterdir()
-        if entry.name.startswith(f"{stem}.v") and entry.name.endswith(".yaml")
-    )
-    if not candidates:
+    versions = _versions(flow)
+    if not versions:
         raise BankError(f"no bank named {flow}")
-    chosen = [c for c in candidates if version is None or c[0] == version]
-    if not chosen:
+    chosen = max(versions) if version is None else version
+    if chosen not in versions:
         raise BankError(f"no version {version} of bank {flow}")
-    return parse_bank(chosen[-1][1].read_text(encoding="utf-8"))
+    return _load(flow, chosen)
+
+
+@cache
+def _load(flow: str, version: int) -> Bank:
+    bank = parse_bank(_versions(flow)[version].read_text(encoding="utf-8"))
+    if (bank.flow, bank.version) != (flow, version):
+        raise BankError(f"the file for {flow} v{version} says it is {bank.flow} v{bank.version}")
+    return bank
 
 
 def mermaid(bank: Bank, locale: str = "en") -> str:

@@ -27,7 +27,7 @@ LANGUAGES = ("en", "fr")
 DOMAIN = "postpoc"
 
 
-def N_(message: str) -> str:  # noqa: N802  (gettext's conventional name)
+def N_(message: str) -> str:
     """Mark a text for extraction; it is translated later, where it is shown."""
     return message
 

@@ -11,7 +11,7 @@ posting, so a user's answer can never ping a channel or disguise a link.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -62,7 +62,10 @@ class Inbound:
     ``is_command`` is set when the platform says the text is a command (a Slack
     slash command, an @mention in a channel, ``/poc`` typed in the console).
     ``delivery_id`` is the platform's id for this delivery; the core records it
-    with the effect so a redelivery changes nothing.
+    with the effect so a redelivery changes nothing. ``reply_to`` is the token
+    of the question the person was looking at when they typed, when the
+    adapter knows it: an answer typed to a question that has moved on since is
+    refused rather than applied to the next one.
     """
 
     actor: Actor
@@ -72,6 +75,7 @@ class Inbound:
     action: ActionInput | None = None
     mentions: tuple[PersonRef, ...] = ()
     delivery_id: str | None = None
+    reply_to: str | None = None
     received_at: datetime | None = None
 
 
@@ -114,10 +118,17 @@ class Button:
 
 
 class Visibility(StrEnum):
-    """Who sees a reply given in a channel; in a direct conversation both are the same."""
+    """Who sees a reply.
+
+    PRIVATE: only the person who asked, where they asked (in a channel, an
+    ephemeral message). CHANNEL: everyone in the conversation where they
+    asked. DIRECT: the person, in their direct conversation with the bot.
+    In a direct conversation all three are the same.
+    """
 
     PRIVATE = "private"
     CHANNEL = "channel"
+    DIRECT = "direct"
 
 
 @dataclass(frozen=True)
@@ -191,8 +202,8 @@ Reply = Say | Ask | Answered | Card | Image
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the core answers to one :class:`Inbound`."""
+    """What the core answers to one :class:`Inbound`; ``duplicate`` when the
+    delivery was handled before and nothing was done this time."""
 
     replies: tuple[Reply, ...] = ()
     duplicate: bool = False
-    notes: dict[str, str] = field(default_factory=dict)

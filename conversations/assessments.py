@@ -1,0 +1,109 @@
+"""From stored answers to a recommendation, and what follows from it.
+
+The rubric itself is pure (``conversations.rubric``); this module feeds it the
+answers that count, stores a snapshot when the interview completes or an
+answer changes afterwards, keeps the POC's primary value indicator in step
+with its answers, and moves a POC from ``poc`` to ``assessing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from conversations import rubric, summaries
+from conversations.bank import SKIPPED
+from conversations.context import Context
+from conversations.engine import effective_answers
+from conversations.messages import Reply
+from storage.models import Answer, Assessment, Indicator, Poc, Stage
+
+
+def answers_of(rows: Mapping[str, Answer]) -> dict[str, Any]:
+    """Stored answer rows as the engine and rubric read them."""
+    return {key: SKIPPED if row.skipped else row.value for key, row in rows.items()}
+
+
+async def answers_for(ctx: Context, poc: Poc) -> dict[str, Any]:
+    assert poc.id is not None
+    return effective_answers(ctx.bank, answers_of(await ctx.repo.current_answers(poc.id)))
+
+
+async def live(ctx: Context, poc: Poc) -> rubric.Assessment:
+    """The recommendation on the answers as they are now."""
+    return rubric.assess(await answers_for(ctx, poc), ctx.bank)
+
+
+async def record(ctx: Context, poc: Poc) -> rubric.Assessment:
+    """Compute and store a snapshot, unless it says what the last one said."""
+    assert poc.id is not None
+    result = await live(ctx, poc)
+    latest = await ctx.repo.latest_assessment(poc.id)
+    data = result.to_dict()
+    if latest is None or (latest.outcome, latest.reasons, latest.conditions) != (
+        result.outcome,
+        data["reasons"],
+        data["conditions"],
+    ):
+        await ctx.repo.add_assessment(
+            Assessment(
+                poc_id=poc.id,
+                outcome=result.outcome,
+                rubric_version=result.rubric_version,
+                gates=data["gates"],
+                scores=data["scores"],
+                reasons=data["reasons"],
+                missing=data["missing"],
+                conditions=data["conditions"],
+                created_at=ctx.now,
+            )
+        )
+        await ctx.audit("assessed", poc.id, outcome=result.outcome.value)
+    return result
+
+
+async def on_completed(ctx: Context, poc: Poc) -> list[Reply]:
+    """The last question was answered (or an answer changed after that)."""
+    answers = await answers_for(ctx, poc)
+    await sync_indicator(ctx, poc, answers)
+    if poc.stage == Stage.POC:
+        await ctx.repo.set_stage(poc, Stage.ASSESSING, ctx.now)
+        await ctx.audit("stage_changed", poc.id, stage=Stage.ASSESSING.value)
+    result = await record(ctx, poc)
+    return [summaries.recommendation_card(poc, result, ctx.t, ctx.bank)]
+
+
+async def sync_indicator(ctx: Context, poc: Poc, answers: Mapping[str, Any]) -> Indicator | None:
+    """Create or update the primary value indicator from the value answers."""
+    assert poc.id is not None
+    name = answers.get("value_indicator")
+    if not isinstance(name, str):
+        return None
+    fields: dict[str, Any] = {
+        "unit": _text(answers.get("value_unit")),
+        "baseline": _number(answers.get("value_baseline")),
+        "target": _number(answers.get("value_target")),
+        "direction": answers.get("value_direction")
+        if answers.get("value_direction") in ("lower", "higher")
+        else "higher",
+        "threshold": _number(answers.get("watch_threshold")),
+    }
+    existing = list(await ctx.repo.indicators(poc.id))
+    primary = existing[0] if existing else None
+    if primary is None:
+        return await ctx.repo.add_indicator(
+            Indicator(poc_id=poc.id, name=name[:120], created_at=ctx.now, **fields)
+        )
+    primary.name = name[:120]
+    for field_name, value in fields.items():
+        setattr(primary, field_name, value)
+    await ctx.repo.save(primary)
+    return primary
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str:
+    return value[:40] if isinstance(value, str) else ""

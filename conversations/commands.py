@@ -1,0 +1,114 @@
+"""Commands as people type them, the same in every channel.
+
+``parse`` turns ``"decide invoice-bot frame Good value, needs a kill switch"``
+into a :class:`Command`; the service runs it. Words are English with French
+aliases, so ``aide`` and ``résumé`` work too.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from conversations.i18n import N_
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: tuple[str, ...] = ()
+    rest: str = ""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One command as help shows it."""
+
+    name: str
+    syntax: str
+    summary: str
+
+
+USAGES: tuple[Usage, ...] = (
+    Usage("new", "new <title>", N_("register a POC (leads)")),
+    Usage("list", "list", N_("the portfolio: every POC, its stage and recommendation")),
+    Usage(
+        "summary",
+        "summary <poc> [post]",
+        N_("one POC: uses, value, risks, recommendation; post shares it in the channel"),
+    ),
+    Usage(
+        "interview", "interview <poc>", N_("start or resume the interview (the owner, or a lead)")
+    ),
+    Usage(
+        "edit",
+        "edit <poc> <question>",
+        N_("change an earlier answer; the old one is kept in the history"),
+    ),
+    Usage(
+        "history",
+        "history <poc> <question>",
+        N_("every answer given to a question, with who and when"),
+    ),
+    Usage("owner", "owner <poc> <person>", N_("name the POC's owner (leads)")),
+    Usage(
+        "decide",
+        "decide <poc> stop|frame|industrialise <rationale>",
+        N_("record the decision (leads)"),
+    ),
+    Usage(
+        "reading",
+        "reading <poc> [<indicator>] <value>",
+        N_("record this week's value of an indicator (owner or lead)"),
+    ),
+    Usage("role", "role <person> admin|lead|member", N_("set someone's role (admins)")),
+    Usage("help", "help", N_("this list")),
+)
+
+ALIASES = {
+    "nouveau": "new",
+    "liste": "list",
+    "resume": "summary",
+    "entretien": "interview",
+    "modifier": "edit",
+    "historique": "history",
+    "responsable": "owner",
+    "decider": "decide",
+    "mesure": "reading",
+    "role": "role",
+    "aide": "help",
+    "?": "help",
+    "hi": "hello",
+    "hello": "hello",
+    "hey": "hello",
+    "bonjour": "hello",
+    "salut": "hello",
+}
+
+NAMES = frozenset(u.name for u in USAGES) | {"hello"}
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def command_name(word: str) -> str | None:
+    folded = _fold(word).strip("!.,;:")
+    folded = ALIASES.get(folded, folded)
+    return folded if folded in NAMES else None
+
+
+def parse(text: str) -> Command | None:
+    """The command in ``text``, or None when it does not start with a command word."""
+    stripped = text.strip()
+    if stripped.lower().startswith("/poc"):
+        stripped = stripped[4:].strip()
+    if not stripped:
+        return Command("help")
+    head, _, rest = stripped.partition(" ")
+    name = command_name(head)
+    if name is None:
+        return None
+    rest = rest.strip()
+    return Command(name, tuple(rest.split()), rest)

@@ -1,0 +1,339 @@
+"""The interview step: a pure function from (state, move) to (state, replies).
+
+Nothing here reads or writes storage; ``conversations.service`` loads the state,
+calls :func:`advance`, and writes the recorded answer and the new state in one
+transaction, naming the revision it read so two concurrent answers can't both
+win.
+
+Where the interview goes next is derived from the bank and the answers, never
+stored as a separate stack: the next question is the first applicable one
+after the current that has no answer yet, and ``back`` is the applicable one
+before it. A question skipped counts as answered for the flow (the rubric
+still counts it missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from conversations.answers import Invalid, answer_hint, format_answer, parse_answer
+from conversations.bank import SKIPPED, Bank, QuestionDef, is_applicable
+from conversations.i18n import Translator
+from conversations.messages import Answered, Ask, Choice, PersonRef, Reply, Say
+
+ACTIVE = "active"
+PAUSED = "paused"
+COMPLETE = "complete"
+
+
+@dataclass(frozen=True)
+class InterviewState:
+    interview_id: int
+    revision: int
+    poc_handle: str
+    status: str
+    current: str | None
+    editing: str | None
+    answers: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Respond:
+    """The person answered: typed text, or values from a button, picker or card."""
+
+    text: str = ""
+    values: tuple[str, ...] = ()
+    mentions: tuple[PersonRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class Skip:
+    pass
+
+
+@dataclass(frozen=True)
+class Back:
+    pass
+
+
+@dataclass(frozen=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True)
+class Explain:
+    """The person asked for help on the current question."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    key: str
+
+
+Move = Respond | Skip | Back | Pause | Resume | Explain | Edit
+
+
+@dataclass(frozen=True)
+class Recorded:
+    key: str
+    value: Any
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    """The outcome of a move. ``state_changed`` says the stored interview row must
+    be written (with ``state.revision``); ``completed`` that no question is left."""
+
+    state: InterviewState
+    replies: tuple[Reply, ...]
+    recorded: Recorded | None = None
+    completed: bool = False
+    state_changed: bool = False
+
+
+# -- reading the state --------------------------------------------------------
+
+
+def effective_answers(bank: Bank, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers that count: those of questions that apply given earlier answers.
+
+    An answer left behind by a question that no longer applies (its condition
+    changed after an edit) is kept in storage but ignored here.
+    """
+    kept: dict[str, Any] = {}
+    for question in bank.questions:
+        if question.key in answers and is_applicable(question, kept):
+            kept[question.key] = answers[question.key]
+    return kept
+
+
+def _applicable_keys(bank: Bank, answers: Mapping[str, Any]) -> list[str]:
+    kept = effective_answers(bank, answers)
+    return [q.key for q in bank.questions if is_applicable(q, kept)]
+
+
+def next_question(bank: Bank, answers: Mapping[str, Any], after: str | None) -> str | None:
+    """The first applicable unanswered question after ``after`` (then from the top)."""
+    keys = _applicable_keys(bank, answers)
+    start = keys.index(after) + 1 if after in keys else 0
+    for key in keys[start:] + keys[:start]:
+        if key not in answers:
+            return key
+    return None
+
+
+def previous_question(bank: Bank, answers: Mapping[str, Any], before: str | None) -> str | None:
+    keys = _applicable_keys(bank, answers)
+    if before not in keys:
+        return keys[-1] if keys else None
+    index = keys.index(before)
+    return keys[index - 1] if index > 0 else None
+
+
+def token_for(state: InterviewState, key: str) -> str:
+    return f"{state.interview_id}.{state.revision}.{key}"
+
+
+@dataclass(frozen=True)
+class Token:
+    interview_id: int
+    revision: int
+    key: str
+
+
+def read_token(token: str) -> Token | None:
+    parts = token.split(".", 2)
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    return Token(int(parts[0]), int(parts[1]), parts[2])
+
+
+def unit_of(
+    bank: Bank, question: QuestionDef, answers: Mapping[str, Any], t: Translator
+) -> str | None:
+    if question.unit_from:
+        unit = answers.get(question.unit_from)
+        return unit if isinstance(unit, str) else None
+    return question.unit.get(t.language) if question.unit else None
+
+
+def asked_key(state: InterviewState) -> str | None:
+    """The question the next answer goes to: the one being edited, else the current one."""
+    return state.editing or state.current
+
+
+def prompt(state: InterviewState, bank: Bank, t: Translator, *, retry: str | None = None) -> Ask:
+    """The question the person is asked now."""
+    key = asked_key(state)
+    assert key is not None, "no question to ask in a finished interview"
+    question = bank.question(key)
+    section = bank.section_of(key)
+    keys = _applicable_keys(bank, state.answers)
+    position = keys.index(key) + 1 if key in keys else len(keys)
+    unit = unit_of(bank, question, state.answers, t)
+    current = state.answers.get(key)
+    shown_current = None
+    if key in state.answers:
+        shown_current = (
+            t("skipped")
+            if current is SKIPPED
+            else format_answer(question, current, unit=unit, translate=t)
+        )
+    text = question.text.get(t.language)
+    if retry:
+        text = f"{retry}\n{text}"
+    return Ask(
+        token=token_for(state, key),
+        poc_handle=state.poc_handle,
+        progress=t(
+            "{section} · {position}/{total}",
+            section=section.title.get(t.language),
+            position=position,
+            total=len(keys),
+        ),
+        text=text,
+        kind=question.type,
+        hint=answer_hint(question, unit=unit, translate=t),
+        help=question.help.get(t.language) if question.help else None,
+        reference=question.reference,
+        choices=tuple(Choice(c.value, c.label.get(t.language)) for c in question.choices),
+        unit=unit,
+        current=shown_current,
+    )
+
+
+# -- moving -------------------------------------------------------------------
+
+
+def start(state: InterviewState, bank: Bank, t: Translator) -> Step:
+    """Start, or resume, at the first question still unanswered (or the current one)."""
+    current = state.current
+    if (
+        current is None
+        or current in state.answers
+        or current not in _applicable_keys(bank, state.answers)
+    ):
+        current = next_question(bank, state.answers, None)
+    moved = replace(state, status=ACTIVE if current else COMPLETE, current=current, editing=None)
+    changed = (moved.status, moved.current, moved.editing) != (
+        state.status,
+        state.current,
+        state.editing,
+    )
+    if current is None:
+        return Step(moved, (), completed=state.status != COMPLETE, state_changed=changed)
+    if changed:
+        moved = replace(moved, revision=state.revision + 1)
+    return Step(moved, (prompt(moved, bank, t),), state_changed=changed)
+
+
+def advance(state: InterviewState, move: Move, bank: Bank, t: Translator) -> Step:
+    """Apply one move. The returned state has the revision the stored row will have."""
+    if isinstance(move, Pause):
+        paused = replace(state, status=PAUSED, revision=state.revision + 1)
+        return Step(
+            paused,
+            (
+                Say(
+                    t(
+                        "Paused. Type /poc interview {poc} to carry on where you stopped.",
+                        poc=state.poc_handle,
+                    )
+                ),
+            ),
+            state_changed=True,
+        )
+    if isinstance(move, Resume):
+        return start(state, bank, t)
+    if isinstance(move, Edit):
+        editing = replace(state, editing=move.key, status=ACTIVE, revision=state.revision + 1)
+        return Step(editing, (prompt(editing, bank, t),), state_changed=True)
+    key = asked_key(state)
+    if key is None:
+        return Step(state, (Say(t("This interview is complete.")),))
+    if isinstance(move, Explain):
+        return Step(state, (_explain(bank.question(key), t), prompt(state, bank, t)))
+    if isinstance(move, Back):
+        return _back(state, bank, t)
+    if isinstance(move, Skip):
+        return _record(state, key, SKIPPED, bank, t)
+    question = bank.question(key)
+    value = parse_answer(
+        question,
+        text=move.text,
+        values=move.values,
+        mentions=move.mentions,
+        unit=unit_of(bank, question, state.answers, t),
+        translate=t,
+    )
+    if isinstance(value, Invalid):
+        return Step(state, (prompt(state, bank, t, retry=value.message),))
+    return _record(state, key, value, bank, t)
+
+
+def _explain(question: QuestionDef, t: Translator) -> Say:
+    lines = [question.help.get(t.language)] if question.help else []
+    if question.reference:
+        lines.append(t("Why we ask: {reference}.", reference=question.reference))
+    lines.append(
+        t(
+            "Type skip to leave it for later, back to return to the previous question, pause to stop for now."
+        )
+    )
+    return Say("\n".join(lines))
+
+
+def _back(state: InterviewState, bank: Bank, t: Translator) -> Step:
+    if state.editing:
+        # Leaving an edit returns to where the interview was.
+        left = replace(state, editing=None, revision=state.revision + 1)
+        replies: tuple[Reply, ...] = (prompt(left, bank, t),) if left.current else ()
+        return Step(left, replies, state_changed=True)
+    previous = previous_question(bank, state.answers, state.current)
+    if previous is None:
+        return Step(state, (Say(t("This is the first question.")), prompt(state, bank, t)))
+    moved = replace(state, current=previous, revision=state.revision + 1)
+    return Step(moved, (prompt(moved, bank, t),), state_changed=True)
+
+
+def _record(state: InterviewState, key: str, value: Any, bank: Bank, t: Translator) -> Step:
+    question = bank.question(key)
+    answers = {**state.answers, key: value}
+    shown = (
+        t("skipped")
+        if value is SKIPPED
+        else format_answer(question, value, unit=unit_of(bank, question, answers, t), translate=t)
+    )
+    settled = Answered(
+        token=token_for(state, key),
+        summary=t("{question} → {answer}", question=question.text.get(t.language), answer=shown),
+    )
+    if state.editing:
+        # Back to where the interview was, unless the edit made that question moot.
+        still_open = (
+            state.current in _applicable_keys(bank, answers) and state.current not in answers
+        )
+        following = state.current if still_open else next_question(bank, answers, None)
+    else:
+        following = next_question(bank, answers, key)
+    moved = replace(
+        state,
+        answers=answers,
+        editing=None,
+        current=following,
+        status=ACTIVE if following else COMPLETE,
+        revision=state.revision + 1,
+    )
+    recorded = Recorded(key, None if value is SKIPPED else value, skipped=value is SKIPPED)
+    if following is None:
+        return Step(moved, (settled,), recorded=recorded, completed=True, state_changed=True)
+    return Step(moved, (settled, prompt(moved, bank, t)), recorded=recorded, state_changed=True)

@@ -1,0 +1,448 @@
+"""One function per command. Each checks the role first, then writes.
+
+Handlers raise :class:`UserError` for anything the person can fix; the
+service turns it into a reply in their language and rolls back.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from conversations import assessments, interviews, summaries
+from conversations.access import require_admin, require_lead, require_owner_or_lead
+from conversations.answers import Invalid, format_answer, parse_answer
+from conversations.bank import QuestionDef
+from conversations.commands import USAGES, Command
+from conversations.context import Context
+from conversations.engine import unit_of
+from conversations.errors import UserError
+from conversations.messages import (
+    Card,
+    Field,
+    PersonRef,
+    QuestionKind,
+    Reply,
+    Say,
+    Section,
+    Visibility,
+)
+from storage.models import Decision, Outcome, Person, Poc, Reading, Role, Stage
+
+Handler = Callable[[Context, Command], Awaitable[list[Reply]]]
+
+MAX_TITLE = 200
+DEFAULT_REVIEW_DAYS = 90
+
+
+def help_card(ctx: Context) -> Card:
+    t = ctx.t
+    lines = "\n".join(f"{usage.syntax}  —  {t(usage.summary)}" for usage in USAGES)
+    return Card(
+        title=t("postpoc helps you decide what happens to an AI agent after its proof of concept."),
+        sections=(
+            Section(text=lines),
+            Section(
+                text=t(
+                    "During an interview, answer each question, or type skip, back, pause, "
+                    "or help for why it is asked."
+                )
+            ),
+        ),
+        context=(t("Your role: {role}", role=t(ctx.person.role)),),
+    )
+
+
+async def hello(ctx: Context, _: Command) -> list[Reply]:
+    greeting = Say(ctx.t("Hello {name}!", name=ctx.person.display_name or ctx.person.platform_id))
+    return [greeting, help_card(ctx), *await interviews.pending(ctx)]
+
+
+async def show_help(ctx: Context, _: Command) -> list[Reply]:
+    return [help_card(ctx)]
+
+
+# -- POCs -----------------------------------------------------------------------
+
+
+def make_handle(title: str, taken: set[str]) -> str:
+    """A short, readable, unique handle from a title: "Invoice agent" → "invoice-agent"."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    base = "-".join(words)[:30].strip("-") or "poc"
+    handle, n = base, 2
+    while handle in taken:
+        handle = f"{base}-{n}"
+        n += 1
+    return handle
+
+
+async def find_poc(ctx: Context, handle: str) -> Poc:
+    poc = await ctx.repo.poc(ctx.workspace_id, handle)
+    if poc is None:
+        raise UserError("There is no POC called {poc}. Type list to see them.", poc=handle)
+    return poc
+
+
+def _need(command: Command, count: int, syntax: str) -> None:
+    if len(command.args) < count:
+        raise UserError("Usage: {syntax}", syntax=syntax)
+
+
+async def new(ctx: Context, command: Command) -> list[Reply]:
+    require_lead(ctx)
+    title = command.rest.strip()
+    if not title:
+        raise UserError("Usage: {syntax}", syntax="new <title>")
+    if len(title) > MAX_TITLE:
+        raise UserError("A title is at most {limit} characters.", limit=MAX_TITLE)
+    handle = make_handle(title, await ctx.repo.handles(ctx.workspace_id))
+    place = ctx.inbound.place
+    poc = await ctx.repo.add_poc(
+        Poc(
+            workspace_id=ctx.workspace_id,
+            handle=handle,
+            title=title,
+            owner_id=ctx.person_id,
+            home_channel=None if place.is_direct else place.channel_id,
+            created_by_id=ctx.person_id,
+            created_at=ctx.now,
+            stage_changed_at=ctx.now,
+        )
+    )
+    await ctx.audit("poc_registered", poc.id, title=title, handle=handle)
+    return [
+        Say(
+            ctx.t(
+                "Registered {title} as {poc}, owned by you for now. Name its owner with owner {poc} <person>, "
+                "or start the interview with interview {poc}.",
+                title=title,
+                poc=handle,
+            ),
+            visibility=Visibility.CHANNEL,
+        )
+    ]
+
+
+async def _view(ctx: Context, poc: Poc) -> summaries.PocView:
+    assert poc.id is not None
+    answers = await assessments.answers_for(ctx, poc)
+    applicable = list(ctx.bank.applicable(answers))
+    interview = await ctx.repo.latest_interview(poc.id)
+    decision = await ctx.repo.latest_decision(poc.id)
+    owner = await ctx.repo.person_by_id(poc.owner_id) if poc.owner_id else None
+    decider = await ctx.repo.person_by_id(decision.decided_by_id) if decision else None
+    return summaries.PocView(
+        poc=poc,
+        owner_name=_name(owner),
+        answers=answers,
+        assessment=await assessments.live(ctx, poc),
+        decision=decision,
+        decided_by=_name(decider),
+        answered=sum(1 for q in applicable if q.key in answers),
+        total=len(applicable),
+        interview_complete=interview is not None and interview.status == "complete",
+    )
+
+
+def _name(person: Person | None) -> str | None:
+    if person is None:
+        return None
+    return person.display_name or person.platform_id
+
+
+async def list_pocs(ctx: Context, _: Command) -> list[Reply]:
+    views = [await _view(ctx, poc) for poc in await ctx.repo.pocs(ctx.workspace_id)]
+    return [summaries.portfolio_card(views, ctx.t)]
+
+
+async def summary(ctx: Context, command: Command) -> list[Reply]:
+    _need(command, 1, "summary <poc> [post]")
+    poc = await find_poc(ctx, command.args[0])
+    card = summaries.summary_card(await _view(ctx, poc), ctx.bank, ctx.t)
+    if len(command.args) > 1 and command.args[1].lower() in ("post", "publier"):
+        if ctx.inbound.place.is_direct:
+            raise UserError("post shares a summary in a channel; run it there.")
+        await ctx.audit("summary_posted", poc.id, channel=ctx.inbound.place.channel_id)
+        return [Card(**{**card.__dict__, "visibility": Visibility.CHANNEL})]
+    return [card]
+
+
+async def interview(ctx: Context, command: Command) -> list[Reply]:
+    _need(command, 1, "interview <poc>")
+    return await interviews.begin(ctx, await find_poc(ctx, command.args[0]))
+
+
+async def edit(ctx: Context, command: Command) -> list[Reply]:
+    _need(command, 2, "edit <poc> <question>")
+    return await interviews.edit(ctx, await find_poc(ctx, command.args[0]), command.args[1])
+
+
+async def history(ctx: Context, command: Command) -> list[Reply]:
+    _need(command, 2, "history <poc> <question>")
+    poc = await find_poc(ctx, command.args[0])
+    key = command.args[1]
+    if not ctx.bank.has(key):
+        raise UserError(
+            "{poc} has no question {question}. The questions are listed by summary {poc}.",
+            poc=poc.handle,
+            question=key,
+        )
+    assert poc.id is not None
+    question = ctx.bank.question(key)
+    rows = await ctx.repo.answer_history(poc.id, key)
+    if not rows:
+        return [
+            Say(ctx.t("No answer to {question} yet.", question=question.label.get(ctx.t.language)))
+        ]
+    answers = await assessments.answers_for(ctx, poc)
+    fields = []
+    for row in rows:
+        who = _name(await ctx.repo.person_by_id(row.person_id)) if row.person_id else None
+        shown = ctx.t("skipped") if row.skipped else _format(ctx, question, row.value, answers)
+        status = ctx.t("current") if row.superseded_at is None else ctx.t("replaced")
+        fields.append(
+            Field(f"{row.created_at:%Y-%m-%d %H:%M} UTC · {who or '?'} · {status}", shown)
+        )
+    return [
+        Card(
+            title=question.label.get(ctx.t.language),
+            subtitle=poc.handle,
+            sections=(Section(fields=tuple(fields[-10:])),),
+        )
+    ]
+
+
+def _format(ctx: Context, question: QuestionDef, value: object, answers: Mapping[str, Any]) -> str:
+    return format_answer(
+        question, value, unit=unit_of(ctx.bank, question, answers, ctx.t), translate=ctx.t
+    )
+
+
+# -- people and roles -----------------------------------------------------------
+
+
+async def resolve_person(ctx: Context, words: str) -> Person:
+    """The person a command names: a platform mention, else a known name."""
+    if ctx.inbound.mentions:
+        return await _person_from_mention(ctx, ctx.inbound.mentions[0])
+    name = words.strip().lstrip("@")
+    if not name:
+        raise UserError("Name a person.")
+    found = await ctx.repo.find_people(ctx.workspace_id, name)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise UserError(
+            "More than one person is called {name}; mention the one you mean.", name=name
+        )
+    raise UserError(
+        "I don't know {name} yet. Mention them, or ask them to say hello to me first.", name=name
+    )
+
+
+async def _person_from_mention(ctx: Context, ref: PersonRef) -> Person:
+    person = await ctx.repo.person(ctx.workspace_id, ref.platform_id)
+    if person is not None:
+        return person
+    return await ctx.repo.add_person(
+        Person(
+            workspace_id=ctx.workspace_id,
+            platform_id=ref.platform_id,
+            display_name=ref.name or "",
+            created_at=ctx.now,
+        )
+    )
+
+
+async def owner(ctx: Context, command: Command) -> list[Reply]:
+    _need(command, 2 if not ctx.inbound.mentions else 1, "owner <poc> <person>")
+    require_lead(ctx)
+    poc = await find_poc(ctx, command.args[0])
+    person = await resolve_person(ctx, " ".join(command.args[1:]))
+    poc.owner_id = person.id
+    await ctx.repo.save(poc)
+    await ctx.audit("owner_assigned", poc.id, owner_id=person.id)
+    return [
+        Say(
+            ctx.t(
+                "{name} now owns {poc}. They start the interview with interview {poc}.",
+                name=_name(person),
+                poc=poc.handle,
+            ),
+            visibility=Visibility.CHANNEL,
+        )
+    ]
+
+
+async def role(ctx: Context, command: Command) -> list[Reply]:
+    _need(command, 1 if ctx.inbound.mentions else 2, "role <person> admin|lead|member")
+    require_admin(ctx)
+    wanted = command.args[-1].lower()
+    if wanted not in {r.value for r in Role}:
+        raise UserError("Usage: {syntax}", syntax="role <person> admin|lead|member")
+    person = await resolve_person(ctx, " ".join(command.args[:-1]))
+    if person.id == ctx.person_id and wanted != Role.ADMIN:
+        admins = [p for p in await ctx.repo.people(ctx.workspace_id) if p.role == Role.ADMIN]
+        if len(admins) == 1:
+            raise UserError("You are the only admin; make someone else admin first.")
+    await ctx.repo.set_role(person, Role(wanted))
+    await ctx.audit("role_set", None, person_id=person.id, role=wanted)
+    return [Say(ctx.t("{name} is now {role}.", name=_name(person), role=ctx.t(wanted)))]
+
+
+# -- decisions and readings -----------------------------------------------------
+
+_OUTCOMES = {
+    "stop": Outcome.STOP,
+    "arreter": Outcome.STOP,
+    "frame": Outcome.FRAME,
+    "encadrer": Outcome.FRAME,
+    "industrialise": Outcome.INDUSTRIALISE,
+    "industrialize": Outcome.INDUSTRIALISE,
+    "industrialiser": Outcome.INDUSTRIALISE,
+}
+_STAGES = {
+    Outcome.STOP: Stage.STOPPED,
+    Outcome.FRAME: Stage.FRAMED,
+    Outcome.INDUSTRIALISE: Stage.INDUSTRIALISED,
+}
+
+
+async def decide(ctx: Context, command: Command) -> list[Reply]:
+    syntax = "decide <poc> stop|frame|industrialise <rationale>"
+    _need(command, 2, syntax)
+    require_lead(ctx)
+    poc = await find_poc(ctx, command.args[0])
+    outcome = _OUTCOMES.get(
+        unicodedata.normalize("NFKD", command.args[1].lower()).encode("ascii", "ignore").decode()
+    )
+    if outcome is None:
+        raise UserError("Usage: {syntax}", syntax=syntax)
+    rationale = command.rest.split(None, 2)[2].strip() if len(command.args) > 2 else ""
+    if not rationale:
+        raise UserError("Say why: {syntax}", syntax=syntax)
+    result = await assessments.record(ctx, poc)
+    assert poc.id is not None
+    latest = await ctx.repo.latest_assessment(poc.id)
+    answers = await assessments.answers_for(ctx, poc)
+    review = answers.get("watch_review_date")
+    next_review = _iso_date(review) or (ctx.today + timedelta(days=DEFAULT_REVIEW_DAYS))
+    decision = await ctx.repo.add_decision(
+        Decision(
+            poc_id=poc.id,
+            outcome=outcome,
+            rationale=rationale,
+            conditions=[c.to_dict() for c in result.conditions] if outcome == Outcome.FRAME else [],
+            next_review=None if outcome == Outcome.STOP else next_review,
+            decided_by_id=ctx.person_id,
+            assessment_id=latest.id if latest else None,
+            created_at=ctx.now,
+        )
+    )
+    await ctx.repo.set_stage(poc, _STAGES[outcome], ctx.now)
+    poc.review_date = decision.next_review
+    await ctx.repo.save(poc)
+    await ctx.audit(
+        "decision_recorded",
+        poc.id,
+        outcome=outcome.value,
+        recommended=result.outcome.value,
+        differs=outcome != result.outcome,
+    )
+    card = summaries.decision_card(poc, decision, _name(ctx.person), ctx.t, ctx.bank)
+    return [Card(**{**card.__dict__, "visibility": Visibility.CHANNEL})]
+
+
+def _iso_date(value: object) -> date | None:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+async def reading(ctx: Context, command: Command) -> list[Reply]:
+    syntax = "reading <poc> [<indicator>] <value>"
+    _need(command, 2, syntax)
+    poc = await find_poc(ctx, command.args[0])
+    require_owner_or_lead(ctx, poc)
+    assert poc.id is not None
+    indicators = list(await ctx.repo.indicators(poc.id))
+    if not indicators:
+        raise UserError(
+            "{poc} has no value indicator yet: it comes from the interview's value questions.",
+            poc=poc.handle,
+        )
+    name = " ".join(command.args[1:-1]).strip()
+    if name:
+        matching = [i for i in indicators if i.name.lower() == name.lower()]
+        if not matching:
+            known = ", ".join(i.name for i in indicators)
+            raise UserError(
+                "{poc} has no indicator {name}. Its indicators: {known}.",
+                poc=poc.handle,
+                name=name,
+                known=known,
+            )
+        indicator = matching[0]
+    elif len(indicators) == 1:
+        indicator = indicators[0]
+    else:
+        raise UserError("Name the indicator: {syntax}", syntax=syntax)
+    number_question = QuestionDef.model_validate(
+        {
+            "key": "reading",
+            "type": QuestionKind.NUMBER,
+            "label": {"en": "reading", "fr": "mesure"},
+            "text": {"en": "reading", "fr": "mesure"},
+        }
+    )
+    value = parse_answer(
+        number_question, text=command.args[-1], unit=indicator.unit or None, translate=ctx.t
+    )
+    if isinstance(value, Invalid):
+        raise UserError("{problem}", problem=value.message)
+    assert indicator.id is not None
+    await ctx.repo.add_reading(
+        Reading(
+            indicator_id=indicator.id,
+            value=float(value),
+            taken_on=ctx.today,
+            person_id=ctx.person_id,
+            created_at=ctx.now,
+        )
+    )
+    await ctx.audit("reading_recorded", poc.id, indicator=indicator.name, value=float(value))
+    return [
+        Say(
+            ctx.t(
+                "Recorded {value} {unit} for {indicator} of {poc} on {day}.",
+                value=ctx.t.number(float(value)),
+                unit=indicator.unit,
+                indicator=indicator.name,
+                poc=poc.handle,
+                day=ctx.t.date(ctx.today),
+            )
+        )
+    ]
+
+
+HANDLERS: dict[str, Handler] = {
+    "hello": hello,
+    "help": show_help,
+    "new": new,
+    "list": list_pocs,
+    "summary": summary,
+    "interview": interview,
+    "edit": edit,
+    "history": history,
+    "owner": owner,
+    "role": role,
+    "decide": decide,
+    "reading": reading,
+}

@@ -1,0 +1,251 @@
+"""Running an interview against storage: load the state, step the engine, save.
+
+Each step is saved in the caller's transaction, guarded by the interview's
+revision: when two devices answer the same question at once, one wins and the
+other's transaction fails with ``StaleRevision`` (the service tells them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from conversations import assessments, engine
+from conversations.access import require_owner_or_lead
+from conversations.bank import SKIPPED
+from conversations.context import Context
+from conversations.errors import UserError
+from conversations.messages import ActionInput, Reply, Say, Visibility
+from storage.models import Answer, Interview, InterviewStatus, Poc
+
+# Words that steer the interview instead of answering it, in both languages.
+_STEERING: dict[str, engine.Move] = {
+    "skip": engine.Skip(),
+    "passer": engine.Skip(),
+    "back": engine.Back(),
+    "retour": engine.Back(),
+    "pause": engine.Pause(),
+    "stop": engine.Pause(),
+    "help": engine.Explain(),
+    "aide": engine.Explain(),
+    "?": engine.Explain(),
+}
+
+
+def steering_move(text: str) -> engine.Move | None:
+    return _STEERING.get(text.strip().lower().rstrip("!."))
+
+
+async def state_of(ctx: Context, interview: Interview, poc: Poc) -> engine.InterviewState:
+    assert poc.id is not None and interview.id is not None
+    rows = await ctx.repo.current_answers(poc.id)
+    return engine.InterviewState(
+        interview_id=interview.id,
+        revision=interview.revision,
+        poc_handle=poc.handle,
+        status=interview.status,
+        current=interview.current_key,
+        editing=interview.editing_key,
+        answers=assessments.answers_of(rows),
+    )
+
+
+async def begin(ctx: Context, poc: Poc) -> list[Reply]:
+    """``interview <poc>``: start, or resume where it stopped."""
+    require_owner_or_lead(ctx, poc)
+    assert poc.id is not None
+    interview = await ctx.repo.latest_interview(poc.id)
+    if interview is None:
+        interview = await ctx.repo.add_interview(
+            Interview(
+                poc_id=poc.id,
+                flow=ctx.bank.flow,
+                flow_version=ctx.bank.version,
+                held_by_id=ctx.person_id,
+                started_at=ctx.now,
+                updated_at=ctx.now,
+            )
+        )
+        await ctx.audit("interview_started", poc.id)
+    await _take_over(ctx, interview)
+    state = await state_of(ctx, interview, poc)
+    step = engine.start(state, ctx.bank, ctx.t)
+    replies = await _save(ctx, interview, poc, state, step)
+    if step.state.status == engine.COMPLETE:
+        done = Say(
+            ctx.t(
+                "The interview for {poc} is complete. Use edit {poc} <question> to change an answer.",
+                poc=poc.handle,
+            )
+        )
+        return [done, *replies]
+    if not ctx.inbound.place.is_direct:
+        return [
+            Say(ctx.t("I'll ask you the questions in our direct conversation.")),
+            *_direct(replies),
+        ]
+    return replies
+
+
+async def _take_over(ctx: Context, interview: Interview) -> None:
+    """The person taking the interview now holds it; their other interviews pause."""
+    other = await ctx.repo.interview_held_by(ctx.person_id)
+    if other is not None and other.id != interview.id:
+        await ctx.repo.move_interview(
+            other, other.revision, status=InterviewStatus.PAUSED, updated_at=ctx.now
+        )
+    if interview.held_by_id != ctx.person_id:
+        await ctx.repo.move_interview(
+            interview, interview.revision, held_by_id=ctx.person_id, updated_at=ctx.now
+        )
+
+
+def _direct(replies: list[Reply]) -> list[Reply]:
+    return [replace(r, visibility=Visibility.DIRECT) for r in replies]
+
+
+async def held(ctx: Context) -> tuple[Interview, Poc] | None:
+    """The interview the person is answering in their direct conversation, if any."""
+    interview = await ctx.repo.interview_held_by(ctx.person_id)
+    if interview is None:
+        return None
+    poc = await ctx.repo.poc_by_id(interview.poc_id)
+    if poc is None or poc.workspace_id != ctx.workspace_id:
+        return None
+    return interview, poc
+
+
+async def pending(ctx: Context) -> list[Reply]:
+    """The question the person was last asked, to show it again (on hello, at start)."""
+    found = await held(ctx)
+    if found is None:
+        return []
+    interview, poc = found
+    state = await state_of(ctx, interview, poc)
+    if engine.asked_key(state) is None:
+        return []
+    return [engine.prompt(state, ctx.bank, ctx.t)]
+
+
+async def answer_text(ctx: Context, text: str) -> list[Reply] | None:
+    """Typed text in a direct conversation: an answer or a steering word; None if no interview."""
+    found = await held(ctx)
+    if found is None:
+        return None
+    interview, poc = found
+    if ctx.inbound.reply_to is not None:
+        _check_token(ctx.inbound.reply_to, interview, poc)
+    move = steering_move(text) or engine.Respond(text=text, mentions=ctx.inbound.mentions)
+    return await _step(ctx, interview, poc, move)
+
+
+def _check_token(raw: str, interview: Interview, poc: Poc) -> None:
+    """Refuse an answer aimed at a question the interview has moved on from."""
+    token = engine.read_token(raw)
+    asked = interview.editing_key or interview.current_key
+    if token is None or token.interview_id != interview.id:
+        return
+    if token.revision != interview.revision or token.key != asked:
+        raise UserError(
+            "That question was already answered (perhaps from another device). "
+            "Type /poc interview {poc} to see where you are.",
+            poc=poc.handle,
+        )
+
+
+async def answer_action(ctx: Context, action: ActionInput) -> list[Reply]:
+    """A button, checkbox, picker or card submit carrying a question token."""
+    token = engine.read_token(action.token)
+    interview = await ctx.repo.interview(token.interview_id) if token else None
+    poc = await ctx.repo.poc_by_id(interview.poc_id) if interview else None
+    if token is None or interview is None or poc is None or poc.workspace_id != ctx.workspace_id:
+        raise UserError("That button is no longer valid.")
+    require_owner_or_lead(ctx, poc)
+    _check_token(action.token, interview, poc)
+    await _take_over(ctx, interview)
+    return await _step(
+        ctx, interview, poc, engine.Respond(values=action.values, mentions=ctx.inbound.mentions)
+    )
+
+
+async def edit(ctx: Context, poc: Poc, key: str) -> list[Reply]:
+    """``edit <poc> <question>``: ask that question again; the next answer replaces the old one."""
+    require_owner_or_lead(ctx, poc)
+    assert poc.id is not None
+    if not ctx.bank.has(key):
+        raise UserError(
+            "{poc} has no question {question}. The questions are listed by summary {poc}.",
+            poc=poc.handle,
+            question=key,
+        )
+    interview = await ctx.repo.latest_interview(poc.id)
+    if interview is None:
+        raise UserError(
+            "The interview for {poc} has not started. Type /poc interview {poc}.", poc=poc.handle
+        )
+    await _take_over(ctx, interview)
+    state = await state_of(ctx, interview, poc)
+    kept = engine.effective_answers(ctx.bank, state.answers)
+    if key not in kept and key != state.current:
+        raise UserError(
+            "That question does not apply to {poc} given its other answers.", poc=poc.handle
+        )
+    return await _step(ctx, interview, poc, engine.Edit(key))
+
+
+async def _step(ctx: Context, interview: Interview, poc: Poc, move: engine.Move) -> list[Reply]:
+    state = await state_of(ctx, interview, poc)
+    step = engine.advance(state, move, ctx.bank, ctx.t)
+    return await _save(ctx, interview, poc, state, step)
+
+
+async def _save(
+    ctx: Context, interview: Interview, poc: Poc, before: engine.InterviewState, step: engine.Step
+) -> list[Reply]:
+    if step.state_changed:
+        await ctx.repo.move_interview(
+            interview,
+            before.revision,
+            status=InterviewStatus(step.state.status),
+            current_key=step.state.current,
+            editing_key=step.state.editing,
+            held_by_id=ctx.person_id,
+            updated_at=ctx.now,
+            completed_at=ctx.now if step.completed else interview.completed_at,
+        )
+    replies: list[Reply] = list(step.replies)
+    if step.recorded is not None:
+        await _record(ctx, interview, poc, step.recorded, before.answers)
+    if step.completed:
+        replies.extend(await assessments.on_completed(ctx, poc))
+    return replies
+
+
+async def _record(
+    ctx: Context,
+    interview: Interview,
+    poc: Poc,
+    recorded: engine.Recorded,
+    before: Mapping[str, Any],
+) -> None:
+    assert poc.id is not None and interview.id is not None
+    previous = await ctx.repo.record_answer(
+        Answer(
+            poc_id=poc.id,
+            interview_id=interview.id,
+            question_key=recorded.key,
+            value=recorded.value,
+            skipped=recorded.skipped,
+            person_id=ctx.person_id,
+            created_at=ctx.now,
+        )
+    )
+    if previous is not None:
+        await ctx.audit(
+            "answer_changed",
+            poc.id,
+            question=recorded.key,
+            previous_answer_id=previous.id,
+            was_skipped=before.get(recorded.key) is SKIPPED,
+        )

@@ -1,0 +1,198 @@
+"""The core's one entry point: ``Service.handle(inbound) -> Outcome``.
+
+Every inbound event is handled in one transaction: find the workspace and the
+person, claim the platform's delivery id (a redelivery then changes nothing),
+route to a command or the interview, write, commit. Errors are caught here and
+only here: a person's mistake is answered in their language with nothing
+changed; a lost race is answered as such; a database outage asks them to try
+again; a bug is logged and answered with an apology.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from conversations import commands, handlers, interviews
+from conversations.bank import Bank, load_bank
+from conversations.context import Context
+from conversations.errors import UserError
+from conversations.i18n import Translator, translator
+from conversations.messages import Actor, Inbound, Outcome, Place, Reply, Say
+from storage.models import Person, Role, Workspace
+from storage.repository import Repo, StaleRevision, Store, Unavailable
+
+log = logging.getLogger("postpoc.core")
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Service:
+    """The product, as every adapter sees it."""
+
+    def __init__(self, store: Store, *, bank: Bank | None = None, clock: Clock = utc_now) -> None:
+        self.store = store
+        self.bank = bank or load_bank()
+        self.clock = clock
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        t = translator(inbound.actor.locale)
+        try:
+            async with self.store.unit() as repo:
+                ctx = await self._context(repo, inbound)
+                if inbound.delivery_id and not await repo.claim_delivery(
+                    ctx.workspace_id, inbound.delivery_id
+                ):
+                    return Outcome(duplicate=True)
+                replies = await self._route(ctx)
+            return Outcome(tuple(replies))
+        except UserError as error:
+            return Outcome((Say(t(error.message, **error.params)),))
+        except StaleRevision:
+            return Outcome(
+                (
+                    Say(
+                        t(
+                            "That question was answered a moment ago (perhaps from another device); nothing else changed."
+                        )
+                    ),
+                )
+            )
+        except Unavailable as error:
+            return self._unavailable(error, t)
+        except Exception as error:
+            return self._bug(error, inbound, t)
+
+    @staticmethod
+    def _unavailable(error: Exception, t: Translator) -> Outcome:
+        log.warning("database unavailable while handling an event: %s", type(error).__name__)
+        return Outcome(
+            (
+                Say(
+                    t(
+                        "I can't reach my database right now; nothing was saved. Please try again in a minute."
+                    )
+                ),
+            )
+        )
+
+    @staticmethod
+    def _bug(error: Exception, inbound: Inbound, t: Translator) -> Outcome:
+        # Never the text: it may hold personal data. Enough context to find the bug.
+        log.exception(
+            "bug while handling an event",
+            extra={
+                "workspace": inbound.actor.workspace,
+                "kind": _kind(inbound),
+                "error": type(error).__name__,
+            },
+        )
+        return Outcome(
+            (
+                Say(
+                    t(
+                        "Sorry, something went wrong on my side; nothing was saved. The team has been told."
+                    )
+                ),
+            )
+        )
+
+    async def pending(self, actor: Actor) -> tuple[Reply, ...]:
+        """The question waiting for this person, if any: shown when they come back."""
+        inbound = Inbound(actor=actor, place=Place(channel_id="", is_direct=True))
+        async with self.store.unit() as repo:
+            ctx = await self._context(repo, inbound)
+            return tuple(await interviews.pending(ctx))
+
+    async def _context(self, repo: Repo, inbound: Inbound) -> Context:
+        now = self.clock()
+        workspace = await self._workspace(repo, inbound.actor)
+        person = await self._person(repo, workspace, inbound.actor, now)
+        return Context(
+            repo=repo,
+            workspace=workspace,
+            person=person,
+            inbound=inbound,
+            t=translator(person.locale),
+            bank=self.bank,
+            now=now,
+        )
+
+    async def _workspace(self, repo: Repo, actor: Actor) -> Workspace:
+        workspace = await repo.workspace(actor.workspace)
+        if workspace is None:
+            workspace = await repo.add_workspace(actor.workspace)
+        if not workspace.active:
+            raise UserError("postpoc is not installed in this workspace any more.")
+        return workspace
+
+    async def _person(
+        self, repo: Repo, workspace: Workspace, actor: Actor, now: datetime
+    ) -> Person:
+        assert workspace.id is not None
+        person = await repo.person(workspace.id, actor.user_id)
+        if person is None:
+            # The first person a workspace sees installed the bot: they administer it.
+            first = await repo.count_people(workspace.id) == 0
+            person = await repo.add_person(
+                Person(
+                    workspace_id=workspace.id,
+                    platform_id=actor.user_id,
+                    display_name=actor.display_name,
+                    locale=actor.locale,
+                    timezone=actor.timezone,
+                    role=Role.ADMIN if first else Role.MEMBER,
+                    created_at=now,
+                )
+            )
+            if first:
+                await repo.audit(workspace.id, "first_admin", person_id=person.id, at=now)
+            return person
+        seen = (actor.display_name or person.display_name, actor.locale, actor.timezone)
+        if seen != (person.display_name, person.locale, person.timezone):
+            person.display_name, person.locale, person.timezone = seen
+            await repo.save(person)
+        return person
+
+    async def _route(self, ctx: Context) -> list[Reply]:
+        inbound = ctx.inbound
+        if inbound.action is not None:
+            return await interviews.answer_action(ctx, inbound.action)
+        text = inbound.text.strip()
+        if inbound.is_command:
+            return await self._command(ctx, text)
+        if inbound.place.is_direct:
+            parsed = commands.parse(text)
+            greeting = parsed is not None and parsed.name == "hello"
+            lone_help = (
+                parsed is not None and parsed.name == "help" and not await interviews.held(ctx)
+            )
+            if text.lower().startswith("/poc") or greeting or lone_help:
+                return await self._command(ctx, text)
+            answered = await interviews.answer_text(ctx, text)
+            if answered is not None:
+                return answered
+            if parsed is not None:
+                return await self._command(ctx, text)
+            return [Say(ctx.t("I didn't understand that. Type help to see what I can do."))]
+        return []
+
+    async def _command(self, ctx: Context, text: str) -> list[Reply]:
+        command = commands.parse(text)
+        if command is None:
+            word = text.split()[0] if text.split() else text
+            raise UserError(
+                "I don't know the command {word}. Type help to see what I can do.", word=word[:40]
+            )
+        return await handlers.HANDLERS[command.name](ctx, command)
+
+
+def _kind(inbound: Inbound) -> str:
+    if inbound.action is not None:
+        return "action"
+    return "command" if inbound.is_command else "text"

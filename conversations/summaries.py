@@ -1,0 +1,232 @@
+"""Summaries as platform-neutral cards: one POC, the portfolio, a recommendation,
+a decision. Built from data already loaded; no storage access here.
+
+A POC summary follows the bank: one section per section of the interview, one
+field per answered question under its short label, so a new question shows
+up in summaries without a code change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from conversations import rubric
+from conversations.answers import format_answer
+from conversations.bank import SKIPPED, Bank
+from conversations.engine import unit_of
+from conversations.i18n import N_, Translator
+from conversations.messages import Button, Card, Field, Section
+from storage.models import Decision, Poc, Stage
+
+STAGE_NAMES = {
+    Stage.POC: N_("POC"),
+    Stage.ASSESSING: N_("assessing"),
+    Stage.FRAMED: N_("framed"),
+    Stage.INDUSTRIALISED: N_("industrialised"),
+    Stage.STOPPED: N_("stopped"),
+}
+
+# Slack shows at most ten fields per section; keep every platform under that.
+MAX_FIELDS = 10
+
+
+@dataclass(frozen=True)
+class PocView:
+    """Everything a summary shows about one POC."""
+
+    poc: Poc
+    owner_name: str | None
+    answers: Mapping[str, Any]
+    assessment: rubric.Assessment
+    decision: Decision | None
+    decided_by: str | None
+    answered: int
+    total: int
+    interview_complete: bool
+
+
+def stage_name(stage: Stage | str, t: Translator) -> str:
+    return t(STAGE_NAMES[Stage(stage)])
+
+
+def outcome_name(outcome: Any, t: Translator) -> str:
+    return t(rubric.OUTCOME_NAMES[outcome])
+
+
+def _answer_fields(
+    bank: Bank, section_key: str, answers: Mapping[str, Any], t: Translator
+) -> list[Field]:
+    fields = []
+    section = next(s for s in bank.sections if s.key == section_key)
+    for question in section.questions:
+        if question.key not in answers:
+            continue
+        value = answers[question.key]
+        shown = (
+            t("skipped")
+            if value is SKIPPED
+            else format_answer(
+                question, value, unit=unit_of(bank, question, answers, t), translate=t
+            )
+        )
+        fields.append(Field(question.label.get(t.language), shown))
+    return fields
+
+
+def _chunks(fields: Sequence[Field]) -> list[tuple[Field, ...]]:
+    return [tuple(fields[i : i + MAX_FIELDS]) for i in range(0, len(fields), MAX_FIELDS)]
+
+
+def summary_card(view: PocView, bank: Bank, t: Translator) -> Card:
+    poc = view.poc
+    sections: list[Section] = []
+    for section in bank.sections:
+        fields = _answer_fields(bank, section.key, view.answers, t)
+        for index, chunk in enumerate(_chunks(fields)):
+            sections.append(
+                Section(title=section.title.get(t.language) if index == 0 else None, fields=chunk)
+            )
+    sections.append(_recommendation_section(view.assessment, t, bank))
+    if view.decision is not None:
+        sections.append(_decision_section(view.decision, view.decided_by, t, bank))
+    subtitle = t(
+        "{stage} · owner: {owner}",
+        stage=stage_name(poc.stage, t),
+        owner=view.owner_name or t("none named"),
+    )
+    buttons: tuple[Button, ...] = ()
+    if not view.interview_complete:
+        buttons = (Button(t("Continue the interview"), f"interview {poc.handle}"),)
+    return Card(
+        title=t("{title} ({poc})", title=poc.title, poc=poc.handle),
+        subtitle=subtitle,
+        sections=tuple(sections),
+        context=(
+            t("{answered} of {total} questions answered", answered=view.answered, total=view.total),
+            t("Rubric {version}", version=view.assessment.rubric_version),
+        ),
+        buttons=buttons,
+    )
+
+
+def _reason_lines(
+    reasons: Sequence[rubric.Reason], t: Translator, bank: Bank, limit: int = 12
+) -> str:
+    lines = [f"• {rubric.describe(reason, t, bank)}" for reason in reasons[:limit]]
+    if len(reasons) > limit:
+        lines.append(t("… and {count} more", count=len(reasons) - limit))
+    return "\n".join(lines)
+
+
+def _recommendation_section(result: rubric.Assessment, t: Translator, bank: Bank) -> Section:
+    text = t("Recommendation: {outcome}", outcome=outcome_name(result.outcome, t))
+    if result.reasons:
+        text += "\n" + _reason_lines(result.reasons, t, bank)
+    if result.conditions:
+        text += "\n" + t("Conditions to meet:") + "\n" + _reason_lines(result.conditions, t, bank)
+    return Section(title=t("Recommendation"), text=text)
+
+
+def recommendation_card(poc: Poc, result: rubric.Assessment, t: Translator, bank: Bank) -> Card:
+    """What the owner sees when the interview ends."""
+    scores = tuple(
+        Field(t(rubric.DIMENSION_NAMES[name]), f"{score}/100")
+        for name, score in result.scores.items()
+    )
+    sections = [_recommendation_section(result, t, bank)]
+    sections.extend(
+        Section(title=t("Scores") if i == 0 else None, fields=c)
+        for i, c in enumerate(_chunks(scores))
+    )
+    return Card(
+        title=t(
+            "Recommendation for {poc}: {outcome}",
+            poc=poc.handle,
+            outcome=outcome_name(result.outcome, t),
+        ),
+        sections=tuple(sections),
+        context=(
+            t(
+                "A lead records the decision with decide {poc} stop|frame|industrialise <rationale>.",
+                poc=poc.handle,
+            ),
+        ),
+        buttons=(Button(t("Summary"), f"summary {poc.handle}"),),
+    )
+
+
+def _decision_section(
+    decision: Decision, decided_by: str | None, t: Translator, bank: Bank
+) -> Section:
+    fields = [
+        Field(t("Decision"), outcome_name(decision.outcome, t)),
+        Field(t("Rationale"), decision.rationale),
+        Field(t("Decided by"), decided_by or "?"),
+        Field(t("Decided on"), t.date(decision.created_at.date())),
+    ]
+    if decision.next_review:
+        fields.append(Field(t("Next review"), t.date(decision.next_review)))
+    text = None
+    if decision.conditions:
+        conditions = [rubric.Reason.from_dict(c) for c in decision.conditions]
+        text = t("Conditions:") + "\n" + _reason_lines(conditions, t, bank)
+    return Section(title=t("Decision"), fields=tuple(fields), text=text)
+
+
+def decision_card(
+    poc: Poc, decision: Decision, decided_by: str | None, t: Translator, bank: Bank
+) -> Card:
+    return Card(
+        title=t(
+            "Decision on {title} ({poc}): {outcome}",
+            title=poc.title,
+            poc=poc.handle,
+            outcome=outcome_name(decision.outcome, t),
+        ),
+        sections=(_decision_section(decision, decided_by, t, bank),),
+        buttons=(Button(t("Summary"), f"summary {poc.handle}"),),
+    )
+
+
+def portfolio_card(views: Sequence[PocView], t: Translator, today: date | None = None) -> Card:
+    if not views:
+        return Card(
+            title=t("Portfolio"),
+            sections=(
+                Section(text=t("No POC registered yet. A lead registers one with new <title>.")),
+            ),
+        )
+    sections = []
+    for view in views:
+        lines = [
+            t(
+                "{stage} · owner: {owner}",
+                stage=stage_name(view.poc.stage, t),
+                owner=view.owner_name or t("none named"),
+            ),
+            t("Recommendation: {outcome}", outcome=outcome_name(view.assessment.outcome, t)),
+        ]
+        if view.decision is not None:
+            lines.append(t("Decision: {outcome}", outcome=outcome_name(view.decision.outcome, t)))
+        lines.append(
+            t("{answered} of {total} questions answered", answered=view.answered, total=view.total)
+        )
+        sections.append(
+            Section(
+                title=t("{title} ({poc})", title=view.poc.title, poc=view.poc.handle),
+                text="\n".join(lines),
+            )
+        )
+    counts: dict[str, int] = {}
+    for view in views:
+        counts[stage_name(view.poc.stage, t)] = counts.get(stage_name(view.poc.stage, t), 0) + 1
+    overview = ", ".join(f"{name}: {count}" for name, count in counts.items())
+    return Card(
+        title=t("Portfolio: {count} POCs", count=len(views)),
+        subtitle=overview,
+        sections=tuple(sections),
+        buttons=tuple(Button(view.poc.handle, f"summary {view.poc.handle}") for view in views[:5]),
+    )

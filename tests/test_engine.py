@@ -1,0 +1,164 @@
+"""The interview step, without storage: what a person is asked next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conversations import engine
+from conversations.bank import SKIPPED, load_bank
+from conversations.i18n import Translator
+from conversations.messages import Answered, Ask, QuestionKind, Say
+
+BANK = load_bank()
+EN = Translator("en")
+FR = Translator("fr")
+
+
+def state(
+    current: str | None, answers: dict[str, Any] | None = None, **changes: Any
+) -> engine.InterviewState:
+    values = {
+        "interview_id": 7,
+        "revision": 3,
+        "poc_handle": "invoice-agent",
+        "status": engine.ACTIVE,
+        "current": current,
+        "editing": None,
+        "answers": answers or {},
+    }
+    values.update(changes)
+    return engine.InterviewState(**values)
+
+
+def asked(step: engine.Step) -> Ask:
+    asks = [r for r in step.replies if isinstance(r, Ask)]
+    assert asks, step.replies
+    return asks[-1]
+
+
+def test_a_new_interview_starts_at_the_first_question_with_its_progress() -> None:
+    step = engine.start(state(None), BANK, EN)
+    ask = asked(step)
+    assert engine.read_token(ask.token) == engine.Token(7, 4, "screen_manipulation")
+    assert ask.progress == f"Prohibited uses · 1/{len(list(BANK.applicable({})))}"
+    assert ask.kind is QuestionKind.YES_NO
+    assert step.state_changed and step.state.current == "screen_manipulation"
+
+
+def test_a_valid_answer_is_recorded_settles_the_prompt_and_asks_the_next() -> None:
+    before = state("screen_manipulation")
+    step = engine.advance(before, engine.Respond(text="no"), BANK, EN)
+    assert step.recorded == engine.Recorded("screen_manipulation", False)
+    settled = [r for r in step.replies if isinstance(r, Answered)]
+    assert settled and settled[0].token == engine.token_for(before, "screen_manipulation")
+    assert "No" in settled[0].summary
+    assert engine.read_token(asked(step).token) == engine.Token(7, 4, "screen_social_scoring")
+
+
+def test_an_invalid_answer_re_asks_the_same_question_with_a_reason_and_records_nothing() -> None:
+    before = state("use_weekly_volume")
+    step = engine.advance(before, engine.Respond(text="lots"), BANK, EN)
+    assert step.recorded is None and not step.state_changed
+    ask = asked(step)
+    assert ask.token == engine.token_for(before, "use_weekly_volume")
+    assert ask.text.splitlines()[0] != BANK.question("use_weekly_volume").text.en
+
+
+def test_a_condition_skips_questions_that_do_not_apply() -> None:
+    answers = {"value_poc_measured": False}
+    step = engine.advance(state("value_poc_measured"), engine.Respond(text="no"), BANK, EN)
+    assert step.state.current == "value_alternative"
+    assert "value_poc_result" not in [q.key for q in BANK.applicable(answers)]
+
+
+def test_a_condition_brings_in_questions_that_now_apply() -> None:
+    step = engine.advance(state("value_poc_measured"), engine.Respond(text="yes"), BANK, EN)
+    assert step.state.current == "value_poc_result"
+
+
+def test_skip_records_a_skip_and_moves_on() -> None:
+    step = engine.advance(state("owner_sponsor"), engine.Skip(), BANK, EN)
+    assert step.recorded == engine.Recorded("owner_sponsor", None, skipped=True)
+    assert step.state.current == "owner_decider"
+
+
+def test_back_returns_to_the_previous_applicable_question_showing_its_answer() -> None:
+    answers = {"kill_rehearsed": False}
+    step = engine.advance(state("ops_rules_published", answers), engine.Back(), BANK, EN)
+    ask = asked(step)
+    assert step.state.current == "kill_rehearsed" and ask.current == "No"
+    assert step.recorded is None
+
+
+def test_back_at_the_first_question_says_so() -> None:
+    step = engine.advance(state("screen_manipulation"), engine.Back(), BANK, EN)
+    assert not step.state_changed
+    assert isinstance(step.replies[0], Say) and "first question" in step.replies[0].text
+
+
+def test_answering_after_back_goes_on_to_the_first_unanswered_question() -> None:
+    answers = {
+        "owner_business_manager": {"id": None, "name": "Ana"},
+        "owner_technical": {"id": None, "name": "Bo"},
+    }
+    step = engine.advance(
+        state("owner_business_manager", answers), engine.Respond(text="Claire"), BANK, EN
+    )
+    assert step.state.current == "owner_sponsor"
+
+
+def test_pause_keeps_the_place_and_resume_asks_the_same_question() -> None:
+    paused = engine.advance(state("risk_main"), engine.Pause(), BANK, EN).state
+    assert paused.status == engine.PAUSED and paused.current == "risk_main"
+    resumed = engine.advance(paused, engine.Resume(), BANK, EN)
+    assert resumed.state.status == engine.ACTIVE and asked(resumed).token.endswith(".risk_main")
+
+
+def test_help_explains_why_the_question_is_asked_without_moving() -> None:
+    step = engine.advance(state("screen_emotion"), engine.Explain(), BANK, EN)
+    assert not step.state_changed
+    assert "EU AI Act art. 5(1)(f)" in "\n".join(r.text for r in step.replies if isinstance(r, Say))
+
+
+def test_editing_an_answer_returns_to_where_the_interview_was() -> None:
+    answers = {"owner_business_manager": {"id": None, "name": "Ana"}}
+    editing = engine.advance(
+        state("use_users", answers), engine.Edit("owner_business_manager"), BANK, EN
+    )
+    assert asked(editing).current == "Ana"
+    step = engine.advance(editing.state, engine.Respond(text="Claire"), BANK, EN)
+    assert step.recorded == engine.Recorded(
+        "owner_business_manager", {"id": None, "name": "Claire"}
+    )
+    assert step.state.current == "use_users" and step.state.editing is None
+
+
+def test_the_last_answer_completes_the_interview() -> None:
+    answers = {q.key: "x" for q in BANK.questions if q.key != "view_why"}
+    step = engine.advance(state("view_why", answers), engine.Respond(text="Because"), BANK, EN)
+    assert step.completed and step.state.status == engine.COMPLETE and step.state.current is None
+
+
+def test_a_skipped_question_counts_as_visited_for_the_flow() -> None:
+    assert (
+        engine.next_question(BANK, {"screen_manipulation": SKIPPED}, None)
+        == "screen_social_scoring"
+    )
+
+
+def test_an_answer_to_a_question_that_no_longer_applies_is_ignored() -> None:
+    answers = {"value_poc_measured": False, "value_poc_result": 12.0}
+    assert "value_poc_result" not in engine.effective_answers(BANK, answers)
+
+
+def test_questions_are_asked_in_the_persons_language() -> None:
+    ask = asked(engine.start(state(None), BANK, FR))
+    assert ask.text == BANK.question("screen_manipulation").text.fr
+    assert ask.progress.startswith("Usages interdits")
+
+
+@pytest.mark.parametrize("raw", ["", "7", "7.x.key", "a.b.c"])
+def test_malformed_tokens_are_not_read(raw: str) -> None:
+    assert engine.read_token(raw) is None

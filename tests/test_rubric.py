@@ -1,0 +1,646 @@
+"""The deterministic recommendation: stop, frame, industrialise, not enough information."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from conversations.bank import SKIPPED, Bank, load_bank
+from conversations.i18n import Translator
+from conversations.rubric import (
+    DIMENSION_NAMES,
+    OUTCOME_NAMES,
+    REASON_TEXTS,
+    RUBRIC_VERSION,
+    Assessment,
+    Reason,
+    RubricSettings,
+    assess,
+    describe,
+)
+from storage.models import Outcome
+
+BANK = load_bank()
+EN = Translator("en")
+
+
+def person(name: str, user_id: str | None = None) -> dict[str, Any]:
+    return {"id": user_id, "name": name}
+
+
+def complete_answers() -> dict[str, Any]:
+    """A POC worth industrialising: every applicable question answered, every gate met."""
+    return {
+        "screen_manipulation": False,
+        "screen_social_scoring": False,
+        "screen_emotion": False,
+        "screen_sensitive_categorisation": False,
+        "tier_annex3_uses": ["none"],
+        "tier_profiling": False,
+        "tier_role": "deployer",
+        "tier_declared": "minimal",
+        "owner_business_manager": person("Alice Martin", "U1"),
+        "owner_technical": person("Bruno Petit", "U2"),
+        "owner_sponsor": person("Chloé Durand", "U3"),
+        "owner_decider": person("Chloé Durand", "U3"),
+        "use_users": "Accounts payable clerks",
+        "use_task": "Reads supplier invoices and pre-fills the posting",
+        "use_setting": "internal",
+        "use_weekly_volume": 400.0,
+        "use_forbidden": "Approving payments",
+        "value_indicator": "handling time per invoice",
+        "value_unit": "minutes",
+        "value_direction": "lower",
+        "value_baseline": 12.0,
+        "value_target": 6.0,
+        "value_measure_method": "Time stamps in the ERP",
+        "value_poc_measured": True,
+        "value_poc_result": 5.0,
+        "value_poc_cases": 120,
+        "value_alternative": "Hire a temp during closing",
+        "cost_per_task": 0.05,
+        "cost_monthly": 1800.0,
+        "cost_bad_output": 40.0,
+        "cost_budget_cap": 2500.0,
+        "risk_data": ["internal", "financial"],
+        "risk_personal_data": False,
+        "risk_impact": "limited",
+        "risk_autonomy": "approved",
+        "risk_failure_modes": "Misreads totals on scanned invoices",
+        "risk_error_rate": 5.0,
+        "risk_main": "A wrong amount posted",
+        "risk_level": "within",
+        "risk_treatment": "mitigate",
+        "risk_owner": person("Alice Martin", "U1"),
+        "sup_review": "before",
+        "sup_overseer": person("Dan Moreau", "U4"),
+        "sup_overseer_trained": True,
+        "sup_can_override": True,
+        "sup_escalation": "Clerk flags it to the AP lead, who calls IT",
+        "sup_monitoring": True,
+        "kill_who": person("Bruno Petit", "U2"),
+        "kill_how": "Feature flag in the admin console",
+        "kill_rehearsed": True,
+        "kill_rehearsed_on": "2026-01-15",
+        "kill_minutes": 4.0,
+        "ops_rules_published": True,
+        "ops_users_told_ai": True,
+        "ops_staff_informed": True,
+        "ops_operators_trained": True,
+        "ops_log_months": 12.0,
+        "run_systems": "ERP (read and write), mail inbox (read)",
+        "run_operating_team": person("Finance applications team"),
+        "run_hosting": "our_cloud",
+        "run_incident_path": True,
+        "run_vendor": "Azure OpenAI, gpt-4o",
+        "run_vendor_fallback": True,
+        "run_retest_on_change": True,
+        "ev_evaluation": "real",
+        "ev_test_cases": 200,
+        "ev_success_rate": 96.0,
+        "ev_incidents": 0,
+        "ev_user_feedback": 4,
+        "ev_unmeasured": "Bias across supplier countries",
+        "watch_threshold": 8.0,
+        "watch_review_date": "2026-09-01",
+        "watch_retire_when": "When the ERP does it natively",
+        "view_recommendation": "industrialise",
+        "view_confidence": 4,
+        "view_why": "Halves handling time with no incident",
+    }
+
+
+def with_(**changes: Any) -> dict[str, Any]:
+    return {**complete_answers(), **changes}
+
+
+def without(*keys: str) -> dict[str, Any]:
+    answers = complete_answers()
+    for key in keys:
+        del answers[key]
+    return answers
+
+
+def codes(reasons: tuple[Reason, ...]) -> list[str]:
+    return [r.code for r in reasons]
+
+
+def failed_gates(assessment: Assessment) -> list[str]:
+    return [g.code for g in assessment.gates if not g.passed]
+
+
+def test_complete_answers_answer_every_applicable_question() -> None:
+    answers = complete_answers()
+    assert set(answers) == {q.key for q in BANK.applicable(answers)}
+
+
+def test_a_complete_worthy_poc_is_industrialised() -> None:
+    result = assess(complete_answers(), BANK)
+
+    assert result.outcome is Outcome.INDUSTRIALISE
+    assert all(g.passed for g in result.gates)
+    assert set(result.scores) == set(DIMENSION_NAMES)
+    assert all(score == 100 for score in result.scores.values())
+    assert result.reasons == tuple(g.reason for g in result.gates)
+    assert result.conditions == ()
+    assert result.missing == ()
+    assert not result.capped
+    assert result.rubric_version == RUBRIC_VERSION
+    assert describe(result.reasons[0], EN) == "Alice Martin is the named business manager."
+
+
+# --- stop ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "screen_manipulation",
+        "screen_social_scoring",
+        "screen_emotion",
+        "screen_sensitive_categorisation",
+    ],
+)
+def test_a_prohibited_use_stops_it(key: str) -> None:
+    result = assess(with_(**{key: True}), BANK)
+
+    assert result.outcome is Outcome.STOP
+    assert codes(result.reasons) == ["prohibited_use"]
+    assert result.reasons[0].keys == (key,)
+    assert result.reasons[0].references == (BANK.question(key).reference,)
+    assert describe(result.reasons[0], EN).startswith(
+        "It falls under a use the EU AI Act prohibits"
+    )
+
+
+def test_every_prohibited_use_is_named() -> None:
+    result = assess(with_(screen_emotion=True, screen_social_scoring=True), BANK)
+
+    assert result.outcome is Outcome.STOP
+    assert [describe(r, EN) for r in result.reasons] == [
+        "It falls under a use the EU AI Act prohibits: social scoring.",
+        "It falls under a use the EU AI Act prohibits: inferring emotions at work or in education.",
+    ]
+
+
+def test_critical_impact_without_human_review_stops_it() -> None:
+    result = assess(with_(risk_impact="critical", sup_review="none"), BANK)
+
+    assert result.outcome is Outcome.STOP
+    assert codes(result.reasons) == ["critical_without_oversight"]
+    assert result.reasons[0].keys == ("risk_impact", "sup_review")
+
+
+def test_critical_impact_reviewed_before_effect_does_not_stop_it() -> None:
+    result = assess(with_(risk_impact="critical"), BANK)
+
+    assert result.outcome is Outcome.INDUSTRIALISE
+
+
+def test_value_not_measured_by_the_poc_stops_it() -> None:
+    answers = with_(value_poc_measured=False)
+    del answers["value_poc_result"], answers["value_poc_cases"]
+
+    result = assess(answers, BANK)
+
+    assert result.outcome is Outcome.STOP
+    assert codes(result.reasons) == ["no_measured_value"]
+
+
+def test_a_result_no_better_than_the_baseline_stops_it() -> None:
+    result = assess(with_(value_poc_result=12.0), BANK)
+
+    assert result.outcome is Outcome.STOP
+    assert codes(result.reasons) == ["no_better_than_baseline"]
+    assert describe(result.reasons[0], EN) == (
+        "The POC result (12) is no better than the baseline without AI (12)."
+    )
+
+
+def test_a_risk_above_tolerance_without_treatment_stops_it() -> None:
+    answers = with_(risk_level="above", risk_treatment="none")
+    del answers["risk_owner"]
+
+    result = assess(answers, BANK)
+
+    assert result.outcome is Outcome.STOP
+    assert codes(result.reasons) == ["risk_above_tolerance_untreated"]
+
+
+def test_the_owner_recommending_stop_stops_it_when_the_target_is_missed() -> None:
+    result = assess(with_(view_recommendation="stop", value_poc_result=8.0), BANK)
+
+    assert result.outcome is Outcome.STOP
+    assert codes(result.reasons) == ["owner_recommends_stop"]
+
+
+def test_the_owners_stop_is_contradicted_by_a_met_target() -> None:
+    result = assess(with_(view_recommendation="stop"), BANK)
+
+    assert result.outcome is Outcome.INDUSTRIALISE
+    assert result.reasons[0].code == "owner_stop_contradicted"
+    assert describe(result.reasons[0], EN) == (
+        "The owner recommends stopping it, but the POC result (5) meets the target (6)."
+    )
+
+
+def test_every_stop_reason_is_listed() -> None:
+    result = assess(
+        with_(screen_manipulation=True, value_poc_result=13.0, view_recommendation="stop"), BANK
+    )
+
+    assert codes(result.reasons) == [
+        "prohibited_use",
+        "no_better_than_baseline",
+        "owner_recommends_stop",
+    ]
+
+
+def test_a_stop_rule_wins_over_missing_answers() -> None:
+    result = assess({"screen_manipulation": False, "screen_social_scoring": True}, BANK)
+
+    assert result.outcome is Outcome.STOP
+    assert codes(result.reasons) == ["prohibited_use"]
+    assert "owner_business_manager" in result.missing
+
+
+# --- not enough information ------------------------------------------------------------
+
+
+def test_missing_required_answers_are_named_in_bank_order() -> None:
+    result = assess(without("value_target", "owner_technical", "owner_sponsor"), BANK)
+
+    assert result.outcome is Outcome.NOT_ENOUGH_INFORMATION
+    assert result.missing == ("owner_technical", "value_target")
+    assert codes(result.reasons) == ["missing_answer", "missing_answer"]
+    assert [r.keys for r in result.reasons] == [("owner_technical",), ("value_target",)]
+    assert describe(result.reasons[0], EN) == "Not answered yet: owner_technical"
+    assert (
+        describe(result.reasons[0], EN, BANK)
+        == "Not answered yet: Technical owner (owner_technical)"
+    )
+    assert result.conditions == ()
+
+
+def test_a_skipped_required_question_counts_as_missing() -> None:
+    result = assess(with_(owner_decider=SKIPPED), BANK)
+
+    assert result.outcome is Outcome.NOT_ENOUGH_INFORMATION
+    assert result.missing == ("owner_decider",)
+
+
+def test_a_skipped_optional_question_is_not_missing() -> None:
+    result = assess(with_(owner_sponsor=SKIPPED), BANK)
+
+    assert result.outcome is Outcome.INDUSTRIALISE
+
+
+def test_a_newly_applicable_question_is_missing() -> None:
+    result = assess(with_(tier_profiling=True), BANK)
+
+    assert result.outcome is Outcome.NOT_ENOUGH_INFORMATION
+    assert result.missing == ("tier_obligations_met",)
+
+
+def test_nothing_answered_is_not_enough_information() -> None:
+    result = assess({}, BANK)
+
+    assert result.outcome is Outcome.NOT_ENOUGH_INFORMATION
+    assert result.missing == tuple(q.key for q in BANK.applicable({}) if q.required)
+
+
+# --- gates -----------------------------------------------------------------------------
+
+
+GATE_BREAKS: list[tuple[str, dict[str, Any], str, str]] = [
+    (
+        "business_manager",
+        {"owner_business_manager": None},
+        "no_business_manager",
+        "name_business_manager",
+    ),
+    (
+        "overseer",
+        {"sup_can_override": False},
+        "no_overseer_who_can_stop",
+        "name_overseer_who_can_stop",
+    ),
+    ("overseer", {"sup_overseer": None}, "no_overseer_who_can_stop", "name_overseer_who_can_stop"),
+    # nobody reviews: the overseer answered earlier no longer applies
+    ("overseer", {"sup_review": "none"}, "no_overseer_who_can_stop", "name_overseer_who_can_stop"),
+    ("kill_switch", {"kill_rehearsed": False}, "kill_switch_not_rehearsed", "rehearse_kill_switch"),
+    ("monitoring", {"sup_monitoring": False}, "no_monitoring", "set_up_monitoring"),
+    ("value", {"value_poc_result": 8.0}, "value_target_not_met", "meet_value_target"),
+    ("risk_treatment", {"risk_level": "dont_know"}, "risk_not_classified", "treat_main_risk"),
+    ("risk_treatment", {"risk_treatment": "none"}, "risk_untreated", "treat_main_risk"),
+    ("operating_team", {"run_operating_team": None}, "no_operating_team", "name_operating_team"),
+    ("incident_path", {"run_incident_path": False}, "no_incident_path", "set_up_incident_path"),
+    (
+        "vendor_fallback",
+        {"run_vendor_fallback": False},
+        "no_vendor_fallback",
+        "plan_vendor_fallback",
+    ),
+    (
+        "real_evaluation",
+        {"ev_evaluation": "lab"},
+        "no_real_evaluation",
+        "evaluate_in_real_conditions",
+    ),
+    (
+        "real_evaluation",
+        {"ev_test_cases": 29},
+        "no_real_evaluation",
+        "evaluate_in_real_conditions",
+    ),
+    ("staff_informed", {"ops_staff_informed": False}, "staff_not_informed", "inform_staff"),
+    ("logs_kept", {"ops_log_months": 5.5}, "logs_not_kept", "keep_logs"),
+    ("logs_kept", {"ops_log_months": 0}, "logs_not_kept", "keep_logs"),
+]
+
+
+@pytest.mark.parametrize(("gate", "changes", "reason", "condition"), GATE_BREAKS)
+def test_breaking_one_gate_frames_it_with_that_condition(
+    gate: str, changes: dict[str, Any], reason: str, condition: str
+) -> None:
+    result = assess(with_(**changes), BANK)
+
+    assert result.outcome is Outcome.FRAME
+    assert failed_gates(result) == [gate]
+    assert codes(result.reasons) == [reason]
+    assert codes(result.conditions) == [condition]
+    assert not result.capped
+
+
+def test_conditions_read_as_things_to_do() -> None:
+    result = assess(
+        with_(value_poc_result=8.0, ops_log_months=3, owner_business_manager=None), BANK
+    )
+
+    assert [describe(c, EN) for c in result.conditions] == [
+        "Name the business manager accountable for the agent once it runs.",
+        "Show on real use that handling time per invoice reaches the target (6); it is now 8.",
+        "Keep its logs for at least 6 months.",
+    ]
+
+
+def test_gate_thresholds_are_settings() -> None:
+    answers = with_(ev_test_cases=20, ops_log_months=3)
+    lenient = RubricSettings(min_real_evaluation_cases=20, min_log_months=3)
+
+    assert assess(answers, BANK).outcome is Outcome.FRAME
+    assert assess(answers, BANK, lenient).outcome is Outcome.INDUSTRIALISE
+
+
+# --- high-risk cap ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"tier_annex3_uses": ["employment"]},
+        {"tier_profiling": True},
+        {"tier_declared": "high"},
+    ],
+)
+def test_high_risk_caps_at_frame_until_obligations_are_met(changes: dict[str, Any]) -> None:
+    capped = assess(with_(**changes, tier_obligations_met=False), BANK)
+
+    assert capped.outcome is Outcome.FRAME
+    assert capped.capped
+    assert failed_gates(capped) == []
+    assert codes(capped.reasons) == ["high_risk_cap"]
+    assert codes(capped.conditions) == ["meet_high_risk_obligations"]
+
+    lifted = assess(with_(**changes, tier_obligations_met=True), BANK)
+
+    assert lifted.outcome is Outcome.INDUSTRIALISE
+    assert not lifted.capped
+
+
+def test_the_cap_is_listed_after_failed_gates() -> None:
+    result = assess(
+        with_(tier_profiling=True, tier_obligations_met=False, kill_rehearsed=False), BANK
+    )
+
+    assert codes(result.reasons) == ["kill_switch_not_rehearsed", "high_risk_cap"]
+    assert codes(result.conditions) == ["rehearse_kill_switch", "meet_high_risk_obligations"]
+
+
+# --- scores ----------------------------------------------------------------------------
+
+
+def test_a_cost_above_budget_scores_low_and_frames_it() -> None:
+    result = assess(with_(cost_monthly=3000.0), BANK)
+
+    assert result.outcome is Outcome.FRAME
+    assert result.scores["cost"] == 40
+    assert failed_gates(result) == []
+    assert codes(result.reasons) == ["low_score"]
+    assert (
+        describe(result.reasons[0], EN) == "Cost scores 40/100: monthly cost above the budget cap."
+    )
+    assert result.reasons[0].keys == ("cost_monthly", "cost_budget_cap")
+    assert [describe(c, EN) for c in result.conditions] == [
+        "Bring Cost to at least 50/100 (now 40): monthly cost above the budget cap."
+    ]
+
+
+def test_a_score_at_the_threshold_is_enough() -> None:
+    answers = with_(cost_monthly=3000.0)
+
+    assert assess(answers, BANK, RubricSettings(min_dimension_score=40)).outcome is (
+        Outcome.INDUSTRIALISE
+    )
+    assert assess(answers, BANK, RubricSettings(min_dimension_score=41)).outcome is Outcome.FRAME
+
+
+def test_unanswered_optional_questions_count_as_failed_checks() -> None:
+    result = assess(without("cost_per_task", "cost_bad_output"), BANK)
+
+    assert result.scores["cost"] == 60
+    assert result.outcome is Outcome.INDUSTRIALISE
+
+    worse = assess(without("cost_per_task", "cost_bad_output") | {"cost_monthly": 3000.0}, BANK)
+
+    assert worse.scores["cost"] == 0
+    assert describe(worse.reasons[0], EN) == (
+        "Cost scores 0/100: monthly cost above the budget cap; cost per task unknown; "
+        "cost of a bad output unknown."
+    )
+
+
+def test_a_weak_evidence_base_scores_low() -> None:
+    result = assess(
+        with_(ev_evaluation="lab", ev_test_cases=10, ev_success_rate=80.0, ev_incidents=2), BANK
+    )
+
+    assert result.scores["evidence"] == 20
+    assert "low_score" in codes(result.reasons)
+    low = next(r for r in result.reasons if r.code == "low_score")
+    assert low.params["dimension"] == "evidence"
+
+
+def test_significant_impact_acting_unreviewed_lowers_the_risk_score() -> None:
+    safe = assess(with_(risk_impact="significant"), BANK)
+    unsafe = assess(
+        with_(risk_impact="significant", risk_autonomy="acts_reviewed", sup_review="after"), BANK
+    )
+
+    assert safe.scores["risk"] == 100
+    assert unsafe.scores["risk"] == 80
+
+
+# --- direction-aware value -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("direction", "baseline", "target", "result", "outcome"),
+    [
+        ("lower", 12.0, 6.0, 5.0, Outcome.INDUSTRIALISE),
+        ("lower", 12.0, 6.0, 6.0, Outcome.INDUSTRIALISE),
+        ("lower", 12.0, 6.0, 8.0, Outcome.FRAME),
+        ("lower", 12.0, 6.0, 12.0, Outcome.STOP),
+        ("lower", 12.0, 6.0, 15.0, Outcome.STOP),
+        ("higher", 50.0, 80.0, 85.0, Outcome.INDUSTRIALISE),
+        ("higher", 50.0, 80.0, 80.0, Outcome.INDUSTRIALISE),
+        ("higher", 50.0, 80.0, 60.0, Outcome.FRAME),
+        ("higher", 50.0, 80.0, 50.0, Outcome.STOP),
+        ("higher", 50.0, 80.0, 5.0, Outcome.STOP),
+    ],
+)
+def test_value_is_compared_in_the_indicators_direction(
+    direction: str, baseline: float, target: float, result: float, outcome: Outcome
+) -> None:
+    answers = with_(
+        value_direction=direction,
+        value_baseline=baseline,
+        value_target=target,
+        value_poc_result=result,
+    )
+
+    assert assess(answers, BANK).outcome is outcome
+
+
+def test_integer_answers_are_numbers_too() -> None:
+    answers = with_(value_baseline=12, value_target=6, value_poc_result=5, ops_log_months=6)
+
+    assert assess(answers, BANK).outcome is Outcome.INDUSTRIALISE
+
+
+# --- texts, storage and consistency ----------------------------------------------------
+
+
+def scenarios() -> list[dict[str, Any]]:
+    """Answer sets that together produce every reason the rubric gives."""
+    partial = complete_answers()
+    partial.pop("value_target")
+    unmeasured = with_(value_poc_measured=False)
+    del unmeasured["value_poc_result"], unmeasured["value_poc_cases"]
+    return [
+        complete_answers(),
+        partial,
+        {},
+        unmeasured,
+        with_(view_recommendation="stop"),
+        with_(view_recommendation="stop", value_poc_result=8.0),
+        with_(screen_manipulation=True, screen_social_scoring=True),
+        with_(screen_emotion=True, screen_sensitive_categorisation=True),
+        with_(risk_impact="critical", sup_review="none", value_poc_result=20.0),
+        with_(risk_level="above", risk_treatment="none"),
+        with_(tier_annex3_uses=["credit"], tier_obligations_met=False, cost_monthly=9000.0),
+        *(with_(**changes) for _, changes, _, _ in GATE_BREAKS),
+        with_(
+            owner_business_manager=None,
+            owner_technical=None,
+            owner_decider=None,
+            sup_review="none",
+            kill_rehearsed=False,
+            sup_monitoring=False,
+            value_poc_result=11.0,
+            risk_level="dont_know",
+            run_operating_team=None,
+            run_incident_path=False,
+            run_vendor_fallback=False,
+            ev_evaluation="none",
+            ops_staff_informed=False,
+            ops_log_months=0,
+            ops_users_told_ai=False,
+            run_hosting="dont_know",
+            run_retest_on_change=False,
+            ops_rules_published=False,
+            ops_operators_trained=False,
+            ev_incidents=3,
+            ev_user_feedback=SKIPPED,
+        ),
+    ]
+
+
+def every_reason(assessment: Assessment) -> list[Reason]:
+    return [
+        *assessment.reasons,
+        *assessment.conditions,
+        *(gate.reason for gate in assessment.gates),
+    ]
+
+
+@pytest.mark.parametrize("answers", scenarios())
+def test_every_reason_has_a_sentence_that_renders(answers: dict[str, Any]) -> None:
+    for reason in every_reason(assess(answers, BANK)):
+        assert reason.code in REASON_TEXTS
+        for translate in (EN, Translator("fr")):
+            sentence = describe(reason, translate, BANK)
+            assert sentence.strip()
+            assert "{" not in sentence and "}" not in sentence
+
+
+def test_the_scenarios_cover_every_outcome_and_almost_every_sentence() -> None:
+    results = [assess(answers, BANK) for answers in scenarios()]
+    produced = {r.code for result in results for r in every_reason(result)}
+
+    assert {result.outcome for result in results} == set(Outcome)
+    # "measure_value" is the condition of a value gate whose answers are missing:
+    # never shown, since missing answers give "not enough information" first.
+    assert set(REASON_TEXTS) - produced == {"measure_value"}
+
+
+def test_outcomes_and_dimensions_have_names() -> None:
+    assert set(OUTCOME_NAMES) == set(Outcome)
+    assert list(assess(complete_answers(), BANK).scores) == list(DIMENSION_NAMES)
+    assert EN(DIMENSION_NAMES["integration"]) == "Integration and run"
+
+
+@pytest.mark.parametrize("answers", scenarios())
+def test_an_assessment_survives_json_storage(answers: dict[str, Any]) -> None:
+    assessment = assess(answers, BANK)
+
+    stored = json.loads(json.dumps(assessment.to_dict()))
+
+    assert Assessment.from_dict(stored) == assessment
+
+
+def _references(bank: Bank, keys: tuple[str, ...]) -> tuple[str, ...]:
+    found = [bank.question(k).reference for k in keys]
+    return tuple(dict.fromkeys(r for r in found if r))
+
+
+@pytest.mark.parametrize("answers", scenarios())
+def test_reasons_rest_on_real_questions_and_their_references(answers: dict[str, Any]) -> None:
+    for reason in every_reason(assess(answers, BANK)):
+        assert reason.keys, reason.code
+        for key in reason.keys:
+            assert BANK.has(key), (reason.code, key)
+        assert reason.references == _references(BANK, reason.keys)
+
+
+def test_the_assessment_is_deterministic() -> None:
+    answers = with_(value_poc_result=8.0, cost_monthly=3000.0, kill_rehearsed=False)
+    shuffled = dict(reversed(list(answers.items())))
+
+    assert assess(answers, BANK) == assess(shuffled, BANK) == assess(answers, BANK)
+
+
+def test_answers_to_unknown_questions_are_ignored() -> None:
+    assert assess(with_(not_a_question=True), BANK) == assess(complete_answers(), BANK)
