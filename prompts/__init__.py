@@ -1,1 +1,1 @@
-"""postpoc."""
+"""Prompt templates for the optional language-model layer."""

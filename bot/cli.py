@@ -1,0 +1,158 @@
+"""``postpoc``: the bot and its administration from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]).upper()
+        raise SystemExit(f"postpoc: setting {name}: {first['msg']}") from None
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.console.chat import chat, console_actor
+    from bot.runtime import open_service
+
+    settings = _settings()
+
+    async def run() -> None:
+        service = await open_service(settings)
+        try:
+            await chat(
+                service, console_actor(args.user, args.locale), settings.data_dir() / "charts"
+            )
+        finally:
+            await service.store.dispose()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        print()
+    return 0
+
+
+def _serve(_: argparse.Namespace) -> int:
+    print(
+        "postpoc: no Slack or Teams settings are configured; "
+        "`postpoc chat` runs the bot in this terminal.",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The bot on whatever platform is configured; the console when none is."""
+    return _chat(args)
+
+
+def _db_upgrade(_: argparse.Namespace) -> int:
+    from storage import migrate
+
+    url = _settings().db_url()
+    migrate.upgrade(url)
+    print(
+        f"database at revision {migrate.head_revision()} ({url.render_as_string(hide_password=True)})"
+    )
+    return 0
+
+
+def _db_current(_: argparse.Namespace) -> int:
+    from storage import migrate
+
+    url = _settings().db_url()
+    current = migrate.is_current(url)
+    print(
+        "up to date"
+        if current
+        else f"behind: head is {migrate.head_revision()}; run postpoc db upgrade"
+    )
+    return 0 if current else 1
+
+
+def _bank_draw(args: argparse.Namespace) -> int:
+    from conversations.bank import load_bank, mermaid
+
+    print(mermaid(load_bank(), args.locale), end="")
+    return 0
+
+
+def _bank_check(args: argparse.Namespace) -> int:
+    from conversations.bank import BankError, load_bank, parse_bank
+
+    try:
+        bank = parse_bank(Path(args.file).read_text(encoding="utf-8")) if args.file else load_bank()
+    except (BankError, OSError) as error:
+        print(f"postpoc: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"{bank.flow} v{bank.version}: {len(bank.questions)} questions in {len(bank.sections)} sections, all checks passed"
+    )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="postpoc", description="Take AI-agent POCs past the POC.")
+    commands = top.add_subparsers(dest="command")
+
+    def person_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--user", help="who you are in the console (default: your login name)")
+        p.add_argument("--locale", help="en or fr (default: from LANG)")
+
+    run = commands.add_parser(
+        "run", help="run the bot: Slack/Teams when configured, else the console"
+    )
+    person_options(run)
+    run.set_defaults(handler=_run)
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal (reads a pipe too)")
+    person_options(chat)
+    chat.set_defaults(handler=_chat)
+
+    commands.add_parser("serve", help="serve Slack and Teams over HTTP").set_defaults(
+        handler=_serve
+    )
+
+    db = commands.add_parser("db", help="database administration").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
+    db.add_parser("current", help="exit 0 when migrations are current").set_defaults(
+        handler=_db_current
+    )
+
+    bank = commands.add_parser("bank", help="the question bank").add_subparsers(
+        dest="bank_command", required=True
+    )
+    draw = bank.add_parser("draw", help="print the interview as a Mermaid flowchart")
+    draw.add_argument("--locale", default="en")
+    draw.set_defaults(handler=_bank_draw)
+    check = bank.add_parser("check", help="check a bank file (default: the packaged one)")
+    check.add_argument("file", nargs="?")
+    check.set_defaults(handler=_bank_check)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "handler", None):
+        args = parser().parse_args(["run", *(argv or [])])
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
