@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -46,17 +47,25 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _serve(_: argparse.Namespace) -> int:
-    print(
-        "postpoc: no Slack or Teams settings are configured; "
-        "`postpoc chat` runs the bot in this terminal.",
-        file=sys.stderr,
-    )
-    return 2
+    settings = _settings()
+    if not settings.any_platform:
+        print(
+            "postpoc: no Slack or Teams settings are configured; "
+            "`postpoc chat` runs the bot in this terminal.",
+            file=sys.stderr,
+        )
+        return 2
+    from bot.server import serve
+
+    logging.getLogger().setLevel(settings.log_level.upper())
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(settings))
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
     """The bot on whatever platform is configured; the console when none is."""
-    return _chat(args)
+    return _serve(args) if _settings().any_platform else _chat(args)
 
 
 def _db_upgrade(_: argparse.Namespace) -> int:
@@ -81,6 +90,16 @@ def _db_current(_: argparse.Namespace) -> int:
         else f"behind: head is {migrate.head_revision()}; run postpoc db upgrade"
     )
     return 0 if current else 1
+
+
+def _db_revision(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from storage import migrate
+
+    with tempfile.TemporaryDirectory() as workdir:
+        migrate.new_revision(args.message, Path(workdir))
+    return 0
 
 
 def _bank_draw(args: argparse.Namespace) -> int:
@@ -133,6 +152,9 @@ def parser() -> argparse.ArgumentParser:
     db.add_parser("current", help="exit 0 when migrations are current").set_defaults(
         handler=_db_current
     )
+    revision = db.add_parser("revision", help="(developers) write a migration for model changes")
+    revision.add_argument("message")
+    revision.set_defaults(handler=_db_revision)
 
     bank = commands.add_parser("bank", help="the question bank").add_subparsers(
         dest="bank_command", required=True

@@ -11,7 +11,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL
 
-from storage.database import resolve_url
+from storage.database import default_sqlite_path, resolve_url
 
 
 class Settings(BaseSettings):
@@ -26,12 +26,56 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
 
+    host: str = Field(default="0.0.0.0", description="address `postpoc serve` listens on")  # noqa: S104
+    port: int = Field(default=3978, ge=1, le=65535, description="port `postpoc serve` listens on")
+
+    slack_bot_token: str | None = Field(
+        default=None, description="xoxb- token of a single-workspace install"
+    )
+    slack_signing_secret: str | None = Field(
+        default=None, description="verifies every request from Slack"
+    )
+    slack_app_token: str | None = Field(
+        default=None, description="xapp- token: Socket Mode, for development"
+    )
+    slack_client_id: str | None = Field(
+        default=None, description="OAuth, for installs in many workspaces"
+    )
+    slack_client_secret: str | None = Field(default=None, description="OAuth client secret")
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", description="Slack Web API base URL (GovSlack, tests)"
+    )
+
+    microsoft_app_id: str | None = Field(
+        default=None, description="the Azure bot's app id; empty only for the local Emulator"
+    )
+    microsoft_app_password: str | None = Field(default=None, description="the app's client secret")
+    microsoft_app_type: str = Field(
+        default="SingleTenant", description="SingleTenant, MultiTenant or UserAssignedMSI"
+    )
+    microsoft_app_tenant_id: str | None = Field(
+        default=None, description="the tenant of a SingleTenant app"
+    )
+    teams_enabled: bool = Field(
+        default=False, description="serve /api/messages even without an app id (Emulator)"
+    )
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_client_id))
+
+    @property
+    def teams_configured(self) -> bool:
+        return bool(self.microsoft_app_id) or self.teams_enabled
+
+    @property
+    def any_platform(self) -> bool:
+        return self.slack_configured or self.teams_configured
+
     def db_url(self) -> URL:
         return resolve_url(self.database_url, self.postpoc_data_dir)
 
     def data_dir(self) -> Path:
         if self.postpoc_data_dir:
             return self.postpoc_data_dir
-        from storage.database import default_sqlite_path
-
         return default_sqlite_path().parent

@@ -85,7 +85,8 @@ ALIASES = {
     "salut": "hello",
 }
 
-NAMES = frozenset(u.name for u in USAGES) | {"hello"}
+# Not listed in help: greetings, and what an adapter asks for to draw a home tab.
+NAMES = frozenset(u.name for u in USAGES) | {"hello", "home"}
 
 
 def _fold(word: str) -> str:

@@ -171,7 +171,7 @@ def asked_key(state: InterviewState) -> str | None:
     return state.editing or state.current
 
 
-def prompt(state: InterviewState, bank: Bank, t: Translator, *, retry: str | None = None) -> Ask:
+def prompt(state: InterviewState, bank: Bank, t: Translator, *, error: str | None = None) -> Ask:
     """The question the person is asked now."""
     key = asked_key(state)
     assert key is not None, "no question to ask in a finished interview"
@@ -189,8 +189,6 @@ def prompt(state: InterviewState, bank: Bank, t: Translator, *, retry: str | Non
             else format_answer(question, current, unit=unit, translate=t)
         )
     text = question.text.get(t.language)
-    if retry:
-        text = f"{retry}\n{text}"
     return Ask(
         token=token_for(state, key),
         poc_handle=state.poc_handle,
@@ -208,6 +206,7 @@ def prompt(state: InterviewState, bank: Bank, t: Translator, *, retry: str | Non
         choices=tuple(Choice(c.value, c.label.get(t.language)) for c in question.choices),
         unit=unit,
         current=shown_current,
+        error=error,
     )
 
 
@@ -276,7 +275,7 @@ def advance(state: InterviewState, move: Move, bank: Bank, t: Translator) -> Ste
         translate=t,
     )
     if isinstance(value, Invalid):
-        return Step(state, (prompt(state, bank, t, retry=value.message),))
+        return Step(state, (prompt(state, bank, t, error=value.message),))
     return _record(state, key, value, bank, t)
 
 

@@ -432,7 +432,19 @@ async def reading(ctx: Context, command: Command) -> list[Reply]:
     ]
 
 
+async def home(ctx: Context, _: Command) -> list[Reply]:
+    """The person's own POCs, where each stands and what is next (App Home, a tab)."""
+    mine = [
+        poc
+        for poc in await ctx.repo.pocs(ctx.workspace_id)
+        if ctx.person_id in (poc.owner_id, poc.created_by_id)
+    ]
+    views = [await _view(ctx, poc) for poc in mine]
+    return [summaries.home_card(views, ctx.bank, ctx.t)]
+
+
 HANDLERS: dict[str, Handler] = {
+    "home": home,
     "hello": hello,
     "help": show_help,
     "new": new,

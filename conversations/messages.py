@@ -145,7 +145,9 @@ class Ask:
 
     ``token`` identifies the interview, its revision and the question; an
     adapter puts it on buttons and inputs and hands it back in
-    :class:`ActionInput`. A stale token is refused by the core.
+    :class:`ActionInput`. A stale token is refused by the core. ``error`` is
+    set when this is a re-ask after an answer that was not accepted: it says
+    what was wrong and what is accepted (a modal shows it on the input).
     """
 
     token: str
@@ -159,6 +161,7 @@ class Ask:
     choices: tuple[Choice, ...] = ()
     unit: str | None = None
     current: str | None = None
+    error: str | None = None
     visibility: Visibility = Visibility.PRIVATE
 
 

@@ -20,6 +20,7 @@ from conversations.context import Context
 from conversations.errors import UserError
 from conversations.i18n import Translator, translator
 from conversations.messages import Actor, Inbound, Outcome, Place, Reply, Say
+from conversations.platform_state import PlatformState
 from storage.models import Person, Role, Workspace
 from storage.repository import Repo, StaleRevision, Store, Unavailable
 
@@ -39,6 +40,7 @@ class Service:
         self.store = store
         self.bank = bank or load_bank()
         self.clock = clock
+        self.platform = PlatformState(store, clock)
 
     async def handle(self, inbound: Inbound) -> Outcome:
         t = translator(inbound.actor.locale)

@@ -230,3 +230,46 @@ def portfolio_card(views: Sequence[PocView], t: Translator, today: date | None =
         sections=tuple(sections),
         buttons=tuple(Button(view.poc.handle, f"summary {view.poc.handle}") for view in views[:5]),
     )
+
+
+def _next_question(view: PocView, bank: Bank, t: Translator) -> str | None:
+    for question in bank.applicable(view.answers):
+        if question.key not in view.answers:
+            return question.label.get(t.language)
+    return None
+
+
+def home_card(views: Sequence[PocView], bank: Bank, t: Translator) -> Card:
+    """A person's own POCs: stage, progress, what comes next, a way back in."""
+    if not views:
+        return Card(
+            title=t("Your POCs"),
+            sections=(
+                Section(text=t("You own no POC yet. A lead registers one with new <title>.")),
+            ),
+        )
+    sections = []
+    buttons = []
+    for view in views:
+        lines = [
+            t(
+                "{stage} · {answered} of {total} questions answered",
+                stage=stage_name(view.poc.stage, t),
+                answered=view.answered,
+                total=view.total,
+            ),
+            t("Recommendation: {outcome}", outcome=outcome_name(view.assessment.outcome, t)),
+        ]
+        upcoming = _next_question(view, bank, t)
+        if upcoming and not view.interview_complete:
+            lines.append(t("Next question: {question}", question=upcoming))
+            buttons.append(
+                Button(t("Resume {poc}", poc=view.poc.handle), f"interview {view.poc.handle}")
+            )
+        sections.append(
+            Section(
+                title=t("{title} ({poc})", title=view.poc.title, poc=view.poc.handle),
+                text="\n".join(lines),
+            )
+        )
+    return Card(title=t("Your POCs"), sections=tuple(sections), buttons=tuple(buttons))

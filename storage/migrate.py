@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import URL, Connection, make_url
 
 from storage.database import ensure_directory, is_sqlite, serialise_sqlite_writers, sync_url
 
@@ -80,3 +81,18 @@ def is_current(url: URL) -> bool:
     result: list[bool] = []
     _with_connection(url, lambda c: result.append(current_revision(c) == head_revision()))
     return result[0]
+
+
+def new_revision(message: str, workdir: Path) -> None:
+    """Write a migration for what the models add, compared on a scratch SQLite
+    database at head. For developers: review the file before committing it."""
+    url = make_url(f"sqlite:///{workdir / 'scratch.db'}")
+    upgrade(url)
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        head = head_revision() or "0000"
+        command.revision(config, message=message, autogenerate=True, rev_id=f"{int(head) + 1:04d}")
+
+    _with_connection(url, run)

@@ -288,3 +288,29 @@ class InboundDelivery(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id")
     delivery_id: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class PostedMessage(SQLModel, table=True):
+    """Where an adapter posted a question, so it can settle that message (remove
+    its buttons) even when the answer is typed rather than pressed."""
+
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "token"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    token: str = Field(max_length=120)
+    ref: str = Field(max_length=400)
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class Address(SQLModel, table=True):
+    """How to reach a person or a channel later, unprompted: a Teams conversation
+    reference, a Slack channel. ``target`` is ``person:<id>`` or ``channel:<id>``."""
+
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    target: str = Field(max_length=250)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    updated_at: datetime = Field(default_factory=_now, sa_column=_stamp())

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from storage.models import (
+    Address,
     Answer,
     Assessment,
     AuditEvent,
@@ -30,6 +31,7 @@ from storage.models import (
     InterviewStatus,
     Person,
     Poc,
+    PostedMessage,
     Reading,
     Role,
     Stage,
@@ -316,6 +318,39 @@ class Repo:
             .limit(1)
         )
         return result.scalar_one_or_none()
+
+    # -- what adapters remember about platforms ------------------------------
+
+    async def remember_posted(self, posted: PostedMessage) -> None:
+        existing = await self.posted(posted.workspace_id, posted.token)
+        if existing is None:
+            await self._add(posted)
+
+    async def posted(self, workspace_id: int, token: str) -> PostedMessage | None:
+        result = await self.session.execute(
+            select(PostedMessage).where(
+                PostedMessage.workspace_id == workspace_id, PostedMessage.token == token
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def address(self, workspace_id: int, target: str) -> Address | None:
+        result = await self.session.execute(
+            select(Address).where(Address.workspace_id == workspace_id, Address.target == target)
+        )
+        return result.scalar_one_or_none()
+
+    async def remember_address(
+        self, workspace_id: int, target: str, data: dict[str, Any], at: datetime
+    ) -> None:
+        address = await self.address(workspace_id, target)
+        if address is None:
+            await self._add(
+                Address(workspace_id=workspace_id, target=target, data=data, updated_at=at)
+            )
+        elif address.data != data:
+            address.data, address.updated_at = data, at
+            await self.save(address)
 
     # -- audit ---------------------------------------------------------------
 

@@ -141,7 +141,8 @@ async def test_bad_input_at_every_question_type_gets_a_clear_re_ask(
             again = await lead.says(BAD_INPUT[ask.kind])
             retry = last_ask(again)
             assert retry.token == ask.token, f"{key} moved on after bad input"
-            assert retry.text != bank.question(key).text.en, f"{key}: no explanation"
+            assert retry.error, f"{key}: no explanation"
+            assert retry.text == bank.question(key).text.en
             assert "Traceback" not in text(again)
         replies = await lead.says(READY[key])
     assert tried == set(QuestionKind)
@@ -322,3 +323,17 @@ async def test_the_first_person_administers_a_new_workspace_and_can_hand_over(
     assert "Registered" in text(await other.runs("new Thing"))
     assert "only admin" in text(await lead.runs("role lea member"))
     assert isinstance((await lead.runs("role lea member"))[0], Say)
+
+
+async def test_home_shows_the_persons_pocs_and_the_way_back_into_the_interview(
+    lead: Person,
+) -> None:
+    handle = await register(lead)
+    await lead.says(f"/poc interview {handle}")
+    await lead.says("no")
+    [card] = await lead.runs("home")
+    assert isinstance(card, Card)
+    shown = text([card])
+    assert "1 of" in shown and "Next question: Social scoring" in shown
+    assert [b.command for b in card.buttons] == [f"interview {handle}"]
+    assert "You own no POC yet" in text(await Person(lead.service, "zoe").runs("home"))

@@ -24,7 +24,10 @@ def render(reply: Reply, image_dir: Path | None = None) -> list[str]:
 
 
 def _ask(ask: Ask) -> list[str]:
-    lines = [f"[{ask.poc_handle} · {ask.progress}]", *ask.text.splitlines()]
+    lines = [f"[{ask.poc_handle} · {ask.progress}]"]
+    if ask.error:
+        lines.extend(f"! {line}" for line in ask.error.splitlines())
+    lines.extend(ask.text.splitlines())
     if ask.kind in NUMBERED:
         lines.extend(f"  {n}. {choice.label}" for n, choice in enumerate(ask.choices, start=1))
     if ask.current is not None:

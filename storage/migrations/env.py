@@ -5,10 +5,30 @@ caller decides the database (and, on PostgreSQL, holds the advisory lock that
 keeps two replicas from migrating at once).
 """
 
+from typing import Any
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
+from sqlmodel.sql.sqltypes import AutoString
 
 from storage.migrate import target_metadata
+from storage.models import JSONDocument, UTCDateTime
+
+
+def render_item(kind: str, item: Any, autogen: AutogenContext) -> str | bool:
+    """Write the project's column types as plain SQLAlchemy types, so that a
+    migration never imports the models it migrates."""
+    if kind != "type":
+        return False
+    if isinstance(item, JSONDocument):
+        autogen.imports.add("from sqlalchemy.dialects import postgresql")
+        return 'sa.Text().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")'
+    if isinstance(item, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if isinstance(item, AutoString):
+        return f"sa.String(length={item.length})" if item.length else "sa.String()"
+    return False
 
 
 def run(connection: Connection) -> None:
@@ -17,6 +37,7 @@ def run(connection: Connection) -> None:
         target_metadata=target_metadata(),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

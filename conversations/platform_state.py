@@ -1,0 +1,92 @@
+"""What adapters remember about their platform, kept with the rest of the data.
+
+Adapters are stateless (several replicas may serve one workspace), so what
+they need from one request to the next lives in the database, reached
+through these calls: where a question was posted (to settle it later), how to
+reach a person or a channel unprompted, and whether the bot is still
+installed in a workspace.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from storage.models import PostedMessage, Workspace
+from storage.repository import Repo, Store
+
+
+async def _workspace(repo: Repo, key: str) -> Workspace:
+    workspace = await repo.workspace(key)
+    if workspace is None:
+        workspace = await repo.add_workspace(key)
+    return workspace
+
+
+class PlatformState:
+    def __init__(self, store: Store, clock: Any) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def remember_posted(self, workspace: str, token: str, ref: str) -> None:
+        """The question carrying ``token`` was posted as message ``ref``."""
+        async with self.store.unit() as repo:
+            found = await _workspace(repo, workspace)
+            assert found.id is not None
+            await repo.remember_posted(
+                PostedMessage(workspace_id=found.id, token=token, ref=ref, created_at=self.clock())
+            )
+
+    async def posted(self, workspace: str, token: str) -> str | None:
+        async with self.store.unit() as repo:
+            found = await repo.workspace(workspace)
+            if found is None or found.id is None:
+                return None
+            posted = await repo.posted(found.id, token)
+            return posted.ref if posted else None
+
+    async def remember_address(self, workspace: str, target: str, data: dict[str, Any]) -> None:
+        """How to reach ``target`` (``person:<id>`` or ``channel:<id>``) later."""
+        async with self.store.unit() as repo:
+            found = await _workspace(repo, workspace)
+            assert found.id is not None
+            now: datetime = self.clock()
+            await repo.remember_address(found.id, target, data, now)
+
+    async def address(self, workspace: str, target: str) -> dict[str, Any] | None:
+        async with self.store.unit() as repo:
+            found = await repo.workspace(workspace)
+            if found is None or found.id is None:
+                return None
+            address = await repo.address(found.id, target)
+            return dict(address.data) if address else None
+
+    async def is_active(self, workspace: str) -> bool:
+        async with self.store.unit() as repo:
+            found = await repo.workspace(workspace)
+            return found is None or found.active
+
+    async def deactivate(self, workspace: str, reason: str) -> None:
+        """The bot was removed from ``workspace``: nothing is posted there again.
+
+        The workspace's data stays (an admin exports or erases it); installing
+        the bot again reactivates it.
+        """
+        async with self.store.unit() as repo:
+            found = await repo.workspace(workspace)
+            if found is None or found.id is None or not found.active:
+                return
+            found.active = False
+            await repo.save(found)
+            await repo.audit(
+                found.id, "workspace_deactivated", detail={"reason": reason}, at=self.clock()
+            )
+
+    async def activate(self, workspace: str, name: str = "") -> None:
+        """The bot was installed (again) in ``workspace``."""
+        async with self.store.unit() as repo:
+            found = await _workspace(repo, workspace)
+            if not found.active or (name and found.name != name):
+                found.active = True
+                found.name = name or found.name
+                await repo.save(found)
