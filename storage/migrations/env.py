@@ -5,7 +5,7 @@ caller decides the database (and, on PostgreSQL, holds the advisory lock that
 keeps two replicas from migrating at once).
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -16,7 +16,7 @@ from storage.migrate import target_metadata
 from storage.models import JSONDocument, UTCDateTime
 
 
-def render_item(kind: str, item: Any, autogen: AutogenContext) -> str | bool:
+def render_item(kind: str, item: Any, autogen: AutogenContext) -> str | Literal[False]:
     """Write the project's column types as plain SQLAlchemy types, so that a
     migration never imports the models it migrates."""
     if kind != "type":
