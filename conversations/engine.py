@@ -244,7 +244,7 @@ def advance(state: InterviewState, move: Move, bank: Bank, t: Translator) -> Ste
             (
                 Say(
                     t(
-                        "Paused. Type /poc interview {poc} to carry on where you stopped.",
+                        "Paused. Type interview {poc} to carry on where you stopped.",
                         poc=state.poc_handle,
                     )
                 ),

@@ -20,6 +20,7 @@ from conversations.commands import USAGES, Command
 from conversations.context import Context
 from conversations.engine import unit_of
 from conversations.errors import UserError
+from conversations.i18n import N_
 from conversations.messages import (
     Card,
     Field,
@@ -33,6 +34,8 @@ from conversations.messages import (
 from storage.models import Decision, Outcome, Person, Poc, Reading, Role, Stage
 
 Handler = Callable[[Context, Command], Awaitable[list[Reply]]]
+
+ROLE_NAMES = {Role.ADMIN: N_("admin"), Role.LEAD: N_("lead"), Role.MEMBER: N_("member")}
 
 MAX_TITLE = 200
 DEFAULT_REVIEW_DAYS = 90
@@ -52,7 +55,7 @@ def help_card(ctx: Context) -> Card:
                 )
             ),
         ),
-        context=(t("Your role: {role}", role=t(ctx.person.role)),),
+        context=(t("Your role: {role}", role=t(ROLE_NAMES[Role(ctx.person.role)])),),
     )
 
 
@@ -177,8 +180,28 @@ async def interview(ctx: Context, command: Command) -> list[Reply]:
 
 
 async def edit(ctx: Context, command: Command) -> list[Reply]:
-    _need(command, 2, "edit <poc> <question>")
-    return await interviews.edit(ctx, await find_poc(ctx, command.args[0]), command.args[1])
+    _need(command, 1, "edit <poc> <question>")
+    poc = await find_poc(ctx, command.args[0])
+    if len(command.args) == 1:
+        return [await _questions(ctx, poc)]
+    return await interviews.edit(ctx, poc, command.args[1])
+
+
+async def _questions(ctx: Context, poc: Poc) -> Card:
+    """The questions that apply to a POC, by the key ``edit`` and ``history`` take."""
+    answers = await assessments.answers_for(ctx, poc)
+    fields = [
+        Field(question.key, question.label.get(ctx.t.language))
+        for question in ctx.bank.applicable(answers)
+    ]
+    sections = tuple(
+        Section(title=ctx.t("Questions") if i == 0 else None, fields=tuple(fields[i : i + 10]))
+        for i in range(0, len(fields), 10)
+    )
+    return Card(
+        title=ctx.t("Change an answer of {poc}: edit {poc} <question>", poc=poc.handle),
+        sections=sections,
+    )
 
 
 async def history(ctx: Context, command: Command) -> list[Reply]:
@@ -187,7 +210,7 @@ async def history(ctx: Context, command: Command) -> list[Reply]:
     key = command.args[1]
     if not ctx.bank.has(key):
         raise UserError(
-            "{poc} has no question {question}. The questions are listed by summary {poc}.",
+            "{poc} has no question {question}. Type edit {poc} to see its questions and their keys.",
             poc=poc.handle,
             question=key,
         )
@@ -291,7 +314,11 @@ async def role(ctx: Context, command: Command) -> list[Reply]:
             raise UserError("You are the only admin; make someone else admin first.")
     await ctx.repo.set_role(person, Role(wanted))
     await ctx.audit("role_set", None, person_id=person.id, role=wanted)
-    return [Say(ctx.t("{name} is now {role}.", name=_name(person), role=ctx.t(wanted)))]
+    return [
+        Say(
+            ctx.t("{name} is now {role}.", name=_name(person), role=ctx.t(ROLE_NAMES[Role(wanted)]))
+        )
+    ]
 
 
 # -- decisions and readings -----------------------------------------------------

@@ -26,7 +26,6 @@ _STEERING: dict[str, engine.Move] = {
     "back": engine.Back(),
     "retour": engine.Back(),
     "pause": engine.Pause(),
-    "stop": engine.Pause(),
     "help": engine.Explain(),
     "aide": engine.Explain(),
     "?": engine.Explain(),
@@ -149,7 +148,7 @@ def _check_token(raw: str, interview: Interview, poc: Poc) -> None:
     if token.revision != interview.revision or token.key != asked:
         raise UserError(
             "That question was already answered (perhaps from another device). "
-            "Type /poc interview {poc} to see where you are.",
+            "Type interview {poc} to see where you are.",
             poc=poc.handle,
         )
 
@@ -175,14 +174,14 @@ async def edit(ctx: Context, poc: Poc, key: str) -> list[Reply]:
     assert poc.id is not None
     if not ctx.bank.has(key):
         raise UserError(
-            "{poc} has no question {question}. The questions are listed by summary {poc}.",
+            "{poc} has no question {question}. Type edit {poc} to see its questions and their keys.",
             poc=poc.handle,
             question=key,
         )
     interview = await ctx.repo.latest_interview(poc.id)
     if interview is None:
         raise UserError(
-            "The interview for {poc} has not started. Type /poc interview {poc}.", poc=poc.handle
+            "The interview for {poc} has not started. Type interview {poc}.", poc=poc.handle
         )
     await _take_over(ctx, interview)
     state = await state_of(ctx, interview, poc)

@@ -7,6 +7,8 @@ PostgreSQL in production through ``DATABASE_URL``. Users write ordinary URLs
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,23 @@ def make_engine(url: URL, **options: Any) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, **options)
 
 
+def _use_wal(cursor: Any) -> None:
+    """Write-ahead logging lets readers run while one process writes. The mode
+    is kept in the file; switching needs a moment alone with it, and SQLite
+    reports "locked" at once rather than waiting, so retry briefly."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode")
+            if str(cursor.fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
@@ -75,9 +94,9 @@ def serialise_sqlite_writers(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        _use_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
         # SQLite's own lower() folds ASCII only; PostgreSQL's folds all of Unicode.
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from conversations.bank import load_bank
 from conversations.engine import read_token
+from conversations.handlers import make_handle
 from conversations.messages import Ask, Card, QuestionKind, Say, Visibility
 from conversations.service import Service
 from storage.models import Answer, AuditEvent, Decision, Indicator, Poc, Reading, Stage
@@ -33,8 +34,8 @@ async def lead(service: Service) -> Person:
 
 
 async def register(lead: Person, title: str = "Invoice agent") -> str:
-    replies = await lead.runs(f"new {title}")
-    handle = text(replies).split(" as ", 1)[1].split(",", 1)[0]
+    handle = make_handle(title, set())
+    assert handle in text(await lead.runs(f"new {title}"))
     return handle
 
 

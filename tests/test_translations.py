@@ -40,7 +40,7 @@ def test_texts_are_found() -> None:
     )
 
 
-@pytest.mark.parametrize("message", MESSAGES)
+@pytest.mark.parametrize("message", MESSAGES, ids=lambda m: m[:60])
 def test_every_text_has_a_french_translation_with_the_same_placeholders(message: str) -> None:
     french = _catalogue("fr").get(message)
     assert french, f"no French for: {message!r} (run make messages, then translate)"
