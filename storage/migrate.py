@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -19,13 +20,34 @@ from storage.database import ensure_directory, is_sqlite, serialise_sqlite_write
 _MIGRATION_LOCK = 7_424_242
 
 
-def target_metadata() -> sa.MetaData:
-    """Every table Alembic manages."""
+def target_metadata() -> list[sa.MetaData]:
+    """Every table Alembic manages: the domain's, and those of slack_sdk's OAuth
+    installation and state stores, which keep each their own ``MetaData`` and
+    live in the same database (Alembic accepts a list)."""
     from sqlmodel import SQLModel
 
     import storage.models  # noqa: F401  (registers the tables)
 
-    return SQLModel.metadata
+    return [SQLModel.metadata, _slack_stores_metadata()]
+
+
+@cache
+def _slack_stores_metadata() -> sa.MetaData:
+    """The tables of ``AsyncSQLAlchemyInstallationStore`` and
+    ``AsyncSQLAlchemyOAuthStateStore`` under their default names, built by the
+    stores' own classmethods so the migration follows what slack_sdk expects."""
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+    metadata = sa.MetaData()
+    installations = SQLAlchemyInstallationStore
+    installations.build_bots_table(metadata, installations.default_bots_table_name)
+    installations.build_installations_table(
+        metadata, installations.default_installations_table_name
+    )
+    states = SQLAlchemyOAuthStateStore
+    states.build_oauth_states_table(metadata, states.default_table_name)
+    return metadata
 
 
 def alembic_config() -> Config:

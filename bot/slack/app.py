@@ -1,0 +1,247 @@
+"""The Slack adapter, assembled: a Bolt ``AsyncApp`` on the shared aiohttp
+server, its listeners, its Web API client, and what starts and stops with it.
+
+Modes, from the settings:
+
+- one workspace: ``SLACK_BOT_TOKEN``; many: ``SLACK_CLIENT_ID`` and
+  ``SLACK_CLIENT_SECRET`` (OAuth, installs kept in the database);
+- HTTP at ``/slack/events`` (events, interactivity and ``/poc``, each request
+  verified with ``SLACK_SIGNING_SECRET``) and, with ``SLACK_APP_TOKEN``,
+  Socket Mode for development. Both may run at once.
+
+The Web API client is configured once, here: ``SLACK_API_URL`` as its base
+URL and the :class:`~bot.slack.retry.Backoff` retry handler; Bolt copies both
+into the client it gives each request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import cast
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.slack import ids, logs, socket_mode
+from bot.slack.calls import error_code
+from bot.slack.delivery import SlackMessenger
+from bot.slack.listeners import Listeners
+from bot.slack.oauth import OAuth, build_oauth, tokens
+from bot.slack.profiles import Profiles
+from bot.slack.questions import Questions
+from bot.slack.replies import Responder
+from bot.slack.retry import Backoff, Sleep
+from bot.slack.work import Work
+from bot.slack.workspaces import workspace_key
+from conversations.service import Service
+
+Authorize = Callable[..., Awaitable[AuthorizeResult]]
+
+EVENTS_PATH = "/slack/events"
+DRAIN_SECONDS = 10.0
+"""How long a stopping process waits for acknowledged work to finish."""
+
+
+@dataclass
+class SlackBot:
+    """What :func:`mount` built; kept on the aiohttp app under :data:`SLACK`."""
+
+    settings: Settings
+    service: Service
+    bolt: AsyncApp
+    client: AsyncWebClient
+    messenger: SlackMessenger
+    work: Work
+    oauth: OAuth | None
+    listeners: Listeners
+    socket: AsyncSocketModeHandler | None = field(default=None, init=False)
+
+    async def settled(self, seconds: float = 10.0) -> bool:
+        """Wait until every acknowledged request has been handled."""
+        return await self.work.settled(seconds)
+
+    async def lifecycle(self, _: web.Application) -> AsyncIterator[None]:
+        """Start with the server: one HTTP session to Slack, Socket Mode if
+        configured; stop: let acknowledged work finish, then close."""
+        session = aiohttp.ClientSession()
+        self.client.session = session
+        try:
+            if self.oauth is None:
+                self.work.start(self._check_install())
+            if self.settings.slack_app_token:
+                self.socket = await socket_mode.connect(self.bolt, self.settings.slack_app_token)
+            yield
+        finally:
+            if self.socket is not None:
+                await socket_mode.close(self.socket)
+            if not await self.work.settled(DRAIN_SECONDS):
+                logs.drain_timeout(self.work.pending)
+            await session.close()
+
+    async def _check_install(self) -> None:
+        """One workspace: a token that works means the bot is installed, so a
+        workspace left inactive by an earlier uninstall is active again."""
+        try:
+            auth = await self.client.auth_test()
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            logs.install_check_failed(error_code(error))
+            return
+        key = workspace_key(
+            enterprise_id=auth.get("enterprise_id"),
+            team_id=auth.get("team_id"),
+            is_enterprise_install=bool(auth.get("is_enterprise_install")),
+        )
+        await self.service.platform.activate(key, str(auth.get("team") or ""))
+
+
+SLACK = web.AppKey("slack", SlackBot)
+
+
+def _keep_sdk_logs_quiet() -> None:
+    # At DEBUG, slack_sdk and slack_bolt log request and response bodies: what
+    # people typed, and OAuth responses that carry tokens.
+    for name in ("slack_bolt", "slack_sdk"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
+def register(bolt: AsyncApp, listeners: Listeners) -> None:
+    bolt.command(ids.COMMAND)(listeners.command)
+    bolt.event("message")(listeners.message)
+    bolt.event("app_home_opened")(listeners.home)
+    bolt.event("app_uninstalled")(listeners.uninstalled)
+    bolt.event("tokens_revoked")(listeners.tokens_revoked)
+    for answering in (ids.numbered(ids.ANSWER), ids.SUBMIT, ids.DATE, ids.PERSON):
+        bolt.action(answering)(listeners.answer)
+    bolt.action(ids.PICK)(listeners.tick)
+    bolt.action(ids.numbered(ids.RUN))(listeners.run)
+    bolt.action(ids.EDIT)(listeners.edit)
+    bolt.view_submission(ids.MODAL)(listeners.submit)
+    bolt.view_closed(ids.MODAL)(listeners.closed)
+
+
+def build(
+    service: Service,
+    settings: Settings,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    jitter: Callable[[], float] = random.random,
+) -> SlackBot:
+    _keep_sdk_logs_quiet()
+    engine = service.store.engine
+    oauth = None
+    if settings.slack_client_id:
+        oauth = build_oauth(settings, service.platform, engine, api_url(settings))
+    client = web_client(settings, sleep=sleep, jitter=jitter)
+    bolt = AsyncApp(
+        name="postpoc",
+        client=client,
+        # Without a signing secret no HTTP route is mounted (Socket Mode only),
+        # and an empty secret verifies nothing: every request would be refused.
+        signing_secret=settings.slack_signing_secret or "",
+        installation_store=oauth.installations if oauth else None,
+        oauth_settings=oauth.settings if oauth else None,
+        # An AsyncAuthorize instance is accepted as is (its result may be None:
+        # no install found), which Bolt's annotation does not say.
+        authorize=cast(Authorize, oauth.authorize) if oauth else None,
+    )
+    work = Work()
+    questions = Questions(service.platform)
+    listeners = Listeners(
+        service,
+        Profiles(),
+        Responder(questions),
+        work,
+        oauth.installations if oauth else None,
+    )
+    register(bolt, listeners)
+    messenger = SlackMessenger(client, tokens(settings, engine), service.platform)
+    return SlackBot(settings, service, bolt, client, messenger, work, oauth, listeners)
+
+
+def web_client(
+    settings: Settings,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    jitter: Callable[[], float] = random.random,
+) -> AsyncWebClient:
+    """The Web API client, configured once: base URL, token, retries."""
+    return AsyncWebClient(
+        token=None if settings.slack_client_id else settings.slack_bot_token,
+        base_url=api_url(settings),
+        retry_handlers=[Backoff(sleep=sleep, jitter=jitter)],
+    )
+
+
+def api_url(settings: Settings) -> str:
+    """``SLACK_API_URL`` as slack_sdk needs it: method names are joined onto it
+    with ``urljoin``, so without a final slash ``/api`` would be dropped."""
+    url = settings.slack_api_url
+    return url if url.endswith("/") else url + "/"
+
+
+def build_messenger(service: Service, settings: Settings) -> SlackMessenger:
+    """A messenger of its own, for the outbox outside the served app (``postpoc
+    tick``, the scheduler): no session to share, a call opens its own."""
+    return SlackMessenger(
+        web_client(settings), tokens(settings, service.store.engine), service.platform
+    )
+
+
+def add_routes(app: web.Application, bot: SlackBot) -> None:
+    bolt = bot.bolt
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    if bot.settings.slack_signing_secret:
+        app.router.add_post(EVENTS_PATH, events)
+    flow = bolt.oauth_flow
+    if flow is not None:
+
+        async def install(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await flow.handle_installation(await to_bolt_request(request))
+            )
+
+        async def callback(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await flow.handle_callback(await to_bolt_request(request))
+            )
+
+        app.router.add_get(flow.install_path, install)
+        app.router.add_get(flow.redirect_uri_path, callback)
+
+
+def mount(
+    app: web.Application,
+    service: Service,
+    settings: Settings,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    jitter: Callable[[], float] = random.random,
+) -> SlackBot:
+    """Add Slack to the shared aiohttp application. ``sleep`` and ``jitter``
+    are the retry back-off's, for tests."""
+    bot = build(service, settings, sleep=sleep, jitter=jitter)
+    add_routes(app, bot)
+    app.cleanup_ctx.append(bot.lifecycle)
+    app[SLACK] = bot
+    logs.started(
+        oauth=bot.oauth is not None,
+        http=bool(settings.slack_signing_secret),
+        socket_mode=bool(settings.slack_app_token),
+    )
+    return bot

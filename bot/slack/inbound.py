@@ -1,0 +1,151 @@
+"""Slack payloads as the core's :class:`Inbound`. Pure: no I/O.
+
+Slack escapes ``&``, ``<`` and ``>`` in what people type and writes mentions,
+channels and links as markup (``<@U123|lea>``, ``<#C1|general>``,
+``<https://x|y>``). The core gets plain text, as the person would read it
+(``@Léa``, ``#general``, ``y (https://x)``), and the people mentioned as
+:class:`PersonRef`; the adapter escapes again when it posts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.slack import ids
+from bot.slack.escape import unescape
+from conversations.messages import ActionInput, Actor, Inbound, PersonRef, Place
+
+Payload = Mapping[str, Any]
+
+_MARKUP = re.compile(r"<([^<>]*)>")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+_SPECIAL = {"!channel": "@channel", "!here": "@here", "!everyone": "@everyone"}
+
+
+def mentioned(text: str) -> list[str]:
+    """The user ids mentioned in ``text``, once each, in order."""
+    return list(dict.fromkeys(_MENTION.findall(text or "")))
+
+
+def _label(match: re.Match[str], names: Mapping[str, str]) -> str:
+    target, _, label = match.group(1).partition("|")
+    if target.startswith("@"):
+        return "@" + (names.get(target[1:]) or label or target[1:])
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!"):
+        return _SPECIAL.get(target) or label or target[1:]
+    shown = target.removeprefix("mailto:")
+    return f"{label} ({shown})" if label and label != shown else shown
+
+
+def plain_text(text: str, names: Mapping[str, str] | None = None) -> str:
+    """Slack's markup and escaping undone: the text as the person reads it."""
+    known = names or {}
+    return unescape(_MARKUP.sub(lambda m: _label(m, known), text or ""))
+
+
+def mentions(text: str, names: Mapping[str, str]) -> tuple[PersonRef, ...]:
+    return tuple(PersonRef(user, names.get(user)) for user in mentioned(text))
+
+
+# -- slash commands and typed messages ---------------------------------------------
+
+
+def command_inbound(body: Payload, actor: Actor, names: Mapping[str, str]) -> Inbound:
+    """``/poc <text>`` anywhere: a command."""
+    raw = str(body.get("text") or "")
+    return Inbound(
+        actor=actor,
+        place=Place(
+            channel_id=str(body.get("channel_id") or ""),
+            is_direct=body.get("channel_name") == "directmessage",
+        ),
+        text=plain_text(raw, names).strip(),
+        is_command=True,
+        mentions=mentions(raw, names),
+    )
+
+
+def is_person_message(event: Payload) -> bool:
+    """A person typed in their direct conversation with the bot (not an edit,
+    a deletion, a join or a bot's own message)."""
+    return (
+        event.get("type") == "message"
+        and event.get("channel_type") == "im"
+        and not event.get("subtype")
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+    )
+
+
+def message_inbound(
+    event: Payload, actor: Actor, names: Mapping[str, str], delivery_id: str | None
+) -> Inbound:
+    raw = str(event.get("text") or "")
+    return Inbound(
+        actor=actor,
+        place=Place(channel_id=str(event.get("channel") or ""), is_direct=True),
+        text=plain_text(raw, names).strip(),
+        mentions=mentions(raw, names),
+        delivery_id=delivery_id,
+    )
+
+
+# -- buttons, pickers and modals --------------------------------------------------------
+
+
+def _selected(element: Payload) -> tuple[str, ...]:
+    """What an interactive element holds, whatever its type."""
+    if element.get("selected_options") is not None:
+        return tuple(str(o["value"]) for o in element["selected_options"])
+    if element.get("selected_option"):
+        return (str(element["selected_option"]["value"]),)
+    if element.get("selected_date"):
+        return (str(element["selected_date"]),)
+    if element.get("value") is not None and element.get("type") != "users_select":
+        return (str(element["value"]),)
+    return ()
+
+
+def action_values(action: Payload, state: Payload) -> tuple[str, ...]:
+    """The answer an action carries; for Submit, the boxes ticked above it."""
+    if action.get("action_id") == ids.SUBMIT:
+        block = state.get("values", {}).get(action.get("block_id"), {})
+        return _selected(block.get(ids.PICK, {}))
+    return _selected(action)
+
+
+def answer_inbound(
+    actor: Actor,
+    place: Place,
+    token: str,
+    values: tuple[str, ...],
+    person: PersonRef | None = None,
+) -> Inbound:
+    return Inbound(
+        actor=actor,
+        place=place,
+        action=ActionInput(token, values),
+        mentions=(person,) if person else (),
+    )
+
+
+def command_press(actor: Actor, place: Place, command: str) -> Inbound:
+    """A button that runs a command, as if the person had typed it."""
+    return Inbound(actor=actor, place=place, text=command, is_command=True)
+
+
+def submitted(view: Payload) -> tuple[tuple[str, ...], str | None]:
+    """A modal's answer: the values given, and the user picked (if any)."""
+    values = view.get("state", {}).get("values", {})
+    element = values.get(ids.INPUT_BLOCK, {}).get(ids.INPUT_ACTION, {})
+    picked = element.get("selected_user") if element.get("type") == "users_select" else None
+    typed = values.get(ids.TEXT_BLOCK, {}).get(ids.TEXT_ACTION, {}).get("value")
+    if picked:
+        return (), str(picked)
+    if typed:
+        return (str(typed),), None
+    return _selected(element), None

@@ -1,0 +1,160 @@
+"""Where each reply to a person goes, and how it gets there.
+
+==========  ===============================================================
+reply       goes to
+==========  ===============================================================
+Ask         the person's direct conversation with the bot, always (its
+            message is edited later, which an ephemeral can't be)
+Answered    edits the message that carried the question
+DIRECT      the direct conversation (``chat.postMessage`` to the user id)
+PRIVATE     only the asker, where they asked: in their direct conversation
+            a plain message; for a slash command or a button in a channel
+            Slack's ``response_url`` (ephemeral); else ``chat.postEphemeral``
+CHANNEL     where they asked, for everyone: the ``response_url`` of the
+            command (in_channel), else ``chat.postMessage`` to that channel
+==========  ===============================================================
+
+``response_url`` needs no scope and works in any conversation the command
+was typed in, even one the bot is not a member of. Consecutive replies that
+go to the same place are posted as one message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.slack import logs
+from bot.slack.blocks import fallback, message_blocks
+from bot.slack.calls import quietly
+from bot.slack.questions import PostedRef, Questions
+from conversations.messages import Answered, Ask, Reply, Visibility
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who acted, where, and what Slack gave to answer them."""
+
+    workspace: str
+    user_id: str
+    language: str
+    channel_id: str | None = None  # None: the App Home, or a modal
+    is_direct: bool = True  # the channel is their direct conversation with the bot
+    response_url: str | None = None
+    message: PostedRef | None = None  # the message they acted on, if any
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str  # "direct", "hook", "channel" or "ephemeral"
+    ephemeral: bool = False
+
+
+DIRECT = Route("direct")
+
+
+def route(origin: Origin, visibility: Visibility) -> Route:
+    if visibility == Visibility.DIRECT:
+        return DIRECT
+    if origin.response_url:
+        return Route("hook", ephemeral=visibility == Visibility.PRIVATE)
+    if origin.is_direct or origin.channel_id is None:
+        return DIRECT
+    if visibility == Visibility.CHANNEL:
+        return Route("channel")
+    return Route("ephemeral", ephemeral=True)
+
+
+class Responder:
+    def __init__(self, questions: Questions) -> None:
+        self.questions = questions
+
+    async def deliver(
+        self, client: AsyncWebClient, origin: Origin, replies: Sequence[Reply]
+    ) -> None:
+        batch: list[Reply] = []
+        batch_route: Route | None = None
+        for reply in replies:
+            if isinstance(reply, Answered | Ask):
+                await self._send(client, origin, batch_route, batch)
+                batch, batch_route = [], None
+                await self._question(client, origin, reply)
+                continue
+            where = route(origin, reply.visibility)
+            if where != batch_route:
+                await self._send(client, origin, batch_route, batch)
+                batch, batch_route = [], where
+            batch.append(reply)
+        await self._send(client, origin, batch_route, batch)
+
+    async def _question(
+        self, client: AsyncWebClient, origin: Origin, reply: Answered | Ask
+    ) -> None:
+        if isinstance(reply, Ask):
+            await self.questions.ask(
+                client, origin.workspace, origin.user_id, reply, origin.language
+            )
+        else:
+            await self.questions.settle(
+                client, origin.workspace, origin.user_id, reply, origin.language, origin.message
+            )
+
+    async def _send(
+        self, client: AsyncWebClient, origin: Origin, where: Route | None, batch: list[Reply]
+    ) -> None:
+        if where is None or not batch:
+            return
+        blocks = message_blocks(batch, origin.language)
+        text = fallback(batch)
+        if where.kind == "hook" and origin.response_url:
+            await self._hook(client, origin.response_url, where.ephemeral, blocks, text)
+        elif where.kind == "channel" and origin.channel_id:
+            await quietly(
+                "chat.postMessage",
+                client.chat_postMessage(
+                    channel=origin.channel_id, blocks=blocks, text=text, unfurl_links=False
+                ),
+            )
+        elif where.kind == "ephemeral" and origin.channel_id:
+            await quietly(
+                "chat.postEphemeral",
+                client.chat_postEphemeral(
+                    channel=origin.channel_id, user=origin.user_id, blocks=blocks, text=text
+                ),
+            )
+        else:
+            await quietly(
+                "chat.postMessage",
+                client.chat_postMessage(
+                    channel=origin.user_id, blocks=blocks, text=text, unfurl_links=False
+                ),
+            )
+
+    @staticmethod
+    async def _hook(
+        client: AsyncWebClient,
+        url: str,
+        ephemeral: bool,
+        blocks: list[dict[str, object]],
+        text: str,
+    ) -> None:
+        # The same retries as the Web API: Slack rate-limits response_url too.
+        hook = AsyncWebhookClient(
+            url, session=client.session, retry_handlers=list(client.retry_handlers or [])
+        )
+        response = await quietly(
+            "response_url",
+            hook.send_dict(
+                {
+                    "response_type": "ephemeral" if ephemeral else "in_channel",
+                    "replace_original": False,
+                    "text": text,
+                    "blocks": blocks,
+                }
+            ),
+        )
+        if response is not None and response.status_code != 200:
+            logs.post_failed("response_url", str(response.status_code))

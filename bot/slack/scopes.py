@@ -1,0 +1,24 @@
+"""What the Slack app asks for: exactly what the adapter uses.
+
+The manifests in ``deploy/slack/`` list the same (a test compares them).
+
+=============  =================================================================
+scope          used for
+=============  =================================================================
+chat:write     questions and replies in the person's DM (``chat.postMessage`` to a
+               user id), settling a question (``chat.update``), channel posts of
+               the weekly watch (the bot invited there), ``chat.postEphemeral``
+commands       ``/poc``
+im:history     the ``message.im`` event: answers typed in the DM
+users:read     ``users.info``: a person's name, language and time zone
+=============  =================================================================
+
+App Home (``views.publish``), modals (``views.open``/``views.update``),
+``app_uninstalled`` and ``tokens_revoked`` need no scope; replies to commands
+go through ``response_url``, which needs none either.
+"""
+
+from __future__ import annotations
+
+BOT_SCOPES = ("chat:write", "commands", "im:history", "users:read")
+BOT_EVENTS = ("app_home_opened", "app_uninstalled", "message.im", "tokens_revoked")

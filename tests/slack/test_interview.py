@@ -1,0 +1,172 @@
+"""An owner interviewed in their DM with the bot: buttons, checkboxes, date and
+user pickers, typed replies; answered questions lose their inputs; an answer
+is edited in a modal that shows what was wrong."""
+
+from __future__ import annotations
+
+from bot.slack.profiles import Profiles
+from tests.slack.harness import Message, Slack
+from tests.support.scripts import READY
+
+PEOPLE = {"Claire Martin": "U0CLAIRE", "Omar Haddad": "U0OMAR"}
+
+
+def meet_the_team(slack: Slack) -> None:
+    for name, user_id in PEOPLE.items():
+        slack.person(user_id, name)
+
+
+def settled(message: Message, slack: Slack) -> Message:
+    return slack.message(message.channel, message.ts)
+
+
+async def test_a_whole_interview_by_buttons_pickers_and_replies(slack: Slack) -> None:
+    meet_the_team(slack)
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    told = await lea.runs("/poc interview invoice-agent")
+
+    assert lea.replies(told)[0]["response_type"] == "ephemeral"
+    first = lea.question()
+    assert first.key == "screen_manipulation"
+    assert [b["value"] for b in first.buttons] == ["yes", "no"]
+
+    used: set[str] = set()
+    for _ in range(len(READY)):
+        if not lea.has_open_question():
+            break
+        question = lea.question()
+        used |= question.kinds()
+        await lea.answers(question, READY[question.key], PEOPLE)
+        done = settled(question, slack)
+        assert not done.is_open, "an answered question keeps no input"
+        assert ":white_check_mark:" in done.words()
+        assert any(b["action_id"] == "poc_edit" for b in done.buttons)
+
+    assert not lea.has_open_question()
+    assert {"button", "checkboxes", "datepicker", "users_select"} <= used
+    recommendation = lea.last()
+    assert recommendation.blocks[0]["type"] == "header"
+    assert "Recommendation for invoice-agent: Industrialise" in recommendation.words()
+    assert "Claire Martin" not in str(slack.fake.called("chat.postEphemeral"))
+
+
+async def test_an_old_button_pressed_again_changes_nothing(slack: Slack) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc interview invoice-agent")
+    first = lea.question()
+    await lea.presses(first, "no")
+    second = lea.question()
+
+    await lea.presses(first, "yes")  # a click made before the message was updated
+
+    assert lea.question().ts == second.ts
+    assert "already answered" in lea.last().words()
+    hook = await lea.runs("/poc history invoice-agent screen_manipulation")
+    history = str(lea.replies(hook))
+    assert history.count("current") == 1 and "replaced" not in history
+
+
+async def test_a_typed_answer_that_is_not_accepted_says_why_and_keeps_the_question(
+    slack: Slack,
+) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc interview invoice-agent")
+    question = lea.question()
+
+    await lea.says("perhaps")
+
+    assert lea.question().ts == question.ts, "the same message still asks"
+    assert "Please answer yes or no." in lea.last().words()
+    assert "Please answer yes or no." in lea.question().words()
+
+
+async def test_an_answer_is_edited_in_a_modal_that_shows_what_was_wrong(slack: Slack) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc interview invoice-agent")
+    for _ in range(18):  # up to the first numbers: weekly volume, then the baseline
+        question = lea.question()
+        await lea.answers(question, READY[question.key], PEOPLE)
+    volume = next(m for m in lea.messages() if "1,200" in m.words())
+    current = lea.question()
+
+    await lea.presses_edit(volume)
+
+    [view_id] = slack.fake.views
+    modal = slack.fake.views[view_id]
+    assert modal["callback_id"] == "poc_answer_modal"
+    assert "1,200" in str(modal["blocks"])
+    refused = await lea.submits(view_id, value="a lot")
+    assert refused.status == 200
+    assert refused.json()["response_action"] == "errors"
+    assert "number" in refused.json()["errors"]["answer"]
+
+    saved = await lea.submits(view_id, value="1500")
+
+    assert saved.body == ""  # an empty ack closes the modal
+    assert "1,500" in slack.message(volume.channel, volume.ts).words()
+    assert not settled(current, slack).is_open, "the question asked before the edit moved on"
+    assert lea.question().key == current.key
+    assert lea.question().ts != current.ts
+
+
+async def test_a_cancelled_edit_goes_back_to_where_the_interview_was(slack: Slack) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc interview invoice-agent")
+    await lea.presses(lea.question(), "no")
+    current = lea.question()
+    await lea.presses_edit(lea.messages()[0])
+    [view_id] = slack.fake.views
+
+    await lea.closes(view_id)
+
+    assert lea.question().key == current.key
+    await lea.presses(lea.question(), "no")
+    assert lea.question().key == "screen_emotion"
+
+
+async def test_edit_by_command_opens_the_modal(slack: Slack) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc interview invoice-agent")
+    await lea.presses(lea.question(), "no")
+
+    await lea.runs("/poc edit invoice-agent screen_manipulation")
+
+    [view_id] = slack.fake.views
+    assert [o["value"] for o in slack.fake.views[view_id]["blocks"][-1]["element"]["options"]] == [
+        "yes",
+        "no",
+    ]
+    await lea.submits(view_id, options=["yes"])
+    hook = await lea.runs("/poc history invoice-agent screen_manipulation")
+    assert "replaced" in str(lea.replies(hook))
+
+
+async def test_a_modal_checked_too_slowly_closes_on_saving_and_says_so_after(
+    slack: Slack,
+) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc interview invoice-agent")
+    await lea.presses(lea.question(), "no")
+    await lea.presses_edit(lea.messages()[0])
+    [view_id] = slack.fake.views
+    # Another replica, which has never seen Léa, gets the submission while
+    # Slack is slow to say who she is.
+    slack.bot.listeners.profiles = Profiles()
+    slack.bot.listeners.ack_budget = 0.05
+    slack_is_slow = slack.fake.hold("users.info")
+
+    acked = await lea.submits(view_id, options=["yes"], settle=False)
+
+    assert acked.json()["response_action"] == "update"
+    assert "Saving your answer" in str(acked.json()["view"])
+    slack_is_slow.set()
+    await slack.settled()
+    assert "Saved." in str(slack.fake.views[view_id])
+    assert "Yes" in slack.message(lea.dm, lea.messages()[0].ts).words()

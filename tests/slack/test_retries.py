@@ -1,0 +1,94 @@
+"""Slack retries its deliveries and rate-limits its Web API; the bot acks at
+once, handles a delivery once, and retries its own calls with back-off
+without ever posting twice."""
+
+from __future__ import annotations
+
+import asyncio
+
+import sqlalchemy as sa
+
+from tests.slack.conftest import StartBot
+from tests.slack.harness import Slack
+from tests.support.scripts import READY
+
+
+async def answers_to(slack: Slack, key: str) -> int:
+    async with slack.bot.service.store.engine.connect() as connection:
+        found = await connection.execute(
+            sa.text("SELECT count(*) FROM answer WHERE question_key = :key"), {"key": key}
+        )
+        return int(found.scalar_one())
+
+
+async def test_a_retried_event_changes_nothing_the_second_time(
+    start_bot: StartBot, database_url: str
+) -> None:
+    slack = await start_bot(database_url)
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc interview invoice-agent")
+    question = await lea.answers_until(typed=True, script=READY)
+    posts_before = len(slack.fake.called("chat.postMessage"))
+
+    # The first delivery is slow to be acknowledged: Slack sends it again at
+    # once (to any replica) while the first is still being handled...
+    first, second = await asyncio.gather(
+        lea.says("Accounts payable clerks", event_id="Ev0ANSWER", settle=False),
+        lea.says("Accounts payable clerks", event_id="Ev0ANSWER", retry=1, settle=False),
+    )
+    await slack.settled()
+    # ...and once more a minute later.
+    late = await lea.says("Accounts payable clerks", event_id="Ev0ANSWER", retry=2)
+
+    assert [first.status, second.status, late.status] == [200, 200, 200]
+    assert await answers_to(slack, question.key) == 1
+    assert len(slack.fake.called("chat.postMessage")) == posts_before + 1, "one next question"
+    assert lea.question().key != question.key
+
+
+async def test_a_rate_limit_storm_during_a_summary_post_ends_in_one_post(slack: Slack) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    slack.fake.fail("response_url", status=429, retry_after=3, times=4)
+
+    hook = await lea.runs("/poc summary invoice-agent post")
+
+    attempts = [c for c in slack.fake.calls if c.path == hook]
+    assert [c.status for c in attempts] == [429, 429, 429, 429, 200]
+    [posted] = lea.replies(hook)
+    assert posted["response_type"] == "in_channel"
+    assert "Invoice agent (invoice-agent)" in posted["blocks"][0]["text"]["text"]
+    assert slack.sleeps == [3.0, 3.0, 3.0, 3.0], "waited what Slack asked, and no more"
+
+
+async def test_outages_and_resets_are_retried_with_back_off_and_post_once(slack: Slack) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc interview invoice-agent")
+    first = lea.question()
+    slack.fake.fail("chat.postMessage", status=500)
+    slack.fake.fail("chat.postMessage", drop=True)
+    slack.fake.fail("chat.postMessage", status=503)
+
+    await lea.presses(first, "no")
+
+    attempts = slack.fake.called("chat.postMessage", ok_only=False)[-4:]
+    assert [c.status for c in attempts] == [500, 0, 503, 200]
+    assert slack.sleeps == [0.25, 0.5, 1.0], "exponential back-off (jitter at its least)"
+    assert lea.question().key == "screen_social_scoring"
+    assert await answers_to(slack, "screen_manipulation") == 1
+
+
+async def test_the_ack_comes_before_the_slow_work(slack: Slack) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    slack_is_slow = slack.fake.hold("users.info")
+
+    hook = await lea.runs("/poc help", settle=False)
+
+    assert lea.last_reply is not None and lea.last_reply.status == 200
+    assert slack.bot.work.pending == 1, "acknowledged while the work goes on"
+    assert lea.replies(hook) == []
+    slack_is_slow.set()
+    await slack.settled()
+    assert "postpoc helps you decide" in str(lea.replies(hook))
