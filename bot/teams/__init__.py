@@ -1,13 +1,57 @@
-"""Microsoft Teams adapter (Bot Framework)."""
+"""Microsoft Teams adapter: a Bot Framework bot at ``/api/messages``.
+
+Layout (botbuilder is imported only through ``sdk``):
+
+- ``inbound``: an Activity's JSON → the core's ``Inbound`` (pure);
+- ``routing``: which replies go to the thread, which to the personal chat (pure);
+- ``cards``: replies → Adaptive Cards (pure); ``texts``: the adapter's own words;
+- ``outbound``: connector calls retried on 429/412/502/504;
+- ``connector``: sending, updating, conversation references, personal chats;
+- ``auth``: inbound token checks (401) and outbound credentials;
+- ``bot``: the turn; ``messenger``: unprompted posts; ``app``: the HTTP route;
+- ``options``: endpoints, fixed token and retry policy, for tests and private clouds.
+
+Deployment, and how the bot behaves in Teams: ``deploy/teams/README.md``.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from bot.config import Settings
+from bot.teams.options import Endpoints, RetryPolicy, TeamsOptions
+from conversations.delivery import Messenger
 from conversations.service import Service
 
+__all__ = ["TEAMS_MESSENGER", "Endpoints", "RetryPolicy", "TeamsOptions", "make_messenger", "mount"]
 
-def mount(app: web.Application, service: Service, settings: Settings) -> None:
-    """Add Teams routes to the shared aiohttp application."""
-    raise NotImplementedError("the Teams adapter is not built yet")
+TEAMS_MESSENGER: web.AppKey[Messenger] = web.AppKey("teams_messenger")
+"""Where ``mount`` leaves the Teams messenger, for the outbox."""
+
+
+def mount(
+    app: web.Application,
+    service: Service,
+    settings: Settings,
+    options: TeamsOptions | None = None,
+) -> Messenger:
+    """Serve Teams at ``/api/messages`` in the shared aiohttp application.
+
+    ``options`` are for tests and private clouds (``bot.teams.options``);
+    production needs only the ``MICROSOFT_APP_*`` settings. Returns the
+    messenger for posts made unprompted (also kept in ``app[TEAMS_MESSENGER]``).
+    """
+    from bot.teams.app import mount as mount_app
+
+    teams = mount_app(app, service, settings, options or TeamsOptions())
+    app[TEAMS_MESSENGER] = teams.messenger
+    return teams.messenger
+
+
+def make_messenger(
+    service: Service, settings: Settings, options: TeamsOptions | None = None
+) -> Messenger:
+    """A messenger without an HTTP route, for ``postpoc tick``."""
+    from bot.teams.app import Teams
+
+    return Teams(service, settings, options or TeamsOptions()).messenger

@@ -1,0 +1,170 @@
+"""Who may post to ``/api/messages``, and how the bot signs its own calls.
+
+Inbound: botbuilder checks the Bot Framework's RS256 token (key from the
+OpenID metadata, ``msteams`` endorsement, issuer, audience = our app id,
+``serviceurl`` claim = the activity's ``serviceUrl``). It raises
+``PermissionError`` for some failures and plain exceptions for others (an
+unknown key, an expired or malformed token), which its ``process()`` turns
+into a 500. :class:`StrictAuthentication` makes every failure a refusal, so
+``/api/messages`` answers 401 and nothing of the request is used.
+
+Outbound: MSAL gets the bot's tokens from Azure AD; tests give a fixed token
+instead (:class:`FixedTokenFactory`), so nothing goes online.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+
+from bot.config import Settings
+from bot.teams.options import Endpoints, TeamsOptions
+from bot.teams.sdk import (
+    AppCredentials,
+    BotFrameworkAuthentication,
+    ConfigurationBotFrameworkAuthentication,
+    MicrosoftAppCredentials,
+    ServiceClientCredentialsFactory,
+)
+
+log = logging.getLogger("postpoc.teams")
+
+
+class AuthUnavailable(Exception):
+    """The signing keys could not be fetched: our problem, not the caller's (503)."""
+
+
+class BotConfiguration:
+    """The attributes botbuilder's configuration-based classes read (by ``getattr``)."""
+
+    def __init__(self, settings: Settings, endpoints: Endpoints | None) -> None:
+        self.APP_ID = settings.microsoft_app_id or ""
+        self.APP_PASSWORD = settings.microsoft_app_password or ""
+        # Without an app id (the Emulator) only botbuilder's MultiTenant path
+        # accepts the empty credentials that switch authentication off.
+        self.APP_TYPE = settings.microsoft_app_type if self.APP_ID else "MultiTenant"
+        self.APP_TENANTID = settings.microsoft_app_tenant_id or ""
+        if endpoints is not None:
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = endpoints.openid_metadata_url
+            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = endpoints.token_issuer
+            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = endpoints.emulator_openid_metadata_url
+            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = endpoints.login_url
+            self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = endpoints.oauth_scope
+            self.OAUTH_URL = endpoints.oauth_url
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse to start with settings botbuilder would only reject at the first message."""
+    if not settings.microsoft_app_id:
+        return
+    kind = settings.microsoft_app_type.lower()
+    if kind not in ("singletenant", "multitenant", "userassignedmsi"):
+        raise ValueError(
+            "MICROSOFT_APP_TYPE must be SingleTenant, MultiTenant or UserAssignedMSI, "
+            f"not {settings.microsoft_app_type!r}"
+        )
+    if kind in ("singletenant", "userassignedmsi") and not settings.microsoft_app_tenant_id:
+        raise ValueError(
+            f"MICROSOFT_APP_TENANT_ID is required for a {settings.microsoft_app_type} app"
+        )
+    if kind != "userassignedmsi" and not settings.microsoft_app_password:
+        raise ValueError("MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set")
+
+
+class FixedToken(AppCredentials):  # type: ignore[misc]  # botbuilder is untyped
+    """Outbound credentials that always present the same bearer token."""
+
+    def __init__(self, app_id: str, token: str) -> None:
+        super().__init__(app_id=app_id)
+        self._token = token
+
+    def get_access_token(self, force_refresh: bool = False) -> str:
+        return self._token
+
+
+class FixedTokenFactory(ServiceClientCredentialsFactory):  # type: ignore[misc]
+    """Credentials for tests: our app id is valid, and calls carry a fixed token."""
+
+    def __init__(self, app_id: str, token: str) -> None:
+        self.app_id = app_id
+        self.token = token
+
+    async def is_valid_app_id(self, app_id: str) -> bool:
+        return bool(app_id) and app_id == self.app_id
+
+    async def is_authentication_disabled(self) -> bool:
+        return not self.app_id
+
+    async def create_credentials(
+        self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
+    ) -> Any:
+        if not self.app_id:
+            return MicrosoftAppCredentials.empty()
+        return FixedToken(self.app_id, self.token)
+
+
+class StrictAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
+    """botbuilder's authentication, with every failed check a ``PermissionError``."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
+        # CloudAdapter passes "" for a missing header, but botbuilder's
+        # configurable mode only recognises None as "no header".
+        header = auth_header or None
+        try:
+            return await self._inner.authenticate_request(activity, header)
+        except requests.RequestException as error:
+            raise AuthUnavailable(type(error).__name__) from error
+        except Exception as error:
+            # The reason, never the token: enough to tell a bad key from a clock skew.
+            log.warning("refused a request to /api/messages: %s", _reason(error))
+            raise PermissionError("unauthorized") from error
+
+    async def authenticate_streaming_request(self, auth_header: str, channel_id: str) -> Any:
+        try:
+            return await self._inner.authenticate_streaming_request(auth_header, channel_id)
+        except Exception as error:
+            raise PermissionError("unauthorized") from error
+
+    def create_connector_factory(self, claims_identity: Any) -> Any:
+        return self._inner.create_connector_factory(claims_identity)
+
+    async def create_user_token_client(self, claims_identity: Any) -> Any:
+        return await self._inner.create_user_token_client(claims_identity)
+
+    def create_bot_framework_client(self) -> Any:
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return str(self._inner.get_originating_audience())
+
+    async def authenticate_channel_request(self, auth_header: str) -> Any:
+        try:
+            return await self._inner.authenticate_channel_request(auth_header)
+        except Exception as error:
+            raise PermissionError("unauthorized") from error
+
+
+def _reason(error: Exception) -> str:
+    """A short, token-free reason: botbuilder's own messages name claims, not values."""
+    if isinstance(error, PermissionError):
+        return str(error)[:120]
+    return type(error).__name__
+
+
+def authentication(settings: Settings, options: TeamsOptions) -> Any:
+    """The inbound checks and outbound credentials for the app's settings."""
+    check_settings(settings)
+    factory = (
+        FixedTokenFactory(settings.microsoft_app_id or "", options.outbound_token)
+        if options.outbound_token is not None
+        else None
+    )
+    inner = ConfigurationBotFrameworkAuthentication(
+        BotConfiguration(settings, options.endpoints), credentials_factory=factory
+    )
+    return StrictAuthentication(inner)

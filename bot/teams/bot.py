@@ -1,0 +1,213 @@
+"""The Teams bot: one activity in, the core's answer out. Thin on purpose.
+
+Reading activities (``inbound``), deciding where replies go (``routing``)
+and drawing them (``cards``) are pure functions; this module calls them in
+order, talks to the core, and sends through the ``connector``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from bot.teams import cards, inbound, routing, texts
+from bot.teams.connector import (
+    TENANT_TARGET,
+    Connector,
+    Unreachable,
+    channel_target,
+    person_target,
+    team_target,
+    tenant_address,
+)
+from bot.teams.options import TeamsOptions
+from bot.teams.outbound import OutboundError
+from bot.teams.sdk import ActivityHandler
+from conversations.i18n import Translator, translator
+from conversations.messages import Answered, Card, Inbound, Reply, Say, Section
+from conversations.service import Service
+
+log = logging.getLogger("postpoc.teams")
+
+RAW_ACTIVITY = "postpoc.activity"
+"""Turn state key of the activity as Teams posted it (botbuilder's objects drop fields)."""
+WORKSPACE = "postpoc.workspace"
+
+
+class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
+    def __init__(self, service: Service, connector: Connector, options: TeamsOptions) -> None:
+        super().__init__()
+        self.service = service
+        self.connector = connector
+        self.options = options
+
+    # -- activities ----------------------------------------------------------------
+
+    async def on_message_activity(self, turn: Any) -> None:
+        activity, workspace = _facts(turn)
+        await self._remember(activity, workspace)
+        event = inbound.to_inbound(activity, workspace)
+        if event is None:
+            return
+        replies = await self._handle(turn, event)
+        await self._deliver(turn, activity, event, replies)
+
+    async def on_conversation_update_activity(self, turn: Any) -> None:
+        activity, workspace = _facts(turn)
+        if inbound.bot_among(activity, "membersRemoved"):
+            await self._removed(activity, workspace)
+            return
+        await self._remember(activity, workspace)
+        if inbound.bot_among(activity, "membersAdded"):
+            await self.service.platform.activate(workspace)
+            await self._welcome(turn, activity, workspace)
+
+    async def on_installation_update_add(self, turn: Any) -> None:
+        # The welcome goes with the conversationUpdate Teams sends alongside this.
+        activity, workspace = _facts(turn)
+        await self._remember(activity, workspace)
+        await self.service.platform.activate(workspace)
+
+    async def on_installation_update_remove(self, turn: Any) -> None:
+        activity, workspace = _facts(turn)
+        await self._removed(activity, workspace)
+
+    # -- steps -----------------------------------------------------------------------
+
+    async def _handle(self, turn: Any, event: Inbound) -> Sequence[Reply]:
+        """The core's replies, with the typing indicator shown if they are slow to come."""
+        if self.options.typing_after <= 0:
+            await self.connector.typing(turn)
+            return (await self.service.handle(event)).replies
+
+        async def type_later() -> None:
+            await asyncio.sleep(self.options.typing_after)
+            await self.connector.typing(turn)
+
+        typing = asyncio.create_task(type_later())
+        try:
+            return (await self.service.handle(event)).replies
+        finally:
+            typing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await typing
+
+    async def _deliver(
+        self, turn: Any, activity: inbound.Activity, event: Inbound, replies: Sequence[Reply]
+    ) -> None:
+        workspace = event.actor.workspace
+        t = translator(event.actor.locale)
+        plan = routing.plan(replies, personal=event.place.is_direct)
+        for answered in plan.settle:
+            await self._settle(turn, workspace, answered, personal=event.place.is_direct)
+        here = [m for m in plan.messages if m.where == routing.Where.HERE]
+        away = [m for m in plan.messages if m.where == routing.Where.PERSONAL]
+        if away:
+            try:
+                reference = await self.connector.personal_chat(
+                    workspace, event.actor.user_id, tenant_address(activity)
+                )
+                await self.connector.within(
+                    reference, lambda chat: self._send(chat, workspace, away, t)
+                )
+            except (Unreachable, OutboundError) as error:
+                # Better in the thread than not at all: anyone in the tenant may read it anyway.
+                log.warning("personal chat unreachable (%s); answering in the thread", error)
+                here = [*here, *(routing.Message(routing.Where.HERE, m.replies) for m in away)]
+            else:
+                if plan.moved_to_personal:
+                    note = Say(t(texts.SENT_TO_PERSONAL_CHAT, name=event.actor.display_name))
+                    here = list(routing.add_here(here, note))
+        await self._send(turn, workspace, here, t)
+
+    async def _send(
+        self, turn: Any, workspace: str, messages: Sequence[routing.Message], t: Translator
+    ) -> None:
+        for message in messages:
+            sent = await self.connector.send(turn, cards.activity_for(message, t))
+            question = message.question
+            if question is not None and sent:
+                await self.service.platform.remember_posted(workspace, question.token, sent)
+
+    async def _settle(
+        self, turn: Any, workspace: str, answered: Answered, *, personal: bool
+    ) -> None:
+        """Replace an answered question's card by its answer, so it can't be answered twice."""
+        posted = await self.service.platform.posted(workspace, answered.token)
+        if posted is None or not personal:
+            return
+        try:
+            await self.connector.update(turn, posted, cards.settled_activity(answered))
+        except OutboundError as error:
+            # The answer is saved; a card left with its buttons is refused by the core if pressed.
+            log.warning("could not update an answered question's card: %s", error)
+
+    async def _welcome(self, turn: Any, activity: inbound.Activity, workspace: str) -> None:
+        if inbound.is_personal(activity):
+            hello = Inbound(
+                actor=inbound.actor_of(activity, workspace),
+                place=inbound.place_of(activity),
+                text="hello",
+                is_command=True,
+                delivery_id=inbound.text_field(activity, "id") or None,
+            )
+            await self._deliver(turn, activity, hello, await self._handle(turn, hello))
+            return
+        t = translator(inbound.text_field(activity, "locale") or "en")
+        welcome = Card(title="postpoc", sections=(Section(text=t(texts.WELCOME_TEAM)),))
+        await self.connector.send(turn, cards.activity(cards.replies_card([welcome], t)))
+
+    async def _remember(self, activity: inbound.Activity, workspace: str) -> None:
+        """Keep how to reach this person or channel later (proactive messages).
+
+        Best effort: a failure here (two replicas storing the same new address
+        at once) must not cost the person their answer; the next activity
+        stores it again.
+        """
+        try:
+            await self._store_references(activity, workspace)
+        except Exception as error:
+            log.warning("conversation reference not stored: %s", type(error).__name__)
+
+    async def _store_references(self, activity: inbound.Activity, workspace: str) -> None:
+        platform = self.service.platform
+        if inbound.tenant_of(activity):
+            await platform.remember_address(workspace, TENANT_TARGET, tenant_address(activity))
+        if inbound.is_personal(activity):
+            target = person_target(inbound.person_of(activity))
+            await platform.remember_address(workspace, target, inbound.reference_of(activity))
+            return
+        channel = inbound.channel_of(activity)
+        reference = inbound.reference_of(activity, conversation_id=channel)
+        team = inbound.team_of(activity)
+        if team:
+            reference["teamId"] = team
+            await platform.remember_address(workspace, team_target(team), {"removed": False})
+        await platform.remember_address(workspace, channel_target(channel), reference)
+
+    async def _removed(self, activity: inbound.Activity, workspace: str) -> None:
+        """The app was removed from a team or by a person: post nothing there again.
+
+        The workspace (the tenant) stays active: the bot may still be installed
+        in other teams and personal chats of the tenant.
+        """
+        platform = self.service.platform
+        team = inbound.team_of(activity)
+        if inbound.is_personal(activity):
+            target = person_target(inbound.person_of(activity))
+            await platform.remember_address(workspace, target, {"removed": True})
+        elif team:
+            await platform.remember_address(workspace, team_target(team), {"removed": True})
+        else:
+            target = channel_target(inbound.channel_of(activity))
+            await platform.remember_address(workspace, target, {"removed": True})
+
+
+def _facts(turn: Any) -> tuple[inbound.Activity, str]:
+    """The activity's JSON and workspace, set by the HTTP handler before the turn."""
+    activity: inbound.Activity = turn.turn_state[RAW_ACTIVITY]
+    workspace: str = turn.turn_state[WORKSPACE]
+    return activity, workspace

@@ -1,0 +1,165 @@
+"""An owner's interview in the personal chat, over HTTP, as Teams delivers it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.support.scripts import READY
+from tests.teams.client import (
+    BOT_ID,
+    Posted,
+    TeamsBotClient,
+    TeamsPerson,
+    actions,
+    inputs,
+    question_key,
+    questions,
+    texts,
+)
+from tests.teams.fakes import Call
+
+DATE_INPUT = "postpoc_date"
+VALUES_INPUT = "postpoc_values"
+
+
+async def started(teams: TeamsBotClient) -> tuple[TeamsPerson, Posted]:
+    """Alice registers a POC and starts its interview; the first question is out."""
+    alice = teams.person("alice")
+    await alice.says("hello")
+    registered = await alice.says("new Invoice agent")
+    assert "Registered Invoice agent as invoice-agent" in registered.text()
+    return alice, await alice.says("interview invoice-agent")
+
+
+def unnumbered(title: str) -> str:
+    """A choice as the script names it: "2. Staff only" → "staff only"."""
+    return re.sub(r"^\d+\. ", "", title).lower()
+
+
+def press_for(card: Call, answer: str) -> dict[str, Any] | None:
+    """The submit data that gives ``answer`` on this card, if the card can give it."""
+    submits = [a for a in actions(card) if a["type"] == "Action.Submit"]
+    for action in submits:
+        if answer.lower() in (unnumbered(action["title"]), str(action["data"].get("value", ""))):
+            return dict(action["data"])
+    fields = {i["type"]: i for i in inputs(card)}
+    if "Input.Date" in fields and submits:
+        return {**submits[0]["data"], DATE_INPUT: answer}
+    choice_set = fields.get("Input.ChoiceSet")
+    if choice_set and submits:
+        by_name = {unnumbered(c["title"]): c["value"] for c in choice_set["choices"]}
+        by_name.update({c["value"]: c["value"] for c in choice_set["choices"]})
+        wanted = [part.strip().lower() for part in answer.split(",")]
+        if all(part in by_name for part in wanted):
+            return {**submits[0]["data"], VALUES_INPUT: ",".join(by_name[p] for p in wanted)}
+    return None
+
+
+async def test_a_complete_interview_with_buttons_inputs_and_typed_answers(
+    teams: TeamsBotClient,
+) -> None:
+    alice, posted = await started(teams)
+    pressed = typed = 0
+    used: set[str] = set()
+    for _ in range(200):
+        asked = questions(posted.sent)
+        if not asked:
+            break
+        key, card = asked[-1]
+        data = press_for(card, READY[key])
+        if data is not None:
+            posted = await alice.submits(card, data)
+            pressed += 1
+            used.update(i["type"] for i in inputs(card))
+        else:
+            posted = await alice.says(READY[key])
+            typed += 1
+        assert posted.status == 201
+        # The answered question's card is replaced by its answer, whichever way it came.
+        assert [u.activity_id for u in posted.updates] == [card.posted_id], key
+        assert texts(posted.updates[0]).startswith("✓ ")
+        assert not actions(posted.updates[0])
+    assert "Recommendation for invoice-agent: Industrialise" in posted.text()
+    assert pressed >= 20 and typed >= 20, (pressed, typed)
+    assert used == {"Input.Date", "Input.ChoiceSet"}  # besides plain buttons
+
+
+async def test_a_card_answered_twice_counts_once(teams: TeamsBotClient) -> None:
+    alice, posted = await started(teams)
+    key, first = questions(posted.sent)[-1]
+    assert key == "screen_manipulation"
+
+    answered = await alice.presses(first, "No")
+    assert [u.activity_id for u in answered.updates] == [first.posted_id]
+    assert questions(answered.sent)[-1][0] == "screen_social_scoring"
+
+    again = await alice.presses(first, "No")
+    assert again.status == 201
+    assert again.updates == []
+    assert "already answered" in again.text()
+    assert questions(again.sent) == []
+
+
+async def test_a_redelivered_activity_changes_nothing(teams: TeamsBotClient) -> None:
+    alice, posted = await started(teams)
+    _, card = questions(posted.sent)[-1]
+    press = alice.personal(replyToId=card.posted_id, value=press_for(card, "no"))
+    first = await teams.post(press)
+    again = await teams.post(press)
+    assert questions(first.sent)
+    assert (again.status, again.sent, again.updates) == (201, [], [])
+
+
+async def test_hi_hello_and_help_always_answer(teams: TeamsBotClient) -> None:
+    alice = teams.person("alice")
+    hi = await alice.says("hi")
+    assert "Hello Alice!" in hi.text()
+    assert "interview <poc>" in (await alice.says("help")).text()
+
+    alice, posted = await started(teams)
+    key, _ = questions(posted.sent)[-1]
+    during = await alice.says("help")
+    assert "I didn't understand" not in during.text()
+    assert during.text().strip()
+    hello = await alice.says("hello")
+    assert "Hello Alice!" in hello.text()
+    assert questions(hello.sent)[-1][0] == key  # the waiting question, shown again
+
+
+async def test_the_typing_indicator_goes_first(teams: TeamsBotClient) -> None:
+    posted = await teams.person("alice").says("hello")
+    kinds = [c.body.get("type") for c in posted.calls]
+    assert kinds[0] == "typing"
+    assert kinds[1:] == ["message"]
+
+
+async def test_an_invalid_answer_is_asked_again_with_the_reason(teams: TeamsBotClient) -> None:
+    alice, posted = await started(teams)
+    for _ in range(30):  # to the first number question
+        key, card = questions(posted.sent)[-1]
+        if key == "use_weekly_volume":
+            break
+        data = press_for(card, READY[key])
+        posted = await (alice.submits(card, data) if data else alice.says(READY[key]))
+    again = await alice.says("a lot")
+    key, card = questions(again.sent)[-1]
+    assert key == "use_weekly_volume"
+    assert question_key(card) == "use_weekly_volume"
+    attention = [
+        run["text"]
+        for block in card.body["attachments"][0]["content"]["body"]
+        for run in block.get("inlines", [])
+        if run.get("color") == "Attention"
+    ]
+    assert attention, texts(card)
+
+
+async def test_adding_the_app_for_oneself_greets_once(teams: TeamsBotClient) -> None:
+    alice = teams.person("alice")
+    installed = await teams.post(alice.installation("add"))
+    assert (installed.status, installed.sent) == (201, [])
+    update = alice.personal(type="conversationUpdate", membersAdded=[{"id": BOT_ID}])
+    greeted = await teams.post(update)
+    assert "Hello Alice!" in greeted.text()
+    assert (await teams.post(update)).sent == []  # redelivered: not twice
