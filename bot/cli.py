@@ -68,6 +68,25 @@ def _run(args: argparse.Namespace) -> int:
     return _serve(args) if _settings().any_platform else _chat(args)
 
 
+def _tick(_: argparse.Namespace) -> int:
+    """One pass of the weekly watch: plan what is due, send it, exit."""
+    from bot.runtime import open_service, platform_messengers
+    from bot.scheduler import build_watch, summarise
+
+    settings = _settings()
+
+    async def run() -> str:
+        service = await open_service(settings)
+        try:
+            watch = build_watch(service, platform_messengers(service, settings), settings)
+            return summarise(await watch.tick())
+        finally:
+            await service.store.dispose()
+
+    print(asyncio.run(run()))
+    return 0
+
+
 def _db_upgrade(_: argparse.Namespace) -> int:
     from storage import migrate
 

@@ -60,9 +60,40 @@ class Settings(BaseSettings):
         default=False, description="serve /api/messages even without an app id (Emulator)"
     )
 
+    scheduler: bool = Field(
+        default=True,
+        description="run the weekly watch inside `postpoc serve` (turn off when a CronJob runs `postpoc tick`)",
+    )
+    scheduler_interval_seconds: int = Field(
+        default=30, ge=5, le=3600, description="how often the in-process scheduler runs a pass"
+    )
+    checkin_weekday: int = Field(
+        default=0, ge=0, le=4, description="day of owners' check-ins, 0 = Monday … 4 = Friday"
+    )
+    checkin_time: str = Field(
+        default="10:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="time of owners' check-ins, in each owner's time zone",
+    )
+    checkin_reminder_hours: int = Field(
+        default=48, ge=1, le=168, description="one reminder this long after an unanswered check-in"
+    )
+    decision_overdue_days: int = Field(
+        default=30, ge=1, description="assessing longer than this: decision overdue"
+    )
+    stale_answer_days: int = Field(
+        default=60, ge=1, description="answers older than this are stale"
+    )
+    reading_gap_weeks: int = Field(
+        default=3, ge=1, description="weeks without a reading before health turns amber"
+    )
+
     @property
     def slack_configured(self) -> bool:
-        return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_client_id))
+        # Socket Mode (an app token) needs no signing secret: Slack's requests
+        # come over the bot's own WebSocket instead of HTTP.
+        reachable = self.slack_signing_secret or self.slack_app_token
+        return bool(reachable and (self.slack_bot_token or self.slack_client_id))
 
     @property
     def teams_configured(self) -> bool:

@@ -16,7 +16,7 @@ from conversations.bank import SKIPPED
 from conversations.context import Context
 from conversations.engine import effective_answers
 from conversations.messages import Reply
-from storage.models import Answer, Assessment, Indicator, Poc, Stage
+from storage.models import Answer, Assessment, Indicator, Interview, Poc, Stage
 
 
 def answers_of(rows: Mapping[str, Answer]) -> dict[str, Any]:
@@ -62,7 +62,7 @@ async def record(ctx: Context, poc: Poc) -> rubric.Assessment:
     return result
 
 
-async def on_completed(ctx: Context, poc: Poc) -> list[Reply]:
+async def on_completed(ctx: Context, poc: Poc, _: Interview | None = None) -> list[Reply]:
     """The last question was answered (or an answer changed after that)."""
     answers = await answers_for(ctx, poc)
     await sync_indicator(ctx, poc, answers)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -113,38 +113,45 @@ class BankFile(BaseModel):
     flow: str
     version: int
     locales: tuple[str, ...]
+    context: dict[str, QuestionKind] = {}
     sections: tuple[SectionDef, ...]
 
 
 @dataclass(frozen=True)
 class Bank:
-    """A loaded, checked bank. Questions are in the order they are asked."""
+    """A loaded, checked bank. Questions are in the order they are asked.
+
+    ``context`` names values the interview is started with rather than asks
+    (a check-in knows the POC's indicator): texts may show them as
+    ``{name}``, conditions and ``unit_from`` may use them.
+    """
 
     flow: str
     version: int
     sections: tuple[SectionDef, ...]
+    context: tuple[tuple[str, QuestionKind], ...] = ()
 
-    @property
+    # A bank is read far more often than it is loaded: index it once.
+    @cached_property
     def questions(self) -> tuple[QuestionDef, ...]:
         return tuple(q for s in self.sections for q in s.questions)
 
+    @cached_property
+    def _by_key(self) -> dict[str, tuple[int, QuestionDef, SectionDef]]:
+        ordered = [(q, s) for s in self.sections for q in s.questions]
+        return {q.key: (i, q, s) for i, (q, s) in enumerate(ordered)}
+
     def question(self, key: str) -> QuestionDef:
-        for q in self.questions:
-            if q.key == key:
-                return q
-        raise KeyError(key)
+        return self._by_key[key][1]
 
     def has(self, key: str) -> bool:
-        return any(q.key == key for q in self.questions)
+        return key in self._by_key
 
     def section_of(self, key: str) -> SectionDef:
-        for section in self.sections:
-            if any(q.key == key for q in section.questions):
-                return section
-        raise KeyError(key)
+        return self._by_key[key][2]
 
     def index(self, key: str) -> int:
-        return [q.key for q in self.questions].index(key)
+        return self._by_key[key][0]
 
     def applicable(self, answers: Mapping[str, AnswerValue]) -> Iterator[QuestionDef]:
         """The questions to ask given the answers so far, in order."""
@@ -190,13 +197,25 @@ def _expected_values(expected: Expected) -> list[Any]:
     return list(expected) if isinstance(expected, list) else [expected]
 
 
+def _context_question(name: str, kind: QuestionKind) -> QuestionDef:
+    """A context value, checked like an earlier question of that type."""
+    text = Localised(en=name, fr=name)
+    return QuestionDef.model_construct(key=name, type=kind, label=text, text=text)
+
+
 def _check(file: BankFile) -> None:
     if set(file.locales) != {"en", "fr"}:
         raise BankError("a bank must be written in en and fr")
     sections = [s.key for s in file.sections]
     if len(set(sections)) != len(sections):
         raise BankError("duplicate section key")
-    seen: dict[str, QuestionDef] = {}
+    if any(
+        kind in (QuestionKind.CHOICE, QuestionKind.MULTI_CHOICE) for kind in file.context.values()
+    ):
+        raise BankError("context values are text, numbers, yes/no, dates or people")
+    seen: dict[str, QuestionDef] = {
+        name: _context_question(name, kind) for name, kind in file.context.items()
+    }
     for section in file.sections:
         for question in section.questions:
             if question.key in seen or question.key in sections:
@@ -317,7 +336,12 @@ def parse_bank(text: str) -> Bank:
     except ValidationError as error:
         raise BankError(_explain(error, raw)) from None
     _check(file)
-    return Bank(flow=file.flow, version=file.version, sections=file.sections)
+    return Bank(
+        flow=file.flow,
+        version=file.version,
+        sections=file.sections,
+        context=tuple(file.context.items()),
+    )
 
 
 def _explain(error: ValidationError, raw: Any) -> str:

@@ -62,6 +62,15 @@ USAGES: tuple[Usage, ...] = (
         N_("record this week's value of an indicator (owner or lead)"),
     ),
     Usage("role", "role <person> admin|lead|member", N_("set someone's role (admins)")),
+    Usage(
+        "subscribe",
+        "subscribe weekly <day> <HH:MM> [time zone] [here]",
+        N_("this channel gets a weekly health nudge (leads); here: only POCs whose home it is"),
+    ),
+    Usage("unsubscribe", "unsubscribe", N_("stop the weekly nudge in this channel (leads)")),
+    Usage("mentions", "mentions on|off", N_("whether the nudge mentions owners (leads)")),
+    Usage("subscriptions", "subscriptions", N_("the channels that get the nudge")),
+    Usage("away", "away until <YYYY-MM-DD> | away off", N_("pause your weekly check-ins")),
     Usage("help", "help", N_("this list")),
 )
 
@@ -77,6 +86,9 @@ ALIASES = {
     "mesure": "reading",
     "role": "role",
     "aide": "help",
+    "abonner": "subscribe",
+    "desabonner": "unsubscribe",
+    "absent": "away",
     "?": "help",
     "hi": "hello",
     "hello": "hello",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from conversations.messages import Reply
@@ -49,6 +50,22 @@ class Messenger(Protocol):
     platform: str
     """The prefix of the workspace keys this messenger serves ("slack", "teams", "console")."""
 
-    async def post(self, destination: Destination, replies: Sequence[Reply]) -> str:
-        """Post ``replies`` as one message where possible; return its platform reference."""
+    async def post(
+        self, destination: Destination, replies: Sequence[Reply], *, key: str | None = None
+    ) -> str:
+        """Post ``replies`` as one message where possible; return its platform reference.
+
+        ``key`` is the outbox's idempotency key: carry it in the message where
+        the platform allows (a Slack block id, a Teams activity's channel data)
+        so that :meth:`find` can recognise the post later.
+        """
+        ...
+
+    async def find(self, destination: Destination, key: str, since: datetime) -> str | None:
+        """The reference of a post carrying ``key`` made since ``since``, if any.
+
+        Called when a sender died between posting and recording. Raise
+        ``NotImplementedError`` when the platform can't tell; the outbox then
+        does not post again.
+        """
         ...

@@ -15,7 +15,7 @@ still counts it missing).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conversations.answers import Invalid, answer_hint, format_answer, parse_answer
@@ -37,6 +37,12 @@ class InterviewState:
     current: str | None
     editing: str | None
     answers: Mapping[str, Any]
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def known(self) -> dict[str, Any]:
+        """Answers and context together: what conditions and units read."""
+        return {**self.context, **self.answers}
 
 
 @dataclass(frozen=True)
@@ -103,27 +109,36 @@ class Step:
 # -- reading the state --------------------------------------------------------
 
 
-def effective_answers(bank: Bank, answers: Mapping[str, Any]) -> dict[str, Any]:
+def effective_answers(
+    bank: Bank, answers: Mapping[str, Any], context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The answers that count: those of questions that apply given earlier answers.
 
     An answer left behind by a question that no longer applies (its condition
     changed after an edit) is kept in storage but ignored here.
     """
-    kept: dict[str, Any] = {}
+    kept: dict[str, Any] = dict(context or {})
     for question in bank.questions:
         if question.key in answers and is_applicable(question, kept):
             kept[question.key] = answers[question.key]
-    return kept
+    return {key: value for key, value in kept.items() if key in answers}
 
 
-def _applicable_keys(bank: Bank, answers: Mapping[str, Any]) -> list[str]:
-    kept = effective_answers(bank, answers)
+def _applicable_keys(
+    bank: Bank, answers: Mapping[str, Any], context: Mapping[str, Any] | None = None
+) -> list[str]:
+    kept = {**(context or {}), **effective_answers(bank, answers, context)}
     return [q.key for q in bank.questions if is_applicable(q, kept)]
 
 
-def next_question(bank: Bank, answers: Mapping[str, Any], after: str | None) -> str | None:
+def next_question(
+    bank: Bank,
+    answers: Mapping[str, Any],
+    after: str | None,
+    context: Mapping[str, Any] | None = None,
+) -> str | None:
     """The first applicable unanswered question after ``after`` (then from the top)."""
-    keys = _applicable_keys(bank, answers)
+    keys = _applicable_keys(bank, answers, context)
     start = keys.index(after) + 1 if after in keys else 0
     for key in keys[start:] + keys[:start]:
         if key not in answers:
@@ -131,8 +146,13 @@ def next_question(bank: Bank, answers: Mapping[str, Any], after: str | None) -> 
     return None
 
 
-def previous_question(bank: Bank, answers: Mapping[str, Any], before: str | None) -> str | None:
-    keys = _applicable_keys(bank, answers)
+def previous_question(
+    bank: Bank,
+    answers: Mapping[str, Any],
+    before: str | None,
+    context: Mapping[str, Any] | None = None,
+) -> str | None:
+    keys = _applicable_keys(bank, answers, context)
     if before not in keys:
         return keys[-1] if keys else None
     index = keys.index(before)
@@ -166,6 +186,15 @@ def unit_of(
     return question.unit.get(t.language) if question.unit else None
 
 
+def _fill(text: str, context: Mapping[str, Any]) -> str:
+    """Show context values (``{indicator}``) in a question of a bank that has them."""
+    return (
+        text.format_map({k: "" if v is None else v for k, v in context.items()})
+        if context
+        else text
+    )
+
+
 def asked_key(state: InterviewState) -> str | None:
     """The question the next answer goes to: the one being edited, else the current one."""
     return state.editing or state.current
@@ -177,9 +206,9 @@ def prompt(state: InterviewState, bank: Bank, t: Translator, *, error: str | Non
     assert key is not None, "no question to ask in a finished interview"
     question = bank.question(key)
     section = bank.section_of(key)
-    keys = _applicable_keys(bank, state.answers)
+    keys = _applicable_keys(bank, state.answers, state.context)
     position = keys.index(key) + 1 if key in keys else len(keys)
-    unit = unit_of(bank, question, state.answers, t)
+    unit = unit_of(bank, question, state.known, t)
     current = state.answers.get(key)
     shown_current = None
     if key in state.answers:
@@ -188,7 +217,7 @@ def prompt(state: InterviewState, bank: Bank, t: Translator, *, error: str | Non
             if current is SKIPPED
             else format_answer(question, current, unit=unit, translate=t)
         )
-    text = question.text.get(t.language)
+    text = _fill(question.text.get(t.language), state.context)
     return Ask(
         token=token_for(state, key),
         poc_handle=state.poc_handle,
@@ -216,12 +245,9 @@ def prompt(state: InterviewState, bank: Bank, t: Translator, *, error: str | Non
 def start(state: InterviewState, bank: Bank, t: Translator) -> Step:
     """Start, or resume, at the first question still unanswered (or the current one)."""
     current = state.current
-    if (
-        current is None
-        or current in state.answers
-        or current not in _applicable_keys(bank, state.answers)
-    ):
-        current = next_question(bank, state.answers, None)
+    applicable = _applicable_keys(bank, state.answers, state.context)
+    if current is None or current in state.answers or current not in applicable:
+        current = next_question(bank, state.answers, None, state.context)
     moved = replace(state, status=ACTIVE if current else COMPLETE, current=current, editing=None)
     changed = (moved.status, moved.current, moved.editing) != (
         state.status,
@@ -271,7 +297,7 @@ def advance(state: InterviewState, move: Move, bank: Bank, t: Translator) -> Ste
         text=move.text,
         values=move.values,
         mentions=move.mentions,
-        unit=unit_of(bank, question, state.answers, t),
+        unit=unit_of(bank, question, state.known, t),
         translate=t,
     )
     if isinstance(value, Invalid):
@@ -297,7 +323,7 @@ def _back(state: InterviewState, bank: Bank, t: Translator) -> Step:
         left = replace(state, editing=None, revision=state.revision + 1)
         replies: tuple[Reply, ...] = (prompt(left, bank, t),) if left.current else ()
         return Step(left, replies, state_changed=True)
-    previous = previous_question(bank, state.answers, state.current)
+    previous = previous_question(bank, state.answers, state.current, state.context)
     if previous is None:
         return Step(state, (Say(t("This is the first question.")), prompt(state, bank, t)))
     moved = replace(state, current=previous, revision=state.revision + 1)
@@ -314,7 +340,11 @@ def _record(state: InterviewState, key: str, value: Any, bank: Bank, t: Translat
     )
     settled = Answered(
         token=token_for(state, key),
-        summary=t("{question} → {answer}", question=question.text.get(t.language), answer=shown),
+        summary=t(
+            "{question} → {answer}",
+            question=_fill(question.text.get(t.language), state.context),
+            answer=shown,
+        ),
     )
     if state.editing:
         # Back to where the interview was, unless the edit made that question moot.

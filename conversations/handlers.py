@@ -9,21 +9,24 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from conversations import assessments, interviews, summaries
+from conversations import assessments, charts, interviews, outbox, subscriptions, summaries
 from conversations.access import require_admin, require_lead, require_owner_or_lead
 from conversations.answers import Invalid, format_answer, parse_answer
 from conversations.bank import QuestionDef
 from conversations.commands import USAGES, Command
 from conversations.context import Context
+from conversations.delivery import Destination
 from conversations.engine import unit_of
 from conversations.errors import UserError
 from conversations.i18n import N_
 from conversations.messages import (
     Card,
     Field,
+    Image,
     PersonRef,
     QuestionKind,
     Reply,
@@ -165,13 +168,43 @@ async def list_pocs(ctx: Context, _: Command) -> list[Reply]:
 async def summary(ctx: Context, command: Command) -> list[Reply]:
     _need(command, 1, "summary <poc> [post]")
     poc = await find_poc(ctx, command.args[0])
-    card = summaries.summary_card(await _view(ctx, poc), ctx.bank, ctx.t)
+    replies: list[Reply] = [summaries.summary_card(await _view(ctx, poc), ctx.bank, ctx.t)]
+    replies.extend(await _charts(ctx, poc))
     if len(command.args) > 1 and command.args[1].lower() in ("post", "publier"):
         if ctx.inbound.place.is_direct:
             raise UserError("post shares a summary in a channel; run it there.")
         await ctx.audit("summary_posted", poc.id, channel=ctx.inbound.place.channel_id)
-        return [Card(**{**card.__dict__, "visibility": Visibility.CHANNEL})]
-    return [card]
+        return [replace(r, visibility=Visibility.CHANNEL) for r in replies]
+    return replies
+
+
+async def _charts(ctx: Context, poc: Poc) -> list[Reply]:
+    """The trend of each indicator that has readings."""
+    assert poc.id is not None
+    images: list[Reply] = []
+    for indicator in await ctx.repo.indicators(poc.id):
+        assert indicator.id is not None
+        readings = [(r.taken_on, r.value) for r in await ctx.repo.readings(indicator.id)]
+        if not readings:
+            continue
+        png = charts.indicator_chart(
+            indicator.name,
+            indicator.unit,
+            readings,
+            baseline=indicator.baseline,
+            target=indicator.target,
+            threshold=indicator.threshold,
+            t=ctx.t,
+        )
+        alt = ctx.t(
+            "{indicator}: {count} readings, latest {value} {unit}",
+            indicator=indicator.name,
+            count=len(readings),
+            value=ctx.t.number(readings[-1][1]),
+            unit=indicator.unit,
+        )
+        images.append(Image(png=png, alt=alt, filename=f"{poc.handle}-{indicator.id}.png"))
+    return images
 
 
 async def interview(ctx: Context, command: Command) -> list[Reply]:
@@ -380,8 +413,28 @@ async def decide(ctx: Context, command: Command) -> list[Reply]:
         recommended=result.outcome.value,
         differs=outcome != result.outcome,
     )
-    card = summaries.decision_card(poc, decision, _name(ctx.person), ctx.t, ctx.bank)
-    return [Card(**{**card.__dict__, "visibility": Visibility.CHANNEL})]
+    card = replace(
+        summaries.decision_card(poc, decision, _name(ctx.person), ctx.t, ctx.bank),
+        visibility=Visibility.CHANNEL,
+    )
+    await _post_to_home(ctx, poc, card, f"decision:{decision.id}")
+    return [card]
+
+
+async def _post_to_home(ctx: Context, poc: Poc, card: Card, key: str) -> None:
+    """The POC's home channel hears of the decision, once, through the outbox,
+    unless the decision was taken right there."""
+    if not poc.home_channel or poc.home_channel == ctx.inbound.place.channel_id:
+        return
+    await outbox.enqueue(
+        ctx.repo,
+        workspace_id=ctx.workspace_id,
+        key=key,
+        kind="decision",
+        destination=Destination(ctx.workspace.key, channel=poc.home_channel),
+        replies=[card],
+        due_at=ctx.now,
+    )
 
 
 def _iso_date(value: object) -> date | None:
@@ -471,6 +524,11 @@ async def home(ctx: Context, _: Command) -> list[Reply]:
 
 
 HANDLERS: dict[str, Handler] = {
+    "subscribe": subscriptions.subscribe,
+    "unsubscribe": subscriptions.unsubscribe,
+    "mentions": subscriptions.mentions,
+    "subscriptions": subscriptions.subscriptions,
+    "away": subscriptions.away,
     "home": home,
     "hello": hello,
     "help": show_help,

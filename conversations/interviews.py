@@ -7,13 +7,13 @@ other's transaction fails with ``StaleRevision`` (the service tells them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from conversations import assessments, engine
 from conversations.access import require_owner_or_lead
-from conversations.bank import SKIPPED
+from conversations.bank import SKIPPED, Bank, load_bank
 from conversations.context import Context
 from conversations.errors import UserError
 from conversations.messages import ActionInput, Reply, Say, Visibility
@@ -36,9 +36,14 @@ def steering_move(text: str) -> engine.Move | None:
     return _STEERING.get(text.strip().lower().rstrip("!."))
 
 
+def bank_of(interview: Interview) -> Bank:
+    """The bank an interview runs, at the version it started with."""
+    return load_bank(interview.flow, interview.flow_version)
+
+
 async def state_of(ctx: Context, interview: Interview, poc: Poc) -> engine.InterviewState:
     assert poc.id is not None and interview.id is not None
-    rows = await ctx.repo.current_answers(poc.id)
+    rows = await ctx.repo.interview_answers(interview.id)
     return engine.InterviewState(
         interview_id=interview.id,
         revision=interview.revision,
@@ -47,6 +52,7 @@ async def state_of(ctx: Context, interview: Interview, poc: Poc) -> engine.Inter
         current=interview.current_key,
         editing=interview.editing_key,
         answers=assessments.answers_of(rows),
+        context=interview.context or {},
     )
 
 
@@ -70,7 +76,7 @@ async def begin(ctx: Context, poc: Poc) -> list[Reply]:
     await _take_over(ctx, interview)
     state = await state_of(ctx, interview, poc)
     step = engine.start(state, ctx.bank, ctx.t)
-    replies = await _save(ctx, interview, poc, state, step)
+    replies = await save(ctx, interview, poc, state, step)
     if step.state.status == engine.COMPLETE:
         done = Say(
             ctx.t(
@@ -124,7 +130,7 @@ async def pending(ctx: Context) -> list[Reply]:
     state = await state_of(ctx, interview, poc)
     if engine.asked_key(state) is None:
         return []
-    return [engine.prompt(state, ctx.bank, ctx.t)]
+    return [engine.prompt(state, bank_of(interview), ctx.t)]
 
 
 async def answer_text(ctx: Context, text: str) -> list[Reply] | None:
@@ -195,11 +201,18 @@ async def edit(ctx: Context, poc: Poc, key: str) -> list[Reply]:
 
 async def _step(ctx: Context, interview: Interview, poc: Poc, move: engine.Move) -> list[Reply]:
     state = await state_of(ctx, interview, poc)
-    step = engine.advance(state, move, ctx.bank, ctx.t)
-    return await _save(ctx, interview, poc, state, step)
+    step = engine.advance(state, move, bank_of(interview), ctx.t)
+    return await save(ctx, interview, poc, state, step)
 
 
-async def _save(
+Completion = Callable[[Context, Poc, Interview], Awaitable[list[Reply]]]
+
+# What happens when the last question of a flow is answered. Flows defined
+# elsewhere (conversations.checkins) add themselves when imported.
+ON_COMPLETED: dict[str, Completion] = {"post-poc": assessments.on_completed}
+
+
+async def save(
     ctx: Context, interview: Interview, poc: Poc, before: engine.InterviewState, step: engine.Step
 ) -> list[Reply]:
     if step.state_changed:
@@ -217,7 +230,7 @@ async def _save(
     if step.recorded is not None:
         await _record(ctx, interview, poc, step.recorded, before.answers)
     if step.completed:
-        replies.extend(await assessments.on_completed(ctx, poc))
+        replies.extend(await ON_COMPLETED[interview.flow](ctx, poc, interview))
     return replies
 
 

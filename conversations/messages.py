@@ -104,9 +104,13 @@ class Field:
 
 @dataclass(frozen=True)
 class Section:
+    """A block of a card. ``mentions`` are people asked to act: adapters
+    render them as real mentions (they are notified), after the text."""
+
     title: str | None = None
     text: str | None = None
     fields: tuple[Field, ...] = ()
+    mentions: tuple[PersonRef, ...] = ()
 
 
 @dataclass(frozen=True)

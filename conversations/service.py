@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from conversations import commands, handlers, interviews
+from conversations import checkins, commands, handlers, interviews
 from conversations.bank import Bank, load_bank
 from conversations.context import Context
 from conversations.errors import UserError
@@ -25,6 +25,9 @@ from storage.models import Person, Role, Workspace
 from storage.repository import Repo, StaleRevision, Store, Unavailable
 
 log = logging.getLogger("postpoc.core")
+
+# The check-in flow registers what happens when a check-in is answered.
+assert checkins.FLOW in interviews.ON_COMPLETED
 
 Clock = Callable[[], datetime]
 

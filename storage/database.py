@@ -96,6 +96,9 @@ def serialise_sqlite_writers(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout=30000")
         _use_wal(cursor)
+        # With WAL, NORMAL survives a crash of the process (SIGKILL) and only
+        # risks the last commits on a power cut; FULL fsyncs every commit.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
         # SQLite's own lower() folds ASCII only; PostgreSQL's folds all of Unicode.

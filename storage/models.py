@@ -105,8 +105,10 @@ class Outcome(StrEnum):
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"
 
 
 class Workspace(SQLModel, table=True):
@@ -164,6 +166,7 @@ class Interview(SQLModel, table=True):
     revision: int = 0
     held_by_id: int | None = Field(default=None, foreign_key="person.id")
     channel_id: str | None = Field(default=None, max_length=200)
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
     started_at: datetime = Field(default_factory=_now, sa_column=_stamp())
     updated_at: datetime = Field(default_factory=_now, sa_column=_stamp())
     completed_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
@@ -246,6 +249,7 @@ class Subscription(SQLModel, table=True):
     local_time: str = Field(default="09:00", max_length=5)
     timezone: str = Field(default="UTC", max_length=64)
     mention_owners: bool = False
+    scope: str = Field(default="all", max_length=16)
     active: bool = True
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
@@ -264,7 +268,9 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     platform_ref: str | None = Field(default=None, max_length=200)
+    parent_key: str | None = Field(default=None, max_length=200)
     due_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    lease_until: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
     created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
     sent_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
 
@@ -314,3 +320,28 @@ class Address(SQLModel, table=True):
     target: str = Field(max_length=250)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
     updated_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class CheckInStatus(StrEnum):
+    SENT = "sent"
+    ANSWERED = "answered"
+
+
+class CheckIn(SQLModel, table=True):
+    """One owner's weekly check-in on one POC: sent, reminded once, answered."""
+
+    __table_args__ = (sa.UniqueConstraint("poc_id", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poc_id: int = Field(foreign_key="poc.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    week: str = Field(max_length=10)
+    interview_id: int | None = Field(default=None, foreign_key="interview.id")
+    status: CheckInStatus = Field(default=CheckInStatus.SENT, sa_type=sa.String(16))
+    sent_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    reminded_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    answered_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    incidents: int | None = None
+    incident_summary: str | None = Field(default=None, sa_type=sa.Text())
+    changes: list[str] = Field(default_factory=list, sa_column=_json())
+    retested: bool | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -24,7 +24,11 @@ from storage.models import (
     Answer,
     Assessment,
     AuditEvent,
+    CheckIn,
+    CheckInStatus,
     Decision,
+    Delivery,
+    DeliveryStatus,
     InboundDelivery,
     Indicator,
     Interview,
@@ -35,10 +39,19 @@ from storage.models import (
     Reading,
     Role,
     Stage,
+    Subscription,
     Workspace,
 )
 
 Row = TypeVar("Row")
+
+
+class AnswerRow(NamedTuple):
+    poc_id: int
+    question_key: str
+    value: Any
+    skipped: bool
+    created_at: datetime
 
 
 class StaleRevision(Exception):
@@ -93,6 +106,9 @@ class Repo:
     async def workspace(self, key: str) -> Workspace | None:
         result = await self.session.execute(select(Workspace).where(Workspace.key == key))
         return result.scalar_one_or_none()
+
+    async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
+        return await self.session.get(Workspace, workspace_id)
 
     async def add_workspace(self, key: str, name: str = "") -> Workspace:
         return await self._add(Workspace(key=key, name=name))
@@ -200,10 +216,10 @@ class Repo:
     async def interview(self, interview_id: int) -> Interview | None:
         return await self.session.get(Interview, interview_id)
 
-    async def latest_interview(self, poc_id: int) -> Interview | None:
+    async def latest_interview(self, poc_id: int, flow: str = "post-poc") -> Interview | None:
         result = await self.session.execute(
             select(Interview)
-            .where(Interview.poc_id == poc_id)
+            .where(Interview.poc_id == poc_id, Interview.flow == flow)
             .order_by(col(Interview.id).desc())
             .limit(1)
         )
@@ -244,6 +260,13 @@ class Repo:
     async def current_answers(self, poc_id: int) -> dict[str, Answer]:
         result = await self.session.execute(
             select(Answer).where(Answer.poc_id == poc_id, col(Answer.superseded_at).is_(None))
+        )
+        return {a.question_key: a for a in result.scalars().all()}
+
+    async def interview_answers(self, interview_id: int) -> dict[str, Answer]:
+        """The last answer given to each question in one interview."""
+        result = await self.session.execute(
+            select(Answer).where(Answer.interview_id == interview_id).order_by(col(Answer.id))
         )
         return {a.question_key: a for a in result.scalars().all()}
 
@@ -318,6 +341,218 @@ class Repo:
             .limit(1)
         )
         return result.scalar_one_or_none()
+
+    # -- check-ins -----------------------------------------------------------
+
+    async def add_checkin(self, checkin: CheckIn) -> bool:
+        """Record this week's check-in; False when it already exists (another scheduler)."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(checkin)
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def checkin(self, poc_id: int, week: str) -> CheckIn | None:
+        result = await self.session.execute(
+            select(CheckIn).where(CheckIn.poc_id == poc_id, CheckIn.week == week)
+        )
+        return result.scalar_one_or_none()
+
+    async def checkin_of_interview(self, interview_id: int) -> CheckIn | None:
+        result = await self.session.execute(
+            select(CheckIn).where(CheckIn.interview_id == interview_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def checkins_to_remind(self, sent_before: datetime) -> Sequence[CheckIn]:
+        result = await self.session.execute(
+            select(CheckIn).where(
+                CheckIn.status == CheckInStatus.SENT,
+                col(CheckIn.reminded_at).is_(None),
+                col(CheckIn.sent_at) <= sent_before,
+            )
+        )
+        return result.scalars().all()
+
+    # -- the weekly watch, in bulk: a few queries per workspace, not per POC --
+
+    async def active_workspaces(self) -> Sequence[Workspace]:
+        result = await self.session.execute(
+            select(Workspace).where(col(Workspace.active).is_(True)).order_by(col(Workspace.id))
+        )
+        return result.scalars().all()
+
+    async def subscriptions(self, workspace_id: int | None = None) -> Sequence[Subscription]:
+        query = select(Subscription).where(col(Subscription.active).is_(True))
+        if workspace_id is not None:
+            query = query.where(Subscription.workspace_id == workspace_id)
+        result = await self.session.execute(query.order_by(col(Subscription.id)))
+        return result.scalars().all()
+
+    async def subscription(self, workspace_id: int, channel_id: str) -> Subscription | None:
+        result = await self.session.execute(
+            select(Subscription).where(
+                Subscription.workspace_id == workspace_id, Subscription.channel_id == channel_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def workspace_answers(self, workspace_id: int, flow: str = "post-poc") -> list[AnswerRow]:
+        """Current interview answers of every POC of a workspace, as plain rows
+        (thousands of them: no ORM objects)."""
+        result = await self.session.execute(
+            sa.select(
+                col(Answer.poc_id),
+                col(Answer.question_key),
+                col(Answer.value),
+                col(Answer.skipped),
+                col(Answer.created_at),
+            )
+            .join(Poc, col(Poc.id) == col(Answer.poc_id))
+            .join(Interview, col(Interview.id) == col(Answer.interview_id))
+            .where(
+                col(Poc.workspace_id) == workspace_id,
+                col(Interview.flow) == flow,
+                col(Answer.superseded_at).is_(None),
+            )
+        )
+        return [AnswerRow(*row) for row in result.all()]
+
+    async def workspace_indicators(self, workspace_id: int) -> Sequence[Indicator]:
+        result = await self.session.execute(
+            select(Indicator)
+            .join(Poc, col(Poc.id) == col(Indicator.poc_id))
+            .where(Poc.workspace_id == workspace_id)
+            .order_by(col(Indicator.id))
+        )
+        return result.scalars().all()
+
+    async def workspace_readings(self, workspace_id: int) -> Sequence[Reading]:
+        result = await self.session.execute(
+            select(Reading)
+            .join(Indicator, col(Indicator.id) == col(Reading.indicator_id))
+            .join(Poc, col(Poc.id) == col(Indicator.poc_id))
+            .where(Poc.workspace_id == workspace_id)
+            .order_by(col(Reading.taken_on), col(Reading.id))
+        )
+        return result.scalars().all()
+
+    async def workspace_checkins(self, workspace_id: int, since: datetime) -> Sequence[CheckIn]:
+        result = await self.session.execute(
+            select(CheckIn)
+            .join(Poc, col(Poc.id) == col(CheckIn.poc_id))
+            .where(Poc.workspace_id == workspace_id, col(CheckIn.sent_at) >= since)
+            .order_by(col(CheckIn.sent_at), col(CheckIn.id))
+        )
+        return result.scalars().all()
+
+    async def checkin_weeks(self, workspace_id: int, since: datetime) -> set[tuple[int, str]]:
+        """(POC, week) of the check-ins sent since ``since``: what is already done."""
+        result = await self.session.execute(
+            select(CheckIn.poc_id, CheckIn.week)
+            .join(Poc, col(Poc.id) == col(CheckIn.poc_id))
+            .where(Poc.workspace_id == workspace_id, col(CheckIn.sent_at) >= since)
+        )
+        return {(poc_id, week) for poc_id, week in result.all()}
+
+    async def workspace_decisions(self, workspace_id: int) -> Sequence[Decision]:
+        result = await self.session.execute(
+            select(Decision)
+            .join(Poc, col(Poc.id) == col(Decision.poc_id))
+            .where(Poc.workspace_id == workspace_id)
+            .order_by(col(Decision.id))
+        )
+        return result.scalars().all()
+
+    # -- the outbox ----------------------------------------------------------
+
+    async def delivery(self, key: str) -> Delivery | None:
+        result = await self.session.execute(select(Delivery).where(Delivery.idempotency_key == key))
+        return result.scalar_one_or_none()
+
+    async def existing_keys(self, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        result = await self.session.execute(
+            select(Delivery.idempotency_key).where(col(Delivery.idempotency_key).in_(keys))
+        )
+        return set(result.scalars().all())
+
+    async def add_delivery(self, delivery: Delivery) -> bool:
+        """Queue a post; False (and nothing written) when its key is already queued."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(delivery)
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
+        """Pending posts that are due, and posts whose sender vanished mid-send."""
+        result = await self.session.execute(
+            select(Delivery)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        col(Delivery.status) == DeliveryStatus.PENDING, col(Delivery.due_at) <= now
+                    ),
+                    sa.and_(
+                        col(Delivery.status) == DeliveryStatus.SENDING,
+                        col(Delivery.lease_until) < now,
+                    ),
+                )
+            )
+            .order_by(col(Delivery.due_at), col(Delivery.id))
+            .limit(limit)
+        )
+        return result.scalars().all()
+
+    async def claim_delivery_row(
+        self, delivery: Delivery, now: datetime, lease_until: datetime
+    ) -> Delivery | None:
+        """Take a due post for sending, as read in ``delivery``; the claimed row,
+        or None when another worker took it first."""
+        assert delivery.id is not None
+        result = await self.session.execute(
+            sa.update(Delivery)
+            .where(
+                col(Delivery.id) == delivery.id,
+                col(Delivery.status) == delivery.status,
+                col(Delivery.attempts) == delivery.attempts,
+            )
+            .values(
+                status=DeliveryStatus.SENDING,
+                lease_until=lease_until,
+                attempts=delivery.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            return None
+        return await self.session.get(Delivery, delivery.id, populate_existing=True)
+
+    async def last_sent(self, kind: str, target: str, workspace_id: int) -> Delivery | None:
+        result = await self.session.execute(
+            select(Delivery)
+            .where(
+                Delivery.workspace_id == workspace_id,
+                Delivery.kind == kind,
+                Delivery.target == target,
+                Delivery.status == DeliveryStatus.SENT,
+            )
+            .order_by(col(Delivery.due_at).desc(), col(Delivery.id).desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def count_deliveries(self, status: DeliveryStatus) -> int:
+        result = await self.session.execute(
+            select(sa.func.count()).select_from(Delivery).where(Delivery.status == status)
+        )
+        return int(result.scalar_one())
 
     # -- what adapters remember about platforms ------------------------------
 

@@ -21,95 +21,10 @@ from conversations.rubric import (
     describe,
 )
 from storage.models import Outcome
+from tests.support.typed import complete_answers
 
 BANK = load_bank()
 EN = Translator("en")
-
-
-def person(name: str, user_id: str | None = None) -> dict[str, Any]:
-    return {"id": user_id, "name": name}
-
-
-def complete_answers() -> dict[str, Any]:
-    """A POC worth industrialising: every applicable question answered, every gate met."""
-    return {
-        "screen_manipulation": False,
-        "screen_social_scoring": False,
-        "screen_emotion": False,
-        "screen_sensitive_categorisation": False,
-        "tier_annex3_uses": ["none"],
-        "tier_profiling": False,
-        "tier_role": "deployer",
-        "tier_declared": "minimal",
-        "owner_business_manager": person("Alice Martin", "U1"),
-        "owner_technical": person("Bruno Petit", "U2"),
-        "owner_sponsor": person("Chloé Durand", "U3"),
-        "owner_decider": person("Chloé Durand", "U3"),
-        "use_users": "Accounts payable clerks",
-        "use_task": "Reads supplier invoices and pre-fills the posting",
-        "use_setting": "internal",
-        "use_weekly_volume": 400.0,
-        "use_forbidden": "Approving payments",
-        "value_indicator": "handling time per invoice",
-        "value_unit": "minutes",
-        "value_direction": "lower",
-        "value_baseline": 12.0,
-        "value_target": 6.0,
-        "value_measure_method": "Time stamps in the ERP",
-        "value_poc_measured": True,
-        "value_poc_result": 5.0,
-        "value_poc_cases": 120,
-        "value_alternative": "Hire a temp during closing",
-        "cost_per_task": 0.05,
-        "cost_monthly": 1800.0,
-        "cost_bad_output": 40.0,
-        "cost_budget_cap": 2500.0,
-        "risk_data": ["internal", "financial"],
-        "risk_personal_data": False,
-        "risk_impact": "limited",
-        "risk_autonomy": "approved",
-        "risk_failure_modes": "Misreads totals on scanned invoices",
-        "risk_error_rate": 5.0,
-        "risk_main": "A wrong amount posted",
-        "risk_level": "within",
-        "risk_treatment": "mitigate",
-        "risk_owner": person("Alice Martin", "U1"),
-        "sup_review": "before",
-        "sup_overseer": person("Dan Moreau", "U4"),
-        "sup_overseer_trained": True,
-        "sup_can_override": True,
-        "sup_escalation": "Clerk flags it to the AP lead, who calls IT",
-        "sup_monitoring": True,
-        "kill_who": person("Bruno Petit", "U2"),
-        "kill_how": "Feature flag in the admin console",
-        "kill_rehearsed": True,
-        "kill_rehearsed_on": "2026-01-15",
-        "kill_minutes": 4.0,
-        "ops_rules_published": True,
-        "ops_users_told_ai": True,
-        "ops_staff_informed": True,
-        "ops_operators_trained": True,
-        "ops_log_months": 12.0,
-        "run_systems": "ERP (read and write), mail inbox (read)",
-        "run_operating_team": person("Finance applications team"),
-        "run_hosting": "our_cloud",
-        "run_incident_path": True,
-        "run_vendor": "Azure OpenAI, gpt-4o",
-        "run_vendor_fallback": True,
-        "run_retest_on_change": True,
-        "ev_evaluation": "real",
-        "ev_test_cases": 200,
-        "ev_success_rate": 96.0,
-        "ev_incidents": 0,
-        "ev_user_feedback": 4,
-        "ev_unmeasured": "Bias across supplier countries",
-        "watch_threshold": 8.0,
-        "watch_review_date": "2026-09-01",
-        "watch_retire_when": "When the ERP does it natively",
-        "view_recommendation": "industrialise",
-        "view_confidence": 4,
-        "view_why": "Halves handling time with no incident",
-    }
 
 
 def with_(**changes: Any) -> dict[str, Any]:

@@ -106,5 +106,25 @@ class Console:
             await self.send(line)
 
 
-async def chat(service: Service, actor: Actor, image_dir: Path | None = None) -> None:
-    await Console(service, actor, sys.stdout, image_dir).run(sys.stdin)
+async def chat(
+    service: Service,
+    actor: Actor,
+    image_dir: Path | None = None,
+    watch_interval: float | None = None,
+) -> None:
+    """The console, with the weekly watch posting into it every ``watch_interval`` seconds."""
+    console = Console(service, actor, sys.stdout, image_dir)
+    watcher = None
+    if watch_interval:
+        from bot.config import Settings
+        from bot.console.messenger import ConsoleMessenger
+        from bot.scheduler import build_watch, run_forever
+
+        messenger = ConsoleMessenger(sys.stdout, image_dir)
+        watch = build_watch(service, {"console": messenger}, Settings())
+        watcher = asyncio.create_task(run_forever(watch, watch_interval))
+    try:
+        await console.run(sys.stdin)
+    finally:
+        if watcher is not None:
+            watcher.cancel()

@@ -294,7 +294,7 @@ async def test_interviews_of_a_poc_and_of_a_person(store: Store) -> None:
         ]
     async with store.unit() as repo:
         by_id = await repo.interview(s.interview_id)
-        latest = await repo.latest_interview(s.poc_id)
+        latest = await repo.latest_interview(s.poc_id, flow="intake")
         taking = await repo.interview_held_by(s.person_id)
         assert await repo.interview(10_000) is None
         assert await repo.latest_interview(10_000) is None

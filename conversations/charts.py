@@ -1,0 +1,52 @@
+"""The trend of an indicator against its baseline and target, as a PNG.
+
+matplotlib is imported on first use only: most requests never draw a chart.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date
+
+from conversations.i18n import Translator
+
+
+def indicator_chart(
+    name: str,
+    unit: str,
+    readings: Sequence[tuple[date, float]],
+    *,
+    baseline: float | None,
+    target: float | None,
+    threshold: float | None,
+    t: Translator,
+) -> bytes:
+    import matplotlib
+    import matplotlib.dates
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.4, 3.2), dpi=100)
+    axes = figure.subplots()
+    days = matplotlib.dates.date2num([d for d, _ in readings])  # type: ignore[no-untyped-call]  # untyped in matplotlib
+    values = [v for _, v in readings]
+    axes.plot(days, values, marker="o", color="#2b6cb0", label=t("readings"))
+    axes.xaxis_date()
+    for level, label, style, colour in (
+        (baseline, t("baseline"), "--", "#718096"),
+        (target, t("target"), "--", "#2f855a"),
+        (threshold, t("threshold"), ":", "#c53030"),
+    ):
+        if level is not None:
+            axes.axhline(level, linestyle=style, color=colour, label=f"{label} ({t.number(level)})")
+    axes.set_title(f"{name} ({unit})" if unit else name)
+    axes.legend(loc="best", fontsize="small")
+    axes.grid(alpha=0.3)
+    figure.autofmt_xdate()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    pyplot.close("all")
+    return buffer.getvalue()

@@ -1,0 +1,314 @@
+"""Every unprompted post goes through the outbox, and goes out once.
+
+A post is a ``Delivery`` row with an idempotency key (what, for whom, which
+period): computing it twice, on two replicas or in a job run twice, inserts
+one row. Sending is claim → post → record:
+
+- claim: the row moves from ``pending`` to ``sending`` with a lease, in a
+  committed transaction; a second worker's claim fails;
+- post: through the platform's :class:`Messenger`, retried with back-off
+  (tenacity) while the platform answers 429/5xx, honouring Retry-After; a
+  post that still fails goes back to ``pending`` with a later due time;
+- record: ``sent`` with the platform's reference.
+
+If the process dies between post and record, the lease runs out and the next
+worker asks the messenger whether the post is there (it carries its key). If
+it is, the row is recorded as sent; if not, it is sent; if the platform can't
+tell, it is marked ``unconfirmed`` and not sent again: late (or, rarely,
+missing and flagged) rather than twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from conversations import wire
+from conversations.delivery import DeliveryError, Destination, Messenger
+from conversations.messages import Reply
+from storage.models import Delivery, DeliveryStatus
+from storage.repository import Repo, Store
+
+log = logging.getLogger("postpoc.outbox")
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    lease_seconds: int = 300
+    attempts_per_pass: int = 4
+    longest_wait_in_pass: float = 30.0
+    first_backoff_seconds: float = 30.0
+    longest_backoff_seconds: float = 3600.0
+    batch: int = 100
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    rescheduled: int = 0
+    failed: int = 0
+    unconfirmed: int = 0
+    recovered: int = 0
+    retries: int = 0
+    keys: list[str] = field(default_factory=list)
+
+
+def destination_of(delivery: Delivery, workspace_key: str) -> Destination:
+    data = delivery.payload.get("destination", {})
+    return Destination(
+        workspace=workspace_key,
+        channel=data.get("channel"),
+        person=data.get("person"),
+        thread=data.get("thread"),
+    )
+
+
+async def enqueue(
+    repo: Repo,
+    *,
+    workspace_id: int,
+    key: str,
+    kind: str,
+    destination: Destination,
+    replies: Sequence[Reply],
+    due_at: datetime,
+    parent_key: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> bool:
+    """Queue a post, once per key. Returns False when the key was already queued."""
+    target = (
+        f"channel:{destination.channel}" if destination.channel else f"person:{destination.person}"
+    )
+    payload = {
+        "destination": {
+            "channel": destination.channel,
+            "person": destination.person,
+            "thread": destination.thread,
+        },
+        "replies": wire.dump_all(list(replies)),
+        **(extra or {}),
+    }
+    return await repo.add_delivery(
+        Delivery(
+            workspace_id=workspace_id,
+            idempotency_key=key,
+            kind=kind,
+            target=target,
+            payload=payload,
+            parent_key=parent_key,
+            due_at=due_at,
+            created_at=due_at,
+        )
+    )
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: Store,
+        messengers: Mapping[str, Messenger],
+        *,
+        clock: Clock,
+        sleep: Sleep = asyncio.sleep,
+        settings: OutboxSettings | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.store = store
+        self.messengers = messengers
+        self.clock = clock
+        self.sleep = sleep
+        self.settings = settings or OutboxSettings()
+        self.jitter = jitter
+
+    async def drain(self) -> DrainReport:
+        """Send everything that is due; returns what happened."""
+        report = DrainReport()
+        async with self.store.unit() as repo:
+            due = list(await repo.due_deliveries(self.clock(), self.settings.batch))
+        waiting = [delivery for delivery in due if not await self._one(delivery, report)]
+        if waiting and report.sent:
+            # A thread's first message may have just gone out: its replies can follow now.
+            for delivery in waiting:
+                await self._one(delivery, report)
+        return report
+
+    async def _one(self, seen: Delivery, report: DrainReport) -> bool:
+        """Handle one due post; False when it waits for its thread's first message."""
+        now = self.clock()
+        async with self.store.unit() as repo:
+            workspace = await repo.workspace_by_id(seen.workspace_id)
+            parent_ref = await self._parent_ref(repo, seen)
+            if parent_ref is False:
+                return False
+            was_sending = seen.status == DeliveryStatus.SENDING
+            lease = now + timedelta(seconds=self.settings.lease_seconds)
+            delivery = await repo.claim_delivery_row(seen, now, lease)
+            if delivery is None:
+                return True
+        if workspace is None or not workspace.active:
+            await self._finish(
+                delivery, DeliveryStatus.FAILED, error="the bot is no longer installed there"
+            )
+            report.failed += 1
+            return True
+        messenger = self.messengers.get(workspace.key.split(":", 1)[0])
+        if messenger is None:
+            await self._reschedule(delivery, "no messenger for this platform in this process", None)
+            report.rescheduled += 1
+            return True
+        destination = destination_of(delivery, workspace.key)
+        if isinstance(parent_ref, str):
+            destination = Destination(
+                destination.workspace, destination.channel, destination.person, parent_ref
+            )
+        if was_sending and await self._recover(delivery, messenger, destination, report):
+            return True
+        await self._send(delivery, messenger, destination, report)
+        return True
+
+    async def _parent_ref(self, repo: Repo, delivery: Delivery) -> str | bool | None:
+        if delivery.parent_key is None:
+            return None
+        parent = await repo.delivery(delivery.parent_key)
+        if parent is None or parent.status != DeliveryStatus.SENT or not parent.platform_ref:
+            return False
+        return parent.platform_ref
+
+    async def _recover(
+        self,
+        delivery: Delivery,
+        messenger: Messenger,
+        destination: Destination,
+        report: DrainReport,
+    ) -> bool:
+        """A previous sender vanished mid-send. True when the row is settled."""
+        since = delivery.due_at - timedelta(minutes=5)
+        try:
+            found = await messenger.find(destination, delivery.idempotency_key, since)
+        except NotImplementedError:
+            log.warning(
+                "a post may or may not have gone out; not sending it twice (%s)",
+                delivery.idempotency_key,
+            )
+            await self._finish(
+                delivery, DeliveryStatus.UNCONFIRMED, error="sender stopped mid-send"
+            )
+            report.unconfirmed += 1
+            return True
+        except DeliveryError as error:
+            await self._reschedule(delivery, error.reason, error.retry_after, sending=True)
+            report.rescheduled += 1
+            return True
+        if found is None:
+            return False
+        await self._finish(delivery, DeliveryStatus.SENT, ref=found)
+        report.recovered += 1
+        report.keys.append(delivery.idempotency_key)
+        return True
+
+    async def _send(
+        self,
+        delivery: Delivery,
+        messenger: Messenger,
+        destination: Destination,
+        report: DrainReport,
+    ) -> None:
+        replies = wire.load_all(delivery.payload.get("replies", []))
+        try:
+            ref = await self._post_with_retries(
+                messenger, destination, replies, delivery.idempotency_key, report
+            )
+        except DeliveryError as error:
+            if error.retryable:
+                await self._reschedule(delivery, error.reason, error.retry_after)
+                report.rescheduled += 1
+            else:
+                await self._finish(delivery, DeliveryStatus.FAILED, error=error.reason)
+                report.failed += 1
+            return
+        await self._finish(delivery, DeliveryStatus.SENT, ref=ref)
+        report.sent += 1
+        report.keys.append(delivery.idempotency_key)
+
+    async def _post_with_retries(
+        self,
+        messenger: Messenger,
+        destination: Destination,
+        replies: Sequence[Reply],
+        key: str,
+        report: DrainReport,
+    ) -> str:
+        settings = self.settings
+
+        def wait(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            asked = error.retry_after if isinstance(error, DeliveryError) else None
+            backoff = min(settings.longest_wait_in_pass, 2 ** (state.attempt_number - 1))
+            return asked if asked is not None else backoff * (0.5 + self.jitter())
+
+        def retryable(error: BaseException) -> bool:
+            if not isinstance(error, DeliveryError) or not error.retryable:
+                return False
+            # Too long a wait holds the lease: leave it to a later pass.
+            return error.retry_after is None or error.retry_after <= settings.longest_wait_in_pass
+
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(settings.attempts_per_pass),
+            wait=wait,
+            retry=retry_if_exception(retryable),
+            sleep=self.sleep,
+            reraise=True,
+        ):
+            with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    report.retries += 1
+                return await messenger.post(destination, replies, key=key)
+        raise AssertionError("unreachable: tenacity reraises")
+
+    async def _finish(
+        self,
+        delivery: Delivery,
+        status: DeliveryStatus,
+        *,
+        ref: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        async with self.store.unit() as repo:
+            row = await repo.delivery(delivery.idempotency_key)
+            assert row is not None
+            row.status = status
+            row.lease_until = None
+            if ref is not None:
+                row.platform_ref = ref[:200]
+                row.sent_at = self.clock()
+            if error is not None:
+                row.last_error = error[:500]
+            await repo.save(row)
+
+    async def _reschedule(
+        self, delivery: Delivery, reason: str, retry_after: float | None, *, sending: bool = False
+    ) -> None:
+        backoff = min(
+            self.settings.longest_backoff_seconds,
+            self.settings.first_backoff_seconds * 2 ** max(0, delivery.attempts - 1),
+        )
+        delay = max(backoff, retry_after or 0.0)
+        async with self.store.unit() as repo:
+            row = await repo.delivery(delivery.idempotency_key)
+            assert row is not None
+            row.status = DeliveryStatus.SENDING if sending else DeliveryStatus.PENDING
+            row.due_at = self.clock() + timedelta(seconds=delay)
+            row.lease_until = row.due_at if sending else None
+            row.last_error = reason[:500]
+            await repo.save(row)
+        log.info("post rescheduled in %.0f s: %s", delay, reason)

@@ -1,0 +1,556 @@
+"""Keeping watch: what is due each week, computed once and queued in the outbox.
+
+One pass (:meth:`Watch.tick`) plans what is due now — the weekly health
+nudge of each subscribed channel, each owner's check-in, one reminder per
+unanswered check-in — and then drains the outbox. Planning is idempotent:
+every post has a key per target and period, so two replicas, a CronJob and
+the in-process scheduler can all run passes at once and each post is queued
+once. Health is computed from a few bulk queries per workspace, not per POC.
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from conversations import checkins, health, outbox, rubric
+from conversations.bank import SKIPPED, Bank
+from conversations.context import zone
+from conversations.delivery import Destination
+from conversations.engine import effective_answers
+from conversations.health import Level, Watched
+from conversations.i18n import Translator, translator
+from conversations.messages import Button, Card, PersonRef, Section
+from conversations.schedule import Weekly, next_working_day, week_key
+from storage.models import (
+    CheckIn,
+    CheckInStatus,
+    Indicator,
+    Person,
+    Poc,
+    Reading,
+    Stage,
+    Subscription,
+    Workspace,
+)
+from storage.repository import AnswerRow, Repo, Store
+
+log = logging.getLogger("postpoc.watch")
+
+CHECKED_STAGES = (Stage.ASSESSING, Stage.FRAMED, Stage.INDUSTRIALISED)
+ATTENTION_SHOWN = 10
+BUTTONS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class CheckinSettings:
+    weekday: int = 0
+    at: time = time(10, 0)
+    reminder_hours: int = 48
+
+
+DEFAULT_WATCH = health.WatchSettings()
+DEFAULT_CHECKINS = CheckinSettings()
+
+
+@dataclass
+class PlanReport:
+    nudges: int = 0
+    checkins: int = 0
+    reminders: int = 0
+
+
+@dataclass
+class TickReport:
+    plan: PlanReport
+    drain: outbox.DrainReport
+
+
+@dataclass
+class Snapshot:
+    """One workspace, loaded in bulk: every POC with what health needs."""
+
+    pocs: list[Poc]
+    people: dict[int, Person]
+    watched: dict[int, Watched]
+
+
+class Watch:
+    def __init__(
+        self,
+        store: Store,
+        sender: outbox.Outbox,
+        *,
+        clock: Callable[[], datetime],
+        bank: Bank,
+        settings: health.WatchSettings = DEFAULT_WATCH,
+        checkin_settings: CheckinSettings = DEFAULT_CHECKINS,
+    ) -> None:
+        self.store = store
+        self.outbox = sender
+        self.clock = clock
+        self.bank = bank
+        self.settings = settings
+        self.checkin_settings = checkin_settings
+
+    async def tick(self) -> TickReport:
+        plan = await self.plan()
+        return TickReport(plan, await self.outbox.drain())
+
+    async def plan(self) -> PlanReport:
+        report = PlanReport()
+        now = self.clock()
+        async with self.store.unit() as repo:
+            workspaces = list(await repo.active_workspaces())
+        for workspace in workspaces:
+            async with self.store.unit() as repo:
+                await self._plan_workspace(repo, workspace, now, report)
+        async with self.store.unit() as repo:
+            await self._plan_reminders(repo, now, report)
+        return report
+
+    # -- per workspace ---------------------------------------------------------
+
+    async def _plan_workspace(
+        self, repo: Repo, workspace: Workspace, now: datetime, report: PlanReport
+    ) -> None:
+        """What is due in one workspace. Most passes find nothing due after a few
+        light queries; health is computed only when a post is due."""
+        assert workspace.id is not None
+        keyed = [(sub, self._nudge_key(sub, now)) for sub in await repo.subscriptions(workspace.id)]
+        candidates = [(sub, key) for sub, key in keyed if key is not None]
+        existing = await repo.existing_keys([key for _, key in candidates if key])
+        due = [(sub, key) for sub, key in candidates if key not in existing]
+        pocs = list(await repo.pocs(workspace.id))
+        people = {p.id: p for p in await repo.people(workspace.id) if p.id is not None}
+        done = await repo.checkin_weeks(workspace.id, now - timedelta(days=8))
+        checkins_due = [
+            (poc, owner, week)
+            for poc in pocs
+            if (owner := people.get(poc.owner_id) if poc.owner_id else None) is not None
+            and (week := self._checkin_due(poc, owner, now, done)) is not None
+        ]
+        if not due and not checkins_due:
+            return
+        snapshot = await self._snapshot(repo, workspace, pocs, people, now)
+        for sub, key in due:
+            assert key is not None
+            if await self._queue_nudge(repo, workspace, sub, key, snapshot, now):
+                report.nudges += 1
+        for poc, owner, week in checkins_due:
+            if await self._queue_checkin(repo, workspace, poc, owner, week, snapshot, now):
+                report.checkins += 1
+
+    def _nudge_key(self, sub: Subscription, now: datetime) -> str | None:
+        place = zone(sub.timezone)
+        hour, minute = (int(part) for part in sub.local_time.split(":"))
+        occurrence = Weekly(sub.weekday, time(hour, minute), place).latest(now)
+        if occurrence < sub.created_at:
+            return None
+        return f"nudge:{sub.id}:{week_key(occurrence, place)}"
+
+    async def _snapshot(
+        self,
+        repo: Repo,
+        workspace: Workspace,
+        pocs: list[Poc],
+        people: dict[int, Person],
+        now: datetime,
+    ) -> Snapshot:
+        assert workspace.id is not None
+        answers: dict[int, list[AnswerRow]] = defaultdict(list)
+        for answer in await repo.workspace_answers(workspace.id):
+            answers[answer.poc_id].append(answer)
+        indicators: dict[int, Indicator] = {}
+        for indicator in await repo.workspace_indicators(workspace.id):
+            indicators.setdefault(indicator.poc_id, indicator)
+        readings: dict[int, list[Reading]] = defaultdict(list)
+        for reading in await repo.workspace_readings(workspace.id):
+            readings[reading.indicator_id].append(reading)
+        since = now - timedelta(weeks=max(self.settings.incident_weeks, 2))
+        recent: dict[int, list[CheckIn]] = defaultdict(list)
+        for checkin in await repo.workspace_checkins(workspace.id, since):
+            recent[checkin.poc_id].append(checkin)
+        watched = {
+            poc.id: self._watched(
+                poc, people, answers[poc.id], indicators.get(poc.id), readings, recent[poc.id], now
+            )
+            for poc in pocs
+            if poc.id is not None
+        }
+        return Snapshot(pocs, people, watched)
+
+    def _watched(
+        self,
+        poc: Poc,
+        people: dict[int, Person],
+        rows: list[AnswerRow],
+        indicator: Indicator | None,
+        readings: dict[int, list[Reading]],
+        recent: list[CheckIn],
+        now: datetime,
+    ) -> Watched:
+        owner = people.get(poc.owner_id) if poc.owner_id else None
+        values = {a.question_key: SKIPPED if a.skipped else a.value for a in rows}
+        answers = effective_answers(self.bank, values)
+        answered_on = [a.created_at for a in rows if self.bank.has(a.question_key)]
+        facts = None
+        if indicator is not None and indicator.id is not None:
+            facts = health.IndicatorFacts(
+                name=indicator.name,
+                unit=indicator.unit,
+                baseline=indicator.baseline,
+                target=indicator.target,
+                threshold=indicator.threshold,
+                direction=indicator.direction,
+                readings=tuple((r.taken_on, r.value) for r in readings.get(indicator.id, [])),
+            )
+        incident_since = now - timedelta(weeks=self.settings.incident_weeks)
+        answered = [c for c in recent if c.status == CheckInStatus.ANSWERED]
+        latest = recent[-1] if recent else None
+        conditions: tuple[rubric.Reason, ...] = ()
+        if poc.stage == Stage.FRAMED:
+            conditions = rubric.assess(answers, self.bank).conditions
+        return Watched(
+            handle=poc.handle,
+            title=poc.title,
+            stage=Stage(poc.stage),
+            owner_name=(owner.display_name or owner.platform_id) if owner else None,
+            owner_platform_id=owner.platform_id if owner else None,
+            owner_away_until=owner.away_until if owner else None,
+            manager_named=isinstance(answers.get("owner_business_manager"), dict),
+            stage_changed_on=poc.stage_changed_at.date(),
+            last_answer_on=max(answered_on).date() if answered_on else None,
+            review_date=poc.review_date,
+            indicator=facts,
+            incidents_recent=sum(c.incidents or 0 for c in answered if c.sent_at >= incident_since),
+            changed_without_retest=bool(
+                answered
+                and set(answered[-1].changes) & {"model", "prompt", "tool"}
+                and answered[-1].retested is False
+            ),
+            open_conditions=conditions,
+            checkin_missing=bool(
+                latest and latest.status == CheckInStatus.SENT and latest.reminded_at is not None
+            ),
+        )
+
+    async def portfolio_health(self, workspace_key: str) -> dict[str, health.Health]:
+        """The health of every POC of a workspace now, by handle."""
+        now = self.clock()
+        async with self.store.unit() as repo:
+            workspace = await repo.workspace(workspace_key)
+            if workspace is None or workspace.id is None:
+                return {}
+            pocs = list(await repo.pocs(workspace.id))
+            people = {p.id: p for p in await repo.people(workspace.id) if p.id is not None}
+            snapshot = await self._snapshot(repo, workspace, pocs, people, now)
+        today = now.date()
+        return {w.handle: health.assess(w, today, self.settings) for w in snapshot.watched.values()}
+
+    # -- the channel nudge -----------------------------------------------------
+
+    async def _queue_nudge(
+        self,
+        repo: Repo,
+        workspace: Workspace,
+        sub: Subscription,
+        key: str,
+        snapshot: Snapshot,
+        now: datetime,
+    ) -> bool:
+        assert workspace.id is not None
+        t = translator(snapshot_locale(snapshot, sub))
+        today = now.astimezone(zone(sub.timezone)).date()
+        in_scope = [
+            snapshot.watched[p.id]
+            for p in snapshot.pocs
+            if p.id is not None and (sub.scope != "here" or p.home_channel == sub.channel_id)
+        ]
+        assessed = [(w, health.assess(w, today, self.settings)) for w in in_scope]
+        previous = await repo.last_sent("nudge", f"channel:{sub.channel_id}", workspace.id)
+        before = set(previous.payload.get("issues", [])) if previous else set()
+        issues = sorted(issue_keys(assessed))
+        parent, detail = nudge_cards(
+            assessed, set(issues), before, sub.mention_owners, today, t, self.bank
+        )
+        destination = Destination(workspace.key, channel=sub.channel_id)
+        queued = await outbox.enqueue(
+            repo,
+            workspace_id=workspace.id,
+            key=key,
+            kind="nudge",
+            destination=destination,
+            replies=[parent],
+            due_at=now,
+            extra={"issues": issues},
+        )
+        if queued and detail is not None:
+            await outbox.enqueue(
+                repo,
+                workspace_id=workspace.id,
+                key=f"{key}:detail",
+                kind="nudge_detail",
+                destination=destination,
+                replies=[detail],
+                due_at=now,
+                parent_key=key,
+            )
+        return queued
+
+    # -- owners' check-ins -----------------------------------------------------
+
+    def _checkin_week(self, owner: Person, now: datetime) -> tuple[datetime, str]:
+        place = zone(owner.timezone)
+        settings = self.checkin_settings
+        weekday = next_working_day(date(2026, 1, 5) + timedelta(days=settings.weekday)).weekday()
+        occurrence = Weekly(weekday, settings.at, place).latest(now)
+        return occurrence, week_key(occurrence, place)
+
+    def _checkin_due(
+        self, poc: Poc, owner: Person, now: datetime, done: set[tuple[int, str]]
+    ) -> str | None:
+        """The week whose check-in is due now for ``poc``, if one is."""
+        if poc.id is None or poc.stage not in CHECKED_STAGES:
+            return None
+        if (
+            owner.away_until is not None
+            and owner.away_until >= now.astimezone(zone(owner.timezone)).date()
+        ):
+            return None
+        occurrence, week = self._checkin_week(owner, now)
+        if occurrence < poc.stage_changed_at or (poc.id, week) in done:
+            return None
+        return week
+
+    async def _queue_checkin(
+        self,
+        repo: Repo,
+        workspace: Workspace,
+        poc: Poc,
+        owner: Person,
+        week: str,
+        snapshot: Snapshot,
+        now: datetime,
+    ) -> bool:
+        assert workspace.id is not None and poc.id is not None
+        replies = await checkins.open_checkin(
+            repo,
+            poc,
+            owner,
+            week,
+            now,
+            translator(owner.locale),
+            snapshot.watched[poc.id].open_conditions,
+        )
+        if not replies:
+            return False  # another scheduler opened it first
+        return await outbox.enqueue(
+            repo,
+            workspace_id=workspace.id,
+            key=f"checkin:{poc.id}:{week}",
+            kind="checkin",
+            destination=Destination(workspace.key, person=owner.platform_id),
+            replies=replies,
+            due_at=now,
+        )
+
+    async def _plan_reminders(self, repo: Repo, now: datetime, report: PlanReport) -> None:
+        delay = timedelta(hours=self.checkin_settings.reminder_hours)
+        for checkin in await repo.checkins_to_remind(now - delay):
+            poc = await repo.poc_by_id(checkin.poc_id)
+            owner = await repo.person_by_id(checkin.person_id)
+            workspace = await repo.workspace_by_id(poc.workspace_id) if poc else None
+            if poc is None or owner is None or workspace is None or not workspace.active:
+                continue
+            local = now.astimezone(zone(owner.timezone))
+            if local.weekday() >= 5 or local.time() < self.checkin_settings.at:
+                continue  # working days only, not before the check-in hour
+            if owner.away_until is not None and owner.away_until >= local.date():
+                continue  # away: not prompted, not counted missing
+            replies = await checkins.reminder(repo, checkin, poc, translator(owner.locale))
+            checkin.reminded_at = now
+            await repo.save(checkin)
+            if not replies:
+                continue
+            assert workspace.id is not None
+            if await outbox.enqueue(
+                repo,
+                workspace_id=workspace.id,
+                key=f"checkin-reminder:{checkin.id}",
+                kind="checkin_reminder",
+                destination=Destination(workspace.key, person=owner.platform_id),
+                replies=replies,
+                due_at=now,
+            ):
+                report.reminders += 1
+
+
+def snapshot_locale(snapshot: Snapshot, sub: Subscription) -> str:
+    """A channel speaks the language of whoever subscribed it."""
+    creator = snapshot.people.get(sub.created_by_id) if sub.created_by_id else None
+    return creator.locale if creator else "en"
+
+
+def issue_keys(assessed: Sequence[tuple[Watched, health.Health]]) -> set[str]:
+    keys: set[str] = set()
+    for watched, result in assessed:
+        keys.update(f"{watched.handle}:{f.code}" for f in result.findings)
+        keys.update(f"{watched.handle}:condition:{c.code}" for c in watched.open_conditions)
+    return keys
+
+
+def _mark(key: str, before: set[str], t: Translator) -> str:
+    return t("new") if key not in before else t("unchanged")
+
+
+def nudge_cards(
+    assessed: Sequence[tuple[Watched, health.Health]],
+    issues: set[str],
+    before: set[str],
+    mention: bool,
+    today: date,
+    t: Translator,
+    bank: Bank,
+) -> tuple[Card, Card | None]:
+    """The one channel message and the one thread reply with the details."""
+    counts = {level: sum(1 for _, h in assessed if h.level == level) for level in Level}
+    attention = sorted(
+        ((w, h) for w, h in assessed if h.needs_attention or w.open_conditions),
+        key=lambda pair: (-pair[1].level, pair[0].handle),
+    )
+    subtitle = " · ".join(
+        f"{health.LEVEL_MARKS[level]} {counts[level]} {t(health.LEVEL_NAMES[level])}"
+        for level in (Level.RED, Level.AMBER, Level.GREEN)
+    )
+    sections = [
+        _attention_section(w, h, before, mention, today, t) for w, h in attention[:ATTENTION_SHOWN]
+    ]
+    if len(attention) > ATTENTION_SHOWN:
+        sections.append(
+            Section(
+                text=t("… and {count} more in the thread.", count=len(attention) - ATTENTION_SHOWN)
+            )
+        )
+    away = [w for w, _ in assessed if health.is_away(w, today) and w.owner_away_until]
+    if away:
+        lines = [
+            t(
+                "{owner} is away until {day} ({poc})",
+                owner=w.owner_name,
+                day=t.date(w.owner_away_until),
+                poc=w.handle,
+            )
+            for w in away
+            if w.owner_away_until
+        ]
+        sections.append(Section(title=t("Away"), text="\n".join(lines)))
+    resolved = sorted(before - issues)
+    if resolved:
+        sections.append(
+            Section(
+                title=t("Resolved since last week"),
+                text="\n".join(f"✓ {_issue_text(k, t)}" for k in resolved[:20]),
+            )
+        )
+    if not attention:
+        sections.insert(0, Section(text=t("Every agent is green this week.")))
+    parent = Card(
+        title=t("Weekly health of {count} AI agents", count=len(assessed)),
+        subtitle=subtitle,
+        sections=tuple(sections),
+        context=(t("Details in the thread."),) if attention else (),
+        buttons=tuple(
+            Button(t("Summary of {poc}", poc=w.handle), f"summary {w.handle}")
+            for w, _ in attention[:BUTTONS_SHOWN]
+        ),
+    )
+    if not attention:
+        return parent, None
+    detail = Card(
+        title=t("Details"),
+        sections=tuple(_detail_section(w, h, before, today, t, bank) for w, h in attention),
+    )
+    return parent, detail
+
+
+def _who_acts(
+    watched: Watched, mention: bool, today: date, t: Translator
+) -> tuple[str, tuple[PersonRef, ...]]:
+    if watched.owner_name is None:
+        return t("asked to act: a lead, to name an owner"), ()
+    if health.is_away(watched, today):
+        assert watched.owner_away_until is not None
+        return t(
+            "{owner} is away until {day}",
+            owner=watched.owner_name,
+            day=t.date(watched.owner_away_until),
+        ), ()
+    if mention and watched.owner_platform_id:
+        return t("asked to act:"), (PersonRef(watched.owner_platform_id, watched.owner_name),)
+    return t("asked to act: {owner}", owner=watched.owner_name), ()
+
+
+def _attention_section(
+    watched: Watched,
+    result: health.Health,
+    before: set[str],
+    mention: bool,
+    today: date,
+    t: Translator,
+) -> Section:
+    first = result.findings[0] if result.findings else None
+    headline = health.describe(first, t) if first else t("open conditions of the frame decision")
+    key = f"{watched.handle}:{first.code}" if first else f"{watched.handle}:condition"
+    more = len(result.findings) - 1 + len(watched.open_conditions)
+    text = f"{headline} ({_mark(key, before, t)})"
+    if more > 0:
+        text += " " + t("and {count} more", count=more)
+    who, mentions = _who_acts(watched, mention, today, t)
+    return Section(
+        title=f"{health.LEVEL_MARKS[result.level]} {watched.title} ({watched.handle})",
+        text=f"{text}\n{who}",
+        mentions=mentions,
+    )
+
+
+def _detail_section(
+    watched: Watched,
+    result: health.Health,
+    before: set[str],
+    today: date,
+    t: Translator,
+    bank: Bank,
+) -> Section:
+    lines = [
+        f"• {health.describe(f, t)} ({_mark(f'{watched.handle}:{f.code}', before, t)})"
+        for f in result.findings
+    ]
+    for condition in watched.open_conditions:
+        key = f"{watched.handle}:condition:{condition.code}"
+        lines.append(f"◦ {rubric.describe(condition, t, bank)} ({_mark(key, before, t)})")
+    if health.is_away(watched, today) and watched.owner_away_until:
+        lines.append(t("Owner away until {day}.", day=t.date(watched.owner_away_until)))
+    return Section(
+        title=f"{health.LEVEL_MARKS[result.level]} {watched.title} ({watched.handle})",
+        text="\n".join(lines),
+    )
+
+
+def _issue_text(key: str, t: Translator) -> str:
+    handle, _, code = key.partition(":")
+    if code.startswith("condition:"):
+        return t("{poc}: a condition of the frame decision is met", poc=handle)
+    text = health.TEXTS.get(code)
+    issue = t(text, **_blank_params(text)) if text else code
+    return t("{poc}: no longer “{issue}”", poc=handle, issue=issue)
+
+
+def _blank_params(text: str) -> dict[str, Any]:
+    """A resolved finding is named without its numbers (they belonged to last week)."""
+    return {name: "…" for _, name, _, _ in string.Formatter().parse(text) if name}
