@@ -6,6 +6,7 @@ import asyncio
 
 from bot.config import Settings
 from conversations.delivery import Messenger
+from conversations.health import WatchSettings
 from conversations.service import Clock, Service, utc_now
 from storage import migrate
 from storage.database import make_engine
@@ -20,7 +21,15 @@ async def open_service(
     if upgrade:
         # Alembic is synchronous; keep the event loop free while it runs.
         await asyncio.to_thread(migrate.upgrade, url)
-    return Service(Store(make_engine(url)), clock=clock)
+    return Service(Store(make_engine(url)), clock=clock, watch_settings=watch_settings(settings))
+
+
+def watch_settings(settings: Settings) -> WatchSettings:
+    return WatchSettings(
+        decision_overdue_days=settings.decision_overdue_days,
+        stale_answer_days=settings.stale_answer_days,
+        reading_gap_weeks=settings.reading_gap_weeks,
+    )
 
 
 def platform_messengers(service: Service, settings: Settings) -> dict[str, Messenger]:

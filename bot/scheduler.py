@@ -11,7 +11,6 @@ from datetime import time
 
 from bot.config import Settings
 from conversations.delivery import Messenger
-from conversations.health import WatchSettings
 from conversations.outbox import Outbox
 from conversations.service import Service
 from conversations.watch import CheckinSettings, TickReport, Watch
@@ -27,11 +26,7 @@ def build_watch(service: Service, messengers: Mapping[str, Messenger], settings:
         sender,
         clock=service.clock,
         bank=service.bank,
-        settings=WatchSettings(
-            decision_overdue_days=settings.decision_overdue_days,
-            stale_answer_days=settings.stale_answer_days,
-            reading_gap_weeks=settings.reading_gap_weeks,
-        ),
+        settings=service.watch_settings,
         checkin_settings=CheckinSettings(
             weekday=settings.checkin_weekday,
             at=time(hour, minute),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from conversations.bank import Bank
+from conversations.health import WatchSettings
 from conversations.i18n import Translator
 from conversations.messages import Inbound
 from storage.models import Person, Workspace
@@ -22,6 +23,7 @@ class Context:
     t: Translator
     bank: Bank
     now: datetime
+    watch: WatchSettings = field(default_factory=WatchSettings)
 
     @property
     def workspace_id(self) -> int:

@@ -13,16 +13,16 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from conversations import assessments, charts, interviews, outbox, subscriptions, summaries
+from conversations import assessments, charts, health, interviews, outbox, subscriptions, summaries
 from conversations.access import require_admin, require_lead, require_owner_or_lead
 from conversations.answers import Invalid, format_answer, parse_answer
 from conversations.bank import QuestionDef
-from conversations.commands import USAGES, Command
+from conversations.commands import Command
 from conversations.context import Context
 from conversations.delivery import Destination
 from conversations.engine import unit_of
 from conversations.errors import UserError
-from conversations.i18n import N_
+from conversations.help import ROLE_NAMES, help_card
 from conversations.messages import (
     Card,
     Field,
@@ -34,32 +34,14 @@ from conversations.messages import (
     Section,
     Visibility,
 )
+from conversations.watch import load_watched
 from storage.models import Decision, Outcome, Person, Poc, Reading, Role, Stage
 
 Handler = Callable[[Context, Command], Awaitable[list[Reply]]]
 
-ROLE_NAMES = {Role.ADMIN: N_("admin"), Role.LEAD: N_("lead"), Role.MEMBER: N_("member")}
 
 MAX_TITLE = 200
 DEFAULT_REVIEW_DAYS = 90
-
-
-def help_card(ctx: Context) -> Card:
-    t = ctx.t
-    lines = "\n".join(f"{usage.syntax}  —  {t(usage.summary)}" for usage in USAGES)
-    return Card(
-        title=t("postpoc helps you decide what happens to an AI agent after its proof of concept."),
-        sections=(
-            Section(text=lines),
-            Section(
-                text=t(
-                    "During an interview, answer each question, or type skip, back, pause, "
-                    "or help for why it is asked."
-                )
-            ),
-        ),
-        context=(t("Your role: {role}", role=t(ROLE_NAMES[Role(ctx.person.role)])),),
-    )
 
 
 async def hello(ctx: Context, _: Command) -> list[Reply]:
@@ -520,7 +502,16 @@ async def home(ctx: Context, _: Command) -> list[Reply]:
         if ctx.person_id in (poc.owner_id, poc.created_by_id)
     ]
     views = [await _view(ctx, poc) for poc in mine]
-    return [summaries.home_card(views, ctx.bank, ctx.t)]
+    people = {p.id: p for p in await ctx.repo.people(ctx.workspace_id) if p.id is not None}
+    watched = await load_watched(
+        ctx.repo, ctx.bank, ctx.watch, ctx.workspace_id, mine, people, ctx.now
+    )
+    healths = {
+        poc.handle: health.assess(watched[poc.id], ctx.today, ctx.watch)
+        for poc in mine
+        if poc.id is not None
+    }
+    return [summaries.home_card(views, ctx.bank, ctx.t, healths)]
 
 
 HANDLERS: dict[str, Handler] = {

@@ -16,6 +16,7 @@ from conversations.access import require_owner_or_lead
 from conversations.bank import SKIPPED, Bank, load_bank
 from conversations.context import Context
 from conversations.errors import UserError
+from conversations.help import help_card
 from conversations.messages import ActionInput, Reply, Say, Visibility
 from storage.models import Answer, Interview, InterviewStatus, Poc
 
@@ -142,7 +143,11 @@ async def answer_text(ctx: Context, text: str) -> list[Reply] | None:
     if ctx.inbound.reply_to is not None:
         _check_token(ctx.inbound.reply_to, interview, poc)
     move = steering_move(text) or engine.Respond(text=text, mentions=ctx.inbound.mentions)
-    return await _step(ctx, interview, poc, move)
+    replies = await _step(ctx, interview, poc, move)
+    if isinstance(move, engine.Explain):
+        # "help" in the conversation: what the bot can do, then why this question.
+        return [help_card(ctx), *replies]
+    return replies
 
 
 def _check_token(raw: str, interview: Interview, poc: Poc) -> None:

@@ -18,11 +18,12 @@ from conversations import checkins, commands, handlers, interviews
 from conversations.bank import Bank, load_bank
 from conversations.context import Context
 from conversations.errors import UserError
+from conversations.health import WatchSettings
 from conversations.i18n import Translator, translator
 from conversations.messages import Actor, Inbound, Outcome, Place, Reply, Say
 from conversations.platform_state import PlatformState
 from storage.models import Person, Role, Workspace
-from storage.repository import Repo, StaleRevision, Store, Unavailable
+from storage.repository import Conflict, Repo, StaleRevision, Store, Unavailable
 
 log = logging.getLogger("postpoc.core")
 
@@ -39,23 +40,29 @@ def utc_now() -> datetime:
 class Service:
     """The product, as every adapter sees it."""
 
-    def __init__(self, store: Store, *, bank: Bank | None = None, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        bank: Bank | None = None,
+        clock: Clock = utc_now,
+        watch_settings: WatchSettings | None = None,
+    ) -> None:
         self.store = store
         self.bank = bank or load_bank()
         self.clock = clock
+        self.watch_settings = watch_settings or WatchSettings()
         self.platform = PlatformState(store, clock)
 
     async def handle(self, inbound: Inbound) -> Outcome:
         t = translator(inbound.actor.locale)
         try:
-            async with self.store.unit() as repo:
-                ctx = await self._context(repo, inbound)
-                if inbound.delivery_id and not await repo.claim_delivery(
-                    ctx.workspace_id, inbound.delivery_id
-                ):
-                    return Outcome(duplicate=True)
-                replies = await self._route(ctx)
-            return Outcome(tuple(replies))
+            try:
+                return await self._handle_once(inbound)
+            except Conflict:
+                # Someone created the same row a moment ago (a person's first two
+                # messages at once, a redelivery racing the original): run again.
+                return await self._handle_once(inbound)
         except UserError as error:
             return Outcome((Say(t(error.message, **error.params)),))
         except StaleRevision:
@@ -72,6 +79,16 @@ class Service:
             return self._unavailable(error, t)
         except Exception as error:
             return self._bug(error, inbound, t)
+
+    async def _handle_once(self, inbound: Inbound) -> Outcome:
+        async with self.store.unit() as repo:
+            ctx = await self._context(repo, inbound)
+            if inbound.delivery_id and not await repo.claim_delivery(
+                ctx.workspace_id, inbound.delivery_id
+            ):
+                return Outcome(duplicate=True)
+            replies = await self._route(ctx)
+        return Outcome(tuple(replies))
 
     @staticmethod
     def _unavailable(error: Exception, t: Translator) -> Outcome:
@@ -126,6 +143,7 @@ class Service:
             t=translator(person.locale),
             bank=self.bank,
             now=now,
+            watch=self.watch_settings,
         )
 
     async def _workspace(self, repo: Repo, actor: Actor) -> Workspace:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from conversations import rubric
+from conversations import health, rubric
 from conversations.answers import format_answer
 from conversations.bank import SKIPPED, Bank
 from conversations.engine import unit_of
@@ -239,8 +239,24 @@ def _next_question(view: PocView, bank: Bank, t: Translator) -> str | None:
     return None
 
 
-def home_card(views: Sequence[PocView], bank: Bank, t: Translator) -> Card:
-    """A person's own POCs: stage, progress, what comes next, a way back in."""
+def health_line(state: health.Health, t: Translator) -> str:
+    """ "Health: 🟠 amber — no indicator reading for 4 weeks (and 1 more)"."""
+    mark = health.LEVEL_MARKS[state.level]
+    line = t("Health: {mark} {level}", mark=mark, level=t(health.LEVEL_NAMES[state.level]))
+    if state.findings:
+        line += " — " + health.describe(state.findings[0], t)
+        if len(state.findings) > 1:
+            line += " " + t("and {count} more", count=len(state.findings) - 1)
+    return line
+
+
+def home_card(
+    views: Sequence[PocView],
+    bank: Bank,
+    t: Translator,
+    healths: Mapping[str, health.Health] | None = None,
+) -> Card:
+    """A person's own POCs: stage, health, progress, what comes next, a way back in."""
     if not views:
         return Card(
             title=t("Your POCs"),
@@ -260,6 +276,9 @@ def home_card(views: Sequence[PocView], bank: Bank, t: Translator) -> Card:
             ),
             t("Recommendation: {outcome}", outcome=outcome_name(view.assessment.outcome, t)),
         ]
+        state = (healths or {}).get(view.poc.handle)
+        if state is not None and view.poc.stage != Stage.STOPPED:
+            lines.append(health_line(state, t))
         upcoming = _next_question(view, bank, t)
         if upcoming and not view.interview_complete:
             lines.append(t("Next question: {question}", question=upcoming))

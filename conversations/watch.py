@@ -163,82 +163,10 @@ class Watch:
         now: datetime,
     ) -> Snapshot:
         assert workspace.id is not None
-        answers: dict[int, list[AnswerRow]] = defaultdict(list)
-        for answer in await repo.workspace_answers(workspace.id):
-            answers[answer.poc_id].append(answer)
-        indicators: dict[int, Indicator] = {}
-        for indicator in await repo.workspace_indicators(workspace.id):
-            indicators.setdefault(indicator.poc_id, indicator)
-        readings: dict[int, list[Reading]] = defaultdict(list)
-        for reading in await repo.workspace_readings(workspace.id):
-            readings[reading.indicator_id].append(reading)
-        since = now - timedelta(weeks=max(self.settings.incident_weeks, 2))
-        recent: dict[int, list[CheckIn]] = defaultdict(list)
-        for checkin in await repo.workspace_checkins(workspace.id, since):
-            recent[checkin.poc_id].append(checkin)
-        watched = {
-            poc.id: self._watched(
-                poc, people, answers[poc.id], indicators.get(poc.id), readings, recent[poc.id], now
-            )
-            for poc in pocs
-            if poc.id is not None
-        }
-        return Snapshot(pocs, people, watched)
-
-    def _watched(
-        self,
-        poc: Poc,
-        people: dict[int, Person],
-        rows: list[AnswerRow],
-        indicator: Indicator | None,
-        readings: dict[int, list[Reading]],
-        recent: list[CheckIn],
-        now: datetime,
-    ) -> Watched:
-        owner = people.get(poc.owner_id) if poc.owner_id else None
-        values = {a.question_key: SKIPPED if a.skipped else a.value for a in rows}
-        answers = effective_answers(self.bank, values)
-        answered_on = [a.created_at for a in rows if self.bank.has(a.question_key)]
-        facts = None
-        if indicator is not None and indicator.id is not None:
-            facts = health.IndicatorFacts(
-                name=indicator.name,
-                unit=indicator.unit,
-                baseline=indicator.baseline,
-                target=indicator.target,
-                threshold=indicator.threshold,
-                direction=indicator.direction,
-                readings=tuple((r.taken_on, r.value) for r in readings.get(indicator.id, [])),
-            )
-        incident_since = now - timedelta(weeks=self.settings.incident_weeks)
-        answered = [c for c in recent if c.status == CheckInStatus.ANSWERED]
-        latest = recent[-1] if recent else None
-        conditions: tuple[rubric.Reason, ...] = ()
-        if poc.stage == Stage.FRAMED:
-            conditions = rubric.assess(answers, self.bank).conditions
-        return Watched(
-            handle=poc.handle,
-            title=poc.title,
-            stage=Stage(poc.stage),
-            owner_name=(owner.display_name or owner.platform_id) if owner else None,
-            owner_platform_id=owner.platform_id if owner else None,
-            owner_away_until=owner.away_until if owner else None,
-            manager_named=isinstance(answers.get("owner_business_manager"), dict),
-            stage_changed_on=poc.stage_changed_at.date(),
-            last_answer_on=max(answered_on).date() if answered_on else None,
-            review_date=poc.review_date,
-            indicator=facts,
-            incidents_recent=sum(c.incidents or 0 for c in answered if c.sent_at >= incident_since),
-            changed_without_retest=bool(
-                answered
-                and set(answered[-1].changes) & {"model", "prompt", "tool"}
-                and answered[-1].retested is False
-            ),
-            open_conditions=conditions,
-            checkin_missing=bool(
-                latest and latest.status == CheckInStatus.SENT and latest.reminded_at is not None
-            ),
+        watched = await load_watched(
+            repo, self.bank, self.settings, workspace.id, pocs, people, now
         )
+        return Snapshot(pocs, people, watched)
 
     async def portfolio_health(self, workspace_key: str) -> dict[str, health.Health]:
         """The health of every POC of a workspace now, by handle."""
@@ -389,6 +317,103 @@ class Watch:
                 due_at=now,
             ):
                 report.reminders += 1
+
+
+async def load_watched(
+    repo: Repo,
+    bank: Bank,
+    settings: health.WatchSettings,
+    workspace_id: int,
+    pocs: Sequence[Poc],
+    people: dict[int, Person],
+    now: datetime,
+) -> dict[int, Watched]:
+    """What health needs about ``pocs``, from a few bulk queries on their workspace."""
+    answers: dict[int, list[AnswerRow]] = defaultdict(list)
+    for answer in await repo.workspace_answers(workspace_id):
+        answers[answer.poc_id].append(answer)
+    indicators: dict[int, Indicator] = {}
+    for indicator in await repo.workspace_indicators(workspace_id):
+        indicators.setdefault(indicator.poc_id, indicator)
+    readings: dict[int, list[Reading]] = defaultdict(list)
+    for reading in await repo.workspace_readings(workspace_id):
+        readings[reading.indicator_id].append(reading)
+    since = now - timedelta(weeks=max(settings.incident_weeks, 2))
+    recent: dict[int, list[CheckIn]] = defaultdict(list)
+    for checkin in await repo.workspace_checkins(workspace_id, since):
+        recent[checkin.poc_id].append(checkin)
+    return {
+        poc.id: watched_of(
+            bank,
+            settings,
+            poc,
+            people,
+            answers[poc.id],
+            indicators.get(poc.id),
+            readings,
+            recent[poc.id],
+            now,
+        )
+        for poc in pocs
+        if poc.id is not None
+    }
+
+
+def watched_of(
+    bank: Bank,
+    settings: health.WatchSettings,
+    poc: Poc,
+    people: dict[int, Person],
+    rows: list[AnswerRow],
+    indicator: Indicator | None,
+    readings: dict[int, list[Reading]],
+    recent: list[CheckIn],
+    now: datetime,
+) -> Watched:
+    owner = people.get(poc.owner_id) if poc.owner_id else None
+    values = {a.question_key: SKIPPED if a.skipped else a.value for a in rows}
+    answers = effective_answers(bank, values)
+    answered_on = [a.created_at for a in rows if bank.has(a.question_key)]
+    facts = None
+    if indicator is not None and indicator.id is not None:
+        facts = health.IndicatorFacts(
+            name=indicator.name,
+            unit=indicator.unit,
+            baseline=indicator.baseline,
+            target=indicator.target,
+            threshold=indicator.threshold,
+            direction=indicator.direction,
+            readings=tuple((r.taken_on, r.value) for r in readings.get(indicator.id, [])),
+        )
+    incident_since = now - timedelta(weeks=settings.incident_weeks)
+    answered = [c for c in recent if c.status == CheckInStatus.ANSWERED]
+    latest = recent[-1] if recent else None
+    conditions: tuple[rubric.Reason, ...] = ()
+    if poc.stage == Stage.FRAMED:
+        conditions = rubric.assess(answers, bank).conditions
+    return Watched(
+        handle=poc.handle,
+        title=poc.title,
+        stage=Stage(poc.stage),
+        owner_name=(owner.display_name or owner.platform_id) if owner else None,
+        owner_platform_id=owner.platform_id if owner else None,
+        owner_away_until=owner.away_until if owner else None,
+        manager_named=isinstance(answers.get("owner_business_manager"), dict),
+        stage_changed_on=poc.stage_changed_at.date(),
+        last_answer_on=max(answered_on).date() if answered_on else None,
+        review_date=poc.review_date,
+        indicator=facts,
+        incidents_recent=sum(c.incidents or 0 for c in answered if c.sent_at >= incident_since),
+        changed_without_retest=bool(
+            answered
+            and set(answered[-1].changes) & {"model", "prompt", "tool"}
+            and answered[-1].retested is False
+        ),
+        open_conditions=conditions,
+        checkin_missing=bool(
+            latest and latest.status == CheckInStatus.SENT and latest.reminded_at is not None
+        ),
+    )
 
 
 def snapshot_locale(snapshot: Snapshot, sub: Subscription) -> str:

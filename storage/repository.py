@@ -58,6 +58,11 @@ class StaleRevision(Exception):
     """Someone else moved the interview on since it was read."""
 
 
+class Conflict(Exception):
+    """Two writers created the same thing at once; the loser's transaction was
+    rolled back and may simply be run again (it will find the winner's row)."""
+
+
 class Unavailable(Exception):
     """The database could not be reached or dropped the connection; nothing was written."""
 
@@ -79,6 +84,8 @@ class Store:
         try:
             async with self._sessions() as session, session.begin():
                 yield Repo(session)
+        except IntegrityError as error:
+            raise Conflict(type(error).__name__) from error
         except (OperationalError, PoolTimeout, InterfaceError) as error:
             raise Unavailable(type(error).__name__) from error
         except DBAPIError as error:

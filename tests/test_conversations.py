@@ -336,5 +336,24 @@ async def test_home_shows_the_persons_pocs_and_the_way_back_into_the_interview(
     assert isinstance(card, Card)
     shown = text([card])
     assert "1 of" in shown and "Next question: Social scoring" in shown
+    assert "Health: 🟠 amber — no named business manager" in shown
     assert [b.command for b in card.buttons] == [f"interview {handle}"]
     assert "You own no POC yet" in text(await Person(lead.service, "zoe").runs("home"))
+
+
+async def test_a_first_message_and_its_redelivery_at_once_are_handled_once(store: Store) -> None:
+    stranger = Person(Service(store, clock=Clock()), "nina", workspace="test:fresh")
+    twin = Person(Service(store, clock=Clock()), "nina", workspace="test:fresh")
+    first, second = await asyncio.gather(
+        stranger.says("hello", delivery_id="Ev9"), twin.says("hello", delivery_id="Ev9")
+    )
+    assert sorted([bool(first), bool(second)]) == [False, True]
+    assert "Sorry" not in text(first + second)
+
+
+async def test_help_during_an_interview_says_what_the_bot_does_and_why_the_question(lead: Person) -> None:
+    handle = await register(lead)
+    await lead.says(f"/poc interview {handle}")
+    shown = text(await lead.says("help"))
+    assert "decide <poc>" in shown and "EU AI Act art. 5(1)(a)-(b)" in shown
+    assert "[invoice-agent · Prohibited uses · 1/" in shown

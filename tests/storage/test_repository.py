@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import StatementError
 
 from storage.models import (
     Answer,
@@ -27,7 +27,7 @@ from storage.models import (
     Role,
     Stage,
 )
-from storage.repository import StaleRevision, Store
+from storage.repository import Conflict, StaleRevision, Store
 
 pytestmark = pytest.mark.storage
 
@@ -119,7 +119,7 @@ async def test_a_workspace_is_found_by_its_key(store: Store) -> None:
 async def test_a_workspace_key_is_unique(store: Store) -> None:
     async with store.unit() as repo:
         await repo.add_workspace("T1")
-    with pytest.raises(IntegrityError):
+    with pytest.raises(Conflict):
         async with store.unit() as repo:
             await repo.add_workspace("T1")
 
@@ -162,7 +162,7 @@ async def test_people_of_a_workspace(store: Store) -> None:
 async def test_a_platform_id_is_unique_within_a_workspace_only(store: Store) -> None:
     s = await seed(store)
     other = await seed(store, "T2")
-    with pytest.raises(IntegrityError):
+    with pytest.raises(Conflict):
         async with store.unit() as repo:
             await repo.add_person(Person(workspace_id=s.workspace_id, platform_id="U7"))
             await repo.add_person(Person(workspace_id=s.workspace_id, platform_id="U7"))
@@ -216,7 +216,7 @@ async def test_set_role(store: Store) -> None:
 async def test_a_handle_is_unique_within_a_workspace_only(store: Store) -> None:
     s = await seed(store)
     other = await seed(store, "T2")  # also has a "chatbot": allowed
-    with pytest.raises(IntegrityError):
+    with pytest.raises(Conflict):
         async with store.unit() as repo:
             await repo.add_poc(Poc(workspace_id=s.workspace_id, handle="chatbot", title="Again"))
     async with store.unit() as repo:
