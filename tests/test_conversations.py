@@ -351,7 +351,9 @@ async def test_a_first_message_and_its_redelivery_at_once_are_handled_once(store
     assert "Sorry" not in text(first + second)
 
 
-async def test_help_during_an_interview_says_what_the_bot_does_and_why_the_question(lead: Person) -> None:
+async def test_help_during_an_interview_says_what_the_bot_does_and_why_the_question(
+    lead: Person,
+) -> None:
     handle = await register(lead)
     await lead.says(f"/poc interview {handle}")
     shown = text(await lead.says("help"))
