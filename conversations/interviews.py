@@ -18,6 +18,7 @@ from conversations.context import Context
 from conversations.errors import UserError
 from conversations.help import help_card
 from conversations.messages import ActionInput, Reply, Say, Visibility
+from conversations.metrics import INTERVIEW_STEPS
 from storage.models import Answer, Interview, InterviewStatus, Poc
 
 # Words that steer the interview instead of answering it, in both languages.
@@ -207,7 +208,18 @@ async def edit(ctx: Context, poc: Poc, key: str) -> list[Reply]:
 async def _step(ctx: Context, interview: Interview, poc: Poc, move: engine.Move) -> list[Reply]:
     state = await state_of(ctx, interview, poc)
     step = engine.advance(state, move, bank_of(interview), ctx.t)
+    INTERVIEW_STEPS.labels(interview.flow, _step_name(move, step)).inc()
     return await save(ctx, interview, poc, state, step)
+
+
+def _step_name(move: engine.Move, step: engine.Step) -> str:
+    if step.completed:
+        return "completed"
+    if step.recorded is not None:
+        return "skipped" if step.recorded.skipped else "answered"
+    if isinstance(move, engine.Respond):
+        return "rejected"
+    return type(move).__name__.lower()
 
 
 Completion = Callable[[Context, Poc, Interview], Awaitable[list[Reply]]]

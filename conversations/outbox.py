@@ -33,6 +33,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from conversations import wire
 from conversations.delivery import DeliveryError, Destination, Messenger
 from conversations.messages import Reply
+from conversations.metrics import OUTBOX_BACKLOG, POSTS
 from storage.models import Delivery, DeliveryStatus
 from storage.repository import Repo, Store
 
@@ -140,6 +141,11 @@ class Outbox:
             # A thread's first message may have just gone out: its replies can follow now.
             for delivery in waiting:
                 await self._one(delivery, report)
+        async with self.store.unit() as repo:
+            OUTBOX_BACKLOG.set(
+                await repo.count_deliveries(DeliveryStatus.PENDING)
+                + await repo.count_deliveries(DeliveryStatus.SENDING)
+            )
         return report
 
     async def _one(self, seen: Delivery, report: DrainReport) -> bool:
@@ -225,9 +231,7 @@ class Outbox:
     ) -> None:
         replies = wire.load_all(delivery.payload.get("replies", []))
         try:
-            ref = await self._post_with_retries(
-                messenger, destination, replies, delivery.idempotency_key, report
-            )
+            ref = await self._post_with_retries(messenger, destination, replies, delivery, report)
         except DeliveryError as error:
             if error.retryable:
                 await self._reschedule(delivery, error.reason, error.retry_after)
@@ -245,7 +249,7 @@ class Outbox:
         messenger: Messenger,
         destination: Destination,
         replies: Sequence[Reply],
-        key: str,
+        delivery: Delivery,
         report: DrainReport,
     ) -> str:
         settings = self.settings
@@ -272,7 +276,8 @@ class Outbox:
             with attempt:
                 if attempt.retry_state.attempt_number > 1:
                     report.retries += 1
-                return await messenger.post(destination, replies, key=key)
+                    POSTS.labels(delivery.kind, "retried").inc()
+                return await messenger.post(destination, replies, key=delivery.idempotency_key)
         raise AssertionError("unreachable: tenacity reraises")
 
     async def _finish(
@@ -283,6 +288,7 @@ class Outbox:
         ref: str | None = None,
         error: str | None = None,
     ) -> None:
+        POSTS.labels(delivery.kind, status.value).inc()
         async with self.store.unit() as repo:
             row = await repo.delivery(delivery.idempotency_key)
             assert row is not None
@@ -311,4 +317,5 @@ class Outbox:
             row.lease_until = row.due_at if sending else None
             row.last_error = reason[:500]
             await repo.save(row)
+        POSTS.labels(delivery.kind, "rescheduled").inc()
         log.info("post rescheduled in %.0f s: %s", delay, reason)
