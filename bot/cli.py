@@ -7,12 +7,21 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from bot.config import Settings
+from storage.repository import Store
+
+
+def _logging(settings: Settings, quiet: bool = False) -> None:
+    from bot import logs
+
+    json = {"auto": None, "json": True, "console": False}[settings.log_format]
+    logs.configure("WARNING" if quiet else settings.log_level, json=json)
 
 
 def _settings() -> Settings:
@@ -21,7 +30,11 @@ def _settings() -> Settings:
     except ValidationError as error:
         first = error.errors()[0]
         name = ".".join(str(part) for part in first["loc"]).upper()
-        raise SystemExit(f"postpoc: setting {name}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ").splitlines()[0]
+        where = f"setting {name}: " if name else ""
+        raise SystemExit(
+            f"postpoc: {where}{message} (postpoc doctor lists every problem)"
+        ) from None
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -29,6 +42,7 @@ def _chat(args: argparse.Namespace) -> int:
     from bot.runtime import open_service
 
     settings = _settings()
+    _logging(settings, quiet=True)
 
     async def run() -> None:
         service = await open_service(settings)
@@ -57,7 +71,7 @@ def _serve(_: argparse.Namespace) -> int:
         return 2
     from bot.server import serve
 
-    logging.getLogger().setLevel(settings.log_level.upper())
+    _logging(settings)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings))
     return 0
@@ -74,6 +88,7 @@ def _tick(_: argparse.Namespace) -> int:
     from bot.scheduler import build_watch, summarise
 
     settings = _settings()
+    _logging(settings)
 
     async def run() -> str:
         service = await open_service(settings)
@@ -91,6 +106,8 @@ def _db_upgrade(_: argparse.Namespace) -> int:
     from storage import migrate
 
     url = _settings().db_url()
+    # Alembic names each migration as it runs it: that is the progress shown.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
     migrate.upgrade(url)
     print(
         f"database at revision {migrate.head_revision()} ({url.render_as_string(hide_password=True)})"
@@ -119,6 +136,58 @@ def _db_revision(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as workdir:
         migrate.new_revision(args.message, Path(workdir))
     return 0
+
+
+def _admin(action: Callable[[Store, datetime], Awaitable[str]]) -> int:
+    from bot.admin import AdminError
+    from storage.database import make_engine
+
+    settings = _settings()
+
+    async def run() -> str:
+        store = Store(make_engine(settings.db_url()))
+        try:
+            return await action(store, datetime.now(UTC))
+        finally:
+            await store.dispose()
+
+    try:
+        print(asyncio.run(run()))
+    except AdminError as error:
+        print(f"postpoc: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _role(args: argparse.Namespace) -> int:
+    from bot.admin import set_role
+
+    return _admin(lambda store, now: set_role(store, args.person, args.role, args.workspace, now))
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from bot.admin import forget
+
+    return _admin(lambda store, now: forget(store, args.person, args.workspace, now))
+
+
+def _export(args: argparse.Namespace) -> int:
+    from bot.admin import collect, write_csv, write_json
+
+    async def action(store: Store, _: datetime) -> str:
+        export = await collect(store, args.workspace)
+        written = (write_json if args.format == "json" else write_csv)(export, Path(args.out))
+        return "\n".join(str(path) for path in written)
+
+    return _admin(action)
+
+
+def _doctor(_: argparse.Namespace) -> int:
+    from bot.doctor import doctor
+
+    status, lines = doctor()
+    print("\n".join(lines))
+    return status
 
 
 def _bank_draw(args: argparse.Namespace) -> int:
@@ -163,6 +232,31 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="serve Slack and Teams over HTTP").set_defaults(
         handler=_serve
     )
+
+    role = commands.add_parser("role", help="set a person's role: admin, lead or member")
+    role.add_argument("person", help="platform id or display name")
+    role.add_argument("role", choices=["admin", "lead", "member"])
+    role.add_argument("--workspace", help="workspace key (default: the only one)")
+    role.set_defaults(handler=_role)
+
+    forget = commands.add_parser(
+        "forget", help="erase a person's personal data; answers stay, anonymised"
+    )
+    forget.add_argument("person", help="platform id or display name")
+    forget.add_argument("--workspace", help="workspace key (default: the only one)")
+    forget.set_defaults(handler=_forget)
+
+    export = commands.add_parser(
+        "export", help="portfolio, answers with history, decisions, readings"
+    )
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--out", default="postpoc-export", help="folder to write into")
+    export.add_argument("--workspace", help="one workspace (default: all)")
+    export.set_defaults(handler=_export)
+
+    commands.add_parser(
+        "doctor", help="check settings, database and platform credentials"
+    ).set_defaults(handler=_doctor)
 
     db = commands.add_parser("db", help="database administration").add_subparsers(
         dest="db_command", required=True

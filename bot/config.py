@@ -5,9 +5,11 @@ One place for every knob; a wrong value stops the start with one line naming it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL
 
@@ -24,7 +26,13 @@ class Settings(BaseSettings):
     postpoc_data_dir: Path | None = Field(
         default=None, description="where the default SQLite database and charts are kept"
     )
-    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="DEBUG, INFO, WARNING or ERROR"
+    )
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto",
+        description="json lines, readable console lines, or auto: console in a terminal, json otherwise",
+    )
 
     host: str = Field(default="0.0.0.0", description="address `postpoc serve` listens on")  # noqa: S104
     port: int = Field(default=3978, ge=1, le=65535, description="port `postpoc serve` listens on")
@@ -102,6 +110,58 @@ class Settings(BaseSettings):
     @property
     def any_platform(self) -> bool:
         return self.slack_configured or self.teams_configured
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value:
+            resolve_url(value)  # raises with the reason for an unsupported database
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_ends_with_slash(cls, value: str) -> str:
+        # slack_sdk joins method names onto it: ".../api" would drop "api".
+        return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Settings:
+        problems = list(self.problems())
+        if problems:
+            # One per line: the CLI shows the first, postpoc doctor shows them all.
+            raise ValueError("\n".join(problems))
+        return self
+
+    def problems(self) -> Iterator[str]:
+        """Settings that can't work together, each naming the setting to fix."""
+        if self.slack_bot_token and not self.slack_bot_token.startswith("xoxb-"):
+            yield "SLACK_BOT_TOKEN must be a bot token, starting with xoxb-"
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            yield "SLACK_APP_TOKEN must be an app-level token, starting with xapp-"
+        if (self.slack_bot_token or self.slack_client_id) and not (
+            self.slack_signing_secret or self.slack_app_token
+        ):
+            yield "SLACK_SIGNING_SECRET is missing: without it Slack's requests can't be verified (or set SLACK_APP_TOKEN for Socket Mode)"
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            yield "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together: set both for OAuth, or neither"
+        if (self.slack_signing_secret or self.slack_app_token) and not (
+            self.slack_bot_token or self.slack_client_id
+        ):
+            yield "SLACK_BOT_TOKEN is missing (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for many workspaces)"
+        if (
+            self.microsoft_app_id
+            and self.microsoft_app_type != "UserAssignedMSI"
+            and not self.microsoft_app_password
+        ):
+            yield "MICROSOFT_APP_PASSWORD is missing: the bot can't answer Teams without its client secret"
+        if (
+            self.microsoft_app_id
+            and self.microsoft_app_type == "SingleTenant"
+            and not self.microsoft_app_tenant_id
+        ):
+            yield "MICROSOFT_APP_TENANT_ID is missing: a SingleTenant bot needs its tenant"
+        if self.microsoft_app_type not in ("SingleTenant", "MultiTenant", "UserAssignedMSI"):
+            yield "MICROSOFT_APP_TYPE must be SingleTenant, MultiTenant or UserAssignedMSI"
 
     def db_url(self) -> URL:
         return resolve_url(self.database_url, self.postpoc_data_dir)

@@ -96,6 +96,22 @@ class Store:
     async def dispose(self) -> None:
         await self.engine.dispose()
 
+    async def schema_revision(self) -> str | None:
+        """The migration the database is at (readiness compares it with the code's)."""
+        try:
+            async with self.engine.connect() as connection:
+                migrated = await connection.run_sync(
+                    lambda sync: sa.inspect(sync).has_table("alembic_version")
+                )
+                if not migrated:
+                    return None
+                result = await connection.execute(
+                    sa.text("SELECT version_num FROM alembic_version")
+                )
+                return result.scalar_one_or_none()
+        except (OperationalError, PoolTimeout, InterfaceError, DBAPIError) as error:
+            raise Unavailable(type(error).__name__) from error
+
 
 class Repo:
     """Reads and writes inside one transaction."""
@@ -113,6 +129,10 @@ class Repo:
     async def workspace(self, key: str) -> Workspace | None:
         result = await self.session.execute(select(Workspace).where(Workspace.key == key))
         return result.scalar_one_or_none()
+
+    async def all_workspaces(self) -> Sequence[Workspace]:
+        result = await self.session.execute(select(Workspace).order_by(col(Workspace.id)))
+        return result.scalars().all()
 
     async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
         return await self.session.get(Workspace, workspace_id)
@@ -277,6 +297,23 @@ class Repo:
         )
         return {a.question_key: a for a in result.scalars().all()}
 
+    async def poc_answer_rows(self, poc_id: int) -> Sequence[Answer]:
+        """Every answer a POC received, superseded ones included, oldest first."""
+        result = await self.session.execute(
+            select(Answer).where(Answer.poc_id == poc_id).order_by(col(Answer.id))
+        )
+        return result.scalars().all()
+
+    async def workspace_answer_rows(self, workspace_id: int) -> Sequence[Answer]:
+        """Every answer of every POC of a workspace, history included."""
+        result = await self.session.execute(
+            select(Answer)
+            .join(Poc, col(Poc.id) == col(Answer.poc_id))
+            .where(Poc.workspace_id == workspace_id)
+            .order_by(col(Answer.id))
+        )
+        return result.scalars().all()
+
     async def answer_history(self, poc_id: int, question_key: str) -> Sequence[Answer]:
         result = await self.session.execute(
             select(Answer)
@@ -339,6 +376,12 @@ class Repo:
 
     async def add_decision(self, decision: Decision) -> Decision:
         return await self._add(decision)
+
+    async def poc_decisions(self, poc_id: int) -> Sequence[Decision]:
+        result = await self.session.execute(
+            select(Decision).where(Decision.poc_id == poc_id).order_by(col(Decision.id))
+        )
+        return result.scalars().all()
 
     async def latest_decision(self, poc_id: int) -> Decision | None:
         result = await self.session.execute(
@@ -575,6 +618,14 @@ class Repo:
             )
         )
         return result.scalar_one_or_none()
+
+    async def delete_addresses(self, workspace_id: int, target: str) -> int:
+        result = await self.session.execute(
+            sa.delete(Address).where(
+                col(Address.workspace_id) == workspace_id, col(Address.target) == target
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def address(self, workspace_id: int, target: str) -> Address | None:
         result = await self.session.execute(

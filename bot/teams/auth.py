@@ -168,3 +168,16 @@ def authentication(settings: Settings, options: TeamsOptions) -> Any:
         BotConfiguration(settings, options.endpoints), credentials_factory=factory
     )
     return StrictAuthentication(inner)
+
+
+def outbound_token(settings: Settings) -> str | None:
+    """A token for the app's credentials from Microsoft Entra (blocking: run in
+    a thread). For ``postpoc doctor``: proves the id, secret and tenant work."""
+    tenant = (
+        settings.microsoft_app_tenant_id if settings.microsoft_app_type == "SingleTenant" else None
+    )
+    credentials = MicrosoftAppCredentials(
+        settings.microsoft_app_id, settings.microsoft_app_password or "", channel_auth_tenant=tenant
+    )
+    token = credentials.get_access_token()
+    return str(token) if token else None

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from bot.config import Settings
 from bot.runtime import open_service
 from bot.server import build_app
@@ -64,6 +67,7 @@ async def test_serve_mounts_slack_when_its_settings_are_there(tmp_path: Path) ->
         assert Settings(
             _env_file=None, slack_app_token="xapp-1", slack_bot_token="xoxb-1"
         ).slack_configured  # type: ignore[call-arg]
-        assert not Settings(_env_file=None, slack_bot_token="xoxb-1").slack_configured  # type: ignore[call-arg]
+        with pytest.raises(ValidationError, match="SLACK_SIGNING_SECRET is missing"):
+            Settings(_env_file=None, slack_bot_token="xoxb-1")  # type: ignore[call-arg]
     finally:
         await service.store.dispose()

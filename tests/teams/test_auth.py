@@ -10,11 +10,8 @@ import logging
 from collections.abc import Callable
 
 import pytest
-from aiohttp import web
 
 from bot.config import Settings
-from bot.teams import mount
-from conversations.service import Service
 from storage.repository import Store
 from tests.teams.client import APP_ID, TeamsBotClient
 from tests.teams.conftest import serve
@@ -124,8 +121,6 @@ async def test_without_an_app_id_it_runs_unauthenticated_for_the_emulator_and_sa
 
 
 def test_a_single_tenant_app_without_its_tenant_does_not_start(sqlite_store: Store) -> None:
-    settings = Settings(
-        _env_file=None, microsoft_app_id=APP_ID, microsoft_app_password="secret"
-    )  # SingleTenant by default
+    # SingleTenant by default: the settings themselves refuse to load.
     with pytest.raises(ValueError, match="MICROSOFT_APP_TENANT_ID"):
-        mount(web.Application(), Service(sqlite_store), settings)
+        Settings(_env_file=None, microsoft_app_id=APP_ID, microsoft_app_password="secret")

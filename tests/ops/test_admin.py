@@ -1,0 +1,151 @@
+"""Administration from the command line, as an operator runs it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.admin import AdminError, collect, forget, set_role
+from conversations.service import Service
+from storage.models import Answer, AuditEvent, Role
+from storage.models import Person as PersonRow
+from storage.repository import Store
+from tests.support.conversation import Clock, Person
+from tests.support.scripts import READY, answer_until_done
+
+pytestmark = pytest.mark.storage
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def portfolio(store: Store) -> AsyncIterator[Store]:
+    service = Service(store, clock=Clock())
+    lea = Person(service, "lea")
+    await lea.says("hello")
+    omar = Person(service, "omar")
+    await omar.says("hello")
+    await lea.runs("new Invoice agent")
+    # Omar named twice: picked by mention (his platform id) and typed by name.
+    answers = {
+        **READY,
+        "owner_business_manager": "@omar",
+        "owner_technical": "Omar",
+        "risk_owner": "Ana Lima",
+        "kill_who": "Ana Lima",
+    }
+    await answer_until_done(lea, await lea.says("/poc interview invoice-agent"), answers)
+    await lea.says("/poc edit invoice-agent use_weekly_volume")
+    await lea.says("1500")
+    await lea.runs("decide invoice-agent frame Needs a rehearsed kill switch")
+    await lea.runs("reading invoice-agent 13")
+    yield store
+
+
+async def test_a_role_is_set_by_platform_id_and_audited(portfolio: Store) -> None:
+    message = await set_role(portfolio, "omar", "lead", None, Clock()())
+    assert message == "Omar is now lead in test:acme"
+    async with portfolio.unit() as repo:
+        omar = await repo.person(1, "omar")
+        events = [e.action for e in await repo.audit_events(1)]
+    assert omar is not None and omar.role == Role.LEAD and "role_set" in events
+    with pytest.raises(AdminError, match="nobody called 'zed'"):
+        await set_role(portfolio, "zed", "lead", None, Clock()())
+
+
+async def test_forgetting_a_person_keeps_the_answers_anonymised(portfolio: Store) -> None:
+    await portfolio_address(portfolio)
+    message = await forget(portfolio, "omar", None, Clock()())
+    assert "2 answers naming them anonymised, 1 addresses removed" in message
+    async with portfolio.unit() as repo:
+        people = (await repo.session.execute(select(PersonRow))).scalars().all()
+        answers = (await repo.session.execute(select(Answer))).scalars().all()
+        assert await repo.address(1, "person:omar") is None
+        audit = (await repo.session.execute(select(AuditEvent))).scalars().all()
+    assert not any("omar" in (p.platform_id + p.display_name).lower() for p in people)
+    assert not any("omar" in json.dumps(a.value).lower() for a in answers)
+    assert len(answers) == len(READY) + 1  # nothing deleted: the edit's history is still there
+    assert audit[-1].action == "person_forgotten"
+
+
+async def portfolio_address(store: Store) -> None:
+    await Service(store, clock=Clock()).platform.remember_address(
+        "test:acme", "person:omar", {"conversation": "x"}
+    )
+
+
+async def test_the_export_holds_the_portfolio_answers_with_history_decisions_and_readings(
+    portfolio: Store,
+) -> None:
+    export = await collect(portfolio, None, progress=None)
+    assert [p["handle"] for p in export.pocs] == ["invoice-agent"]
+    volume = [a for a in export.answers if a["question_key"] == "use_weekly_volume"]
+    assert [(a["value"], a["current"]) for a in volume] == [("1200.0", False), ("1500.0", True)]
+    assert export.decisions[0]["outcome"] == "frame" and export.readings[0]["value"] == 13.0
+
+
+def test_export_from_the_command_line_writes_csv_and_json(tmp_path: Path) -> None:
+    env = {**os.environ, "POSTPOC_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    script = "/poc new Invoice agent\n/poc interview invoice-agent\nno\n"
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--user", "lea"],
+        input=script,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "export", "--out", str(tmp_path / "csv")],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "console:local: 1/1 POCs exported" in done.stderr
+    with (tmp_path / "csv" / "answers.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["question_key"], r["value"], r["by"]) for r in rows] == [
+        ("screen_manipulation", "false", "lea")
+    ]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "export",
+            "--format",
+            "json",
+            "--out",
+            str(tmp_path / "json"),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    document = json.loads((tmp_path / "json" / "postpoc-export.json").read_text(encoding="utf-8"))
+    assert document["pocs"][0]["title"] == "Invoice agent"
+    refused = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "role", "nobody", "lead"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 1 and "nobody called 'nobody'" in refused.stderr

@@ -1,0 +1,51 @@
+"""Logs: JSON lines in production, with a request id, and never a credential."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+from bot import logs
+
+
+@pytest.fixture
+def captured() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    logs.configure("INFO", json=True, stream=stream)
+    yield stream
+    logging.getLogger().handlers.clear()
+    structlog.reset_defaults()
+
+
+def lines(stream: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+
+def test_a_log_line_is_json_with_its_request_id(captured: io.StringIO) -> None:
+    logs.bind_request("req-42", "slack")
+    logging.getLogger("postpoc.test").info("answer stored for %s", "a question")
+    [line] = lines(captured)
+    assert line["event"] == "answer stored for a question"
+    assert (line["request_id"], line["platform"], line["level"]) == ("req-42", "slack", "info")
+    assert "timestamp" in line
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "xoxb-1234-5678-abcdefghijkl",
+        "xapp-1-A111-222-abc",
+        "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+    ],
+)
+def test_credentials_never_reach_the_log(captured: io.StringIO, secret: str) -> None:
+    logging.getLogger("slack_sdk").warning("calling chat.postMessage with %s", secret)
+    structlog.get_logger("postpoc").warning("outbound", token=secret, signing_secret="s3cr3t")
+    text = captured.getvalue()
+    assert secret not in text and "s3cr3t" not in text
+    assert "[redacted]" in text
