@@ -232,6 +232,8 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="serve Slack and Teams over HTTP").set_defaults(
         handler=_serve
     )
+    tick = commands.add_parser("tick", help="one pass of the weekly watch: send what is due, exit")
+    tick.set_defaults(handler=_tick)
 
     role = commands.add_parser("role", help="set a person's role: admin, lead or member")
     role.add_argument("person", help="platform id or display name")

@@ -22,7 +22,7 @@ from bot.config import Settings
 from conversations.delivery import Messenger
 from conversations.metrics import HANDLING_SECONDS, REQUESTS
 from conversations.service import Service
-from storage.migrate import head_revision
+from storage.migrate import head_revision, known_revisions
 from storage.repository import Unavailable
 
 log = logging.getLogger("postpoc.server")
@@ -32,6 +32,7 @@ SETTINGS = web.AppKey("settings", Settings)
 MESSENGERS = web.AppKey("messengers", dict[str, Messenger])
 """The messenger of each mounted platform, for the outbox of this process."""
 HEAD = web.AppKey("head", str)
+KNOWN = web.AppKey("known", set[str])
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PLATFORMS = {"/slack": "slack", "/api/messages": "teams"}
@@ -72,13 +73,14 @@ async def healthz(_: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready for traffic: the database answers and its schema is this code's."""
+    """Ready for traffic: the database answers and its schema is this code's (or newer)."""
     service, head = request.app[SERVICE], request.app[HEAD]
     try:
         revision = await service.store.schema_revision()
     except Unavailable:
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
-    if revision != head:
+    if revision != head and (revision is None or revision in request.app[KNOWN]):
+        # Behind this code: wait for the migration (the newest replica runs it at start).
         body = {
             "status": "unavailable",
             "database": "reachable",
@@ -86,6 +88,8 @@ async def readyz(request: web.Request) -> web.Response:
             "expected": head,
         }
         return web.json_response(body, status=503)
+    # At this code's head, or ahead of it during a rolling upgrade: migrations
+    # only add, so this replica keeps serving until it is replaced.
     return web.json_response({"status": "ok", "schema": revision})
 
 
@@ -101,6 +105,7 @@ def build_app(service: Service, settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[MESSENGERS] = {}
     app[HEAD] = head_revision() or ""
+    app[KNOWN] = known_revisions()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

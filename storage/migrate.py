@@ -56,6 +56,12 @@ def alembic_config() -> Config:
     return config
 
 
+def known_revisions() -> set[str]:
+    """Every migration this code knows, from the first to the head."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return {revision.revision for revision in script.walk_revisions()}
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 

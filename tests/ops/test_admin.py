@@ -149,3 +149,18 @@ def test_export_from_the_command_line_writes_csv_and_json(tmp_path: Path) -> Non
         timeout=60,
     )
     assert refused.returncode == 1 and "nobody called 'nobody'" in refused.stderr
+
+
+def test_tick_runs_one_pass_and_says_what_it_did(tmp_path: Path) -> None:
+    env = {**os.environ, "POSTPOC_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "tick"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("planned 0 nudges, 0 check-ins, 0 reminders; sent 0")

@@ -1,0 +1,1 @@
+"""Checks of deploy/: the Dockerfile, the Compose file and the Kubernetes manifests."""
