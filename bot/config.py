@@ -96,6 +96,26 @@ class Settings(BaseSettings):
         default=3, ge=1, description="weeks without a reading before health turns amber"
     )
 
+    llm_model: str | None = Field(
+        default=None,
+        description="the optional language model as provider:model (openai:gpt-4o-mini, anthropic:..., ollama:...); unset: no model",
+    )
+    llm_timeout_seconds: float = Field(
+        default=6.0,
+        gt=0,
+        le=60,
+        description="longest wait for one model answer; then the bot goes on without it",
+    )
+    llm_attempts: int = Field(
+        default=2, ge=1, le=3, description="tries per model call, after a time-out or an error"
+    )
+    llm_temperature: float | None = Field(
+        default=None,
+        ge=0,
+        le=2,
+        description="the model's temperature; unset: the provider's default",
+    )
+
     @property
     def slack_configured(self) -> bool:
         # Socket Mode (an app token) needs no signing secret: Slack's requests
@@ -117,6 +137,11 @@ class Settings(BaseSettings):
         if value:
             resolve_url(value)  # raises with the reason for an unsupported database
         return value
+
+    @field_validator("llm_model")
+    @classmethod
+    def _blank_is_no_model(cls, value: str | None) -> str | None:
+        return value.strip() or None if value else None
 
     @field_validator("slack_api_url")
     @classmethod

@@ -7,6 +7,7 @@ import asyncio
 from bot.config import Settings
 from conversations.delivery import Messenger
 from conversations.health import WatchSettings
+from conversations.llm import Assistant
 from conversations.service import Clock, Service, utc_now
 from storage import migrate
 from storage.database import make_engine
@@ -16,12 +17,32 @@ from storage.repository import Store
 async def open_service(
     settings: Settings, *, clock: Clock = utc_now, upgrade: bool = True
 ) -> Service:
-    """A ready service: the database migrated to head, the bank loaded."""
+    """A ready service: the database migrated to head, the bank loaded, the
+    language model connected when ``LLM_MODEL`` names one."""
+    assistant = language_model(settings)
     url = settings.db_url()
     if upgrade:
         # Alembic is synchronous; keep the event loop free while it runs.
         await asyncio.to_thread(migrate.upgrade, url)
-    return Service(Store(make_engine(url)), clock=clock, watch_settings=watch_settings(settings))
+    return Service(
+        Store(make_engine(url)),
+        clock=clock,
+        watch_settings=watch_settings(settings),
+        assistant=assistant,
+    )
+
+
+def language_model(settings: Settings) -> Assistant | None:
+    """The assistant of ``LLM_MODEL``; None (no model) when it is unset."""
+    if not settings.llm_model:
+        return None
+    # Only here: without a model configured, langchain is never imported.
+    from bot.llm import ModelSetupError, build_assistant
+
+    try:
+        return build_assistant(settings)
+    except ModelSetupError as error:
+        raise SystemExit(f"postpoc: setting LLM_MODEL: {error}") from None
 
 
 def watch_settings(settings: Settings) -> WatchSettings:

@@ -71,6 +71,11 @@ USAGES: tuple[Usage, ...] = (
     Usage("mentions", "mentions on|off", N_("whether the nudge mentions owners (leads)")),
     Usage("subscriptions", "subscriptions", N_("the channels that get the nudge")),
     Usage("away", "away until <YYYY-MM-DD> | away off", N_("pause your weekly check-ins")),
+    Usage(
+        "llm",
+        "llm [personal-data on|off]",
+        N_("the optional language model; whether names may reach it (admins)"),
+    ),
     Usage("help", "help", N_("this list")),
 )
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from conversations.bank import Bank
 from conversations.health import WatchSettings
 from conversations.i18n import Translator
+from conversations.llm.port import Assistant, NoAssistant
 from conversations.messages import Inbound
 from storage.models import Person, Workspace
 from storage.repository import Repo
@@ -24,6 +25,9 @@ class Context:
     bank: Bank
     now: datetime
     watch: WatchSettings = field(default_factory=WatchSettings)
+    assistant: Assistant = field(default_factory=NoAssistant)
+    rehearsal: bool = False
+    """A dry run before asking the model: it is rolled back and counts nothing."""
 
     @property
     def workspace_id(self) -> int:

@@ -23,6 +23,9 @@ from conversations.delivery import Destination
 from conversations.engine import unit_of
 from conversations.errors import UserError
 from conversations.help import ROLE_NAMES, help_card
+from conversations.llm import enabled
+from conversations.llm.admin import llm
+from conversations.llm.narratives import narrative_for
 from conversations.messages import (
     Card,
     Field,
@@ -150,7 +153,9 @@ async def list_pocs(ctx: Context, _: Command) -> list[Reply]:
 async def summary(ctx: Context, command: Command) -> list[Reply]:
     _need(command, 1, "summary <poc> [post]")
     poc = await find_poc(ctx, command.args[0])
-    replies: list[Reply] = [summaries.summary_card(await _view(ctx, poc), ctx.bank, ctx.t)]
+    view = await _view(ctx, poc)
+    narrative = await narrative_for(ctx, view)
+    replies: list[Reply] = [summaries.summary_card(view, ctx.bank, ctx.t, narrative)]
     replies.extend(await _charts(ctx, poc))
     if len(command.args) > 1 and command.args[1].lower() in ("post", "publier"):
         if ctx.inbound.place.is_direct:
@@ -373,6 +378,7 @@ async def decide(ctx: Context, command: Command) -> list[Reply]:
     answers = await assessments.answers_for(ctx, poc)
     review = answers.get("watch_review_date")
     next_review = _iso_date(review) or (ctx.today + timedelta(days=DEFAULT_REVIEW_DAYS))
+    narrative = await narrative_for(ctx, await _view(ctx, poc)) if enabled(ctx.assistant) else None
     decision = await ctx.repo.add_decision(
         Decision(
             poc_id=poc.id,
@@ -396,7 +402,14 @@ async def decide(ctx: Context, command: Command) -> list[Reply]:
         differs=outcome != result.outcome,
     )
     card = replace(
-        summaries.decision_card(poc, decision, _name(ctx.person), ctx.t, ctx.bank),
+        summaries.decision_card(
+            poc,
+            decision,
+            _name(ctx.person),
+            ctx.t,
+            ctx.bank,
+            narrative=(result, narrative) if narrative else None,
+        ),
         visibility=Visibility.CHANNEL,
     )
     await _post_to_home(ctx, poc, card, f"decision:{decision.id}")
@@ -520,6 +533,7 @@ HANDLERS: dict[str, Handler] = {
     "mentions": subscriptions.mentions,
     "subscriptions": subscriptions.subscriptions,
     "away": subscriptions.away,
+    "llm": llm,
     "home": home,
     "hello": hello,
     "help": show_help,

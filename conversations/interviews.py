@@ -13,10 +13,12 @@ from typing import Any
 
 from conversations import assessments, engine
 from conversations.access import require_owner_or_lead
+from conversations.answers import Invalid
 from conversations.bank import SKIPPED, Bank, load_bank
 from conversations.context import Context
 from conversations.errors import UserError
 from conversations.help import help_card
+from conversations.llm import follow_ups, numbers
 from conversations.messages import ActionInput, Reply, Say, Visibility
 from conversations.metrics import INTERVIEW_STEPS
 from storage.models import Answer, Interview, InterviewStatus, Poc
@@ -54,7 +56,7 @@ async def state_of(ctx: Context, interview: Interview, poc: Poc) -> engine.Inter
         current=interview.current_key,
         editing=interview.editing_key,
         answers=assessments.answers_of(rows),
-        context=interview.context or {},
+        context=follow_ups.engine_context(interview.context),
     )
 
 
@@ -79,6 +81,9 @@ async def begin(ctx: Context, poc: Poc) -> list[Reply]:
     state = await state_of(ctx, interview, poc)
     step = engine.start(state, ctx.bank, ctx.t)
     replies = await save(ctx, interview, poc, state, step)
+    waiting = follow_ups.waiting(interview)
+    if waiting is not None:
+        replies = [follow_ups.prompt(step.state, bank_of(interview), ctx.t, waiting)]
     if step.state.status == engine.COMPLETE:
         done = Say(
             ctx.t(
@@ -130,6 +135,9 @@ async def pending(ctx: Context) -> list[Reply]:
         return []
     interview, poc = found
     state = await state_of(ctx, interview, poc)
+    waiting = follow_ups.waiting(interview)
+    if waiting is not None:
+        return [follow_ups.prompt(state, bank_of(interview), ctx.t, waiting)]
     if engine.asked_key(state) is None:
         return []
     return [engine.prompt(state, bank_of(interview), ctx.t)]
@@ -141,6 +149,9 @@ async def answer_text(ctx: Context, text: str) -> list[Reply] | None:
     if found is None:
         return None
     interview, poc = found
+    waiting = follow_ups.waiting(interview)
+    if waiting is not None:
+        return await _answer_follow_up(ctx, interview, poc, waiting, text)
     if ctx.inbound.reply_to is not None:
         _check_token(ctx.inbound.reply_to, interview, poc)
     move = steering_move(text) or engine.Respond(text=text, mentions=ctx.inbound.mentions)
@@ -151,10 +162,10 @@ async def answer_text(ctx: Context, text: str) -> list[Reply] | None:
     return replies
 
 
-def _check_token(raw: str, interview: Interview, poc: Poc) -> None:
+def _check_token(raw: str, interview: Interview, poc: Poc, asked: str | None = None) -> None:
     """Refuse an answer aimed at a question the interview has moved on from."""
     token = engine.read_token(raw)
-    asked = interview.editing_key or interview.current_key
+    asked = asked or interview.editing_key or interview.current_key
     if token is None or token.interview_id != interview.id:
         return
     if token.revision != interview.revision or token.key != asked:
@@ -207,9 +218,47 @@ async def edit(ctx: Context, poc: Poc, key: str) -> list[Reply]:
 
 async def _step(ctx: Context, interview: Interview, poc: Poc, move: engine.Move) -> list[Reply]:
     state = await state_of(ctx, interview, poc)
-    step = engine.advance(state, move, bank_of(interview), ctx.t)
-    INTERVIEW_STEPS.labels(interview.flow, _step_name(move, step)).inc()
-    return await save(ctx, interview, poc, state, step)
+    bank = bank_of(interview)
+    step = engine.advance(state, move, bank, ctx.t)
+    # The language model, when there is one, is asked before anything is written;
+    # each call is bounded in time and None falls back to the step as it was.
+    step = await numbers.reread(ctx, state, move, step, bank)
+    follow_up = await follow_ups.consider(ctx, interview, state, move, step, bank)
+    if not ctx.rehearsal:
+        INTERVIEW_STEPS.labels(interview.flow, _step_name(move, step)).inc()
+    replies = await save(ctx, interview, poc, state, step)
+    if follow_up is None:
+        return replies
+    return await follow_ups.ask(ctx, interview, step, bank, follow_up, replies)
+
+
+async def _answer_follow_up(
+    ctx: Context, interview: Interview, poc: Poc, waiting: follow_ups.Waiting, text: str
+) -> list[Reply]:
+    """Typed text while a follow-up waits: added to the answer it follows up.
+    ``skip`` goes on without it, ``help`` explains, other steering words apply as usual."""
+    if ctx.inbound.reply_to is not None:
+        _check_token(ctx.inbound.reply_to, interview, poc, asked=waiting.key)
+    move = steering_move(text)
+    state = await state_of(ctx, interview, poc)
+    bank = bank_of(interview)
+    if isinstance(move, engine.Explain):
+        return [help_card(ctx), follow_ups.prompt(state, bank, ctx.t, waiting)]
+    answer: str | None = None
+    if move is None:
+        added = follow_ups.added(state, bank, ctx.t, waiting, text)
+        if isinstance(added, Invalid):
+            return [follow_ups.prompt(state, bank, ctx.t, waiting, error=added.message)]
+        answer = added
+    settled = await follow_ups.settle(
+        ctx, interview, poc, waiting, answer=answer, reply=text.strip()
+    )
+    if move is not None and not isinstance(move, engine.Skip):
+        return [settled, *await _step(ctx, interview, poc, move)]
+    state = await state_of(ctx, interview, poc)
+    if engine.asked_key(state) is None:
+        return [settled]
+    return [settled, engine.prompt(state, bank, ctx.t)]
 
 
 def _step_name(move: engine.Move, step: engine.Step) -> str:

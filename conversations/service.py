@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from conversations import checkins, commands, handlers, interviews
@@ -20,6 +21,8 @@ from conversations.context import Context
 from conversations.errors import UserError
 from conversations.health import WatchSettings
 from conversations.i18n import Translator, translator
+from conversations.llm.port import Assistant, NoAssistant, enabled
+from conversations.llm.prefetch import Recorder
 from conversations.messages import Actor, Inbound, Outcome, Place, Reply, Say
 from conversations.platform_state import PlatformState
 from storage.models import Person, Role, Workspace
@@ -47,11 +50,14 @@ class Service:
         bank: Bank | None = None,
         clock: Clock = utc_now,
         watch_settings: WatchSettings | None = None,
+        assistant: Assistant | None = None,
     ) -> None:
         self.store = store
         self.bank = bank or load_bank()
         self.clock = clock
         self.watch_settings = watch_settings or WatchSettings()
+        # The optional language model; without one, every answer is "nothing to add".
+        self.assistant: Assistant = assistant or NoAssistant()
         self.platform = PlatformState(store, clock)
 
     async def handle(self, inbound: Inbound) -> Outcome:
@@ -81,14 +87,32 @@ class Service:
             return self._bug(error, inbound, t)
 
     async def _handle_once(self, inbound: Inbound) -> Outcome:
+        assistant: Assistant = self.assistant
+        if enabled(self.assistant):
+            assistant = await self._prefetch(inbound)
         async with self.store.unit() as repo:
-            ctx = await self._context(repo, inbound)
+            ctx = await self._context(repo, inbound, assistant)
             if inbound.delivery_id and not await repo.claim_delivery(
                 ctx.workspace_id, inbound.delivery_id
             ):
                 return Outcome(duplicate=True)
             replies = await self._route(ctx)
         return Outcome(tuple(replies))
+
+    async def _prefetch(self, inbound: Inbound) -> Assistant:
+        """What the model will be asked, asked with no transaction open (see llm.prefetch)."""
+        recorder = Recorder()
+        try:
+            async with self.store.rehearsal() as repo:
+                ctx = await self._context(repo, inbound, recorder)
+                if inbound.delivery_id and not await repo.claim_delivery(
+                    ctx.workspace_id, inbound.delivery_id
+                ):
+                    return NoAssistant()  # handled before: nothing will be asked
+                await self._route(replace(ctx, rehearsal=True))
+        except Exception:  # noqa: S110  (the real run meets and reports the same error)
+            pass
+        return await recorder.resolve(self.assistant)
 
     @staticmethod
     def _unavailable(error: Exception, t: Translator) -> Outcome:
@@ -131,7 +155,9 @@ class Service:
             ctx = await self._context(repo, inbound)
             return tuple(await interviews.pending(ctx))
 
-    async def _context(self, repo: Repo, inbound: Inbound) -> Context:
+    async def _context(
+        self, repo: Repo, inbound: Inbound, assistant: Assistant | None = None
+    ) -> Context:
         now = self.clock()
         workspace = await self._workspace(repo, inbound.actor)
         person = await self._person(repo, workspace, inbound.actor, now)
@@ -144,6 +170,7 @@ class Service:
             bank=self.bank,
             now=now,
             watch=self.watch_settings,
+            assistant=assistant or self.assistant,
         )
 
     async def _workspace(self, repo: Repo, actor: Actor) -> Workspace:

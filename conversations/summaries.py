@@ -80,7 +80,9 @@ def _chunks(fields: Sequence[Field]) -> list[tuple[Field, ...]]:
     return [tuple(fields[i : i + MAX_FIELDS]) for i in range(0, len(fields), MAX_FIELDS)]
 
 
-def summary_card(view: PocView, bank: Bank, t: Translator) -> Card:
+def summary_card(view: PocView, bank: Bank, t: Translator, narrative: str | None = None) -> Card:
+    """``narrative``, written by the language model when there is one, is shown
+    beside the rubric's recommendation, never instead of it."""
     poc = view.poc
     sections: list[Section] = []
     for section in bank.sections:
@@ -90,6 +92,8 @@ def summary_card(view: PocView, bank: Bank, t: Translator) -> Card:
                 Section(title=section.title.get(t.language) if index == 0 else None, fields=chunk)
             )
     sections.append(_recommendation_section(view.assessment, t, bank))
+    if narrative:
+        sections.append(narrative_section(narrative, t))
     if view.decision is not None:
         sections.append(_decision_section(view.decision, view.decided_by, t, bank))
     subtitle = t(
@@ -128,6 +132,12 @@ def _recommendation_section(result: rubric.Assessment, t: Translator, bank: Bank
     if result.conditions:
         text += "\n" + t("Conditions to meet:") + "\n" + _reason_lines(result.conditions, t, bank)
     return Section(title=t("Recommendation"), text=text)
+
+
+def narrative_section(narrative: str, t: Translator) -> Section:
+    """The language model's summary, labelled as such."""
+    note = t("Summary written by a language model; the recommendation above is the rubric's.")
+    return Section(title=t("In brief"), text=f"{narrative}\n\n{note}")
 
 
 def recommendation_card(poc: Poc, result: rubric.Assessment, t: Translator, bank: Bank) -> Card:
@@ -177,8 +187,19 @@ def _decision_section(
 
 
 def decision_card(
-    poc: Poc, decision: Decision, decided_by: str | None, t: Translator, bank: Bank
+    poc: Poc,
+    decision: Decision,
+    decided_by: str | None,
+    t: Translator,
+    bank: Bank,
+    narrative: tuple[rubric.Assessment, str] | None = None,
 ) -> Card:
+    """``narrative``: the language model's summary and, shown above it, the
+    rubric's recommendation it sits beside."""
+    sections = [_decision_section(decision, decided_by, t, bank)]
+    if narrative is not None:
+        recommended, text = narrative
+        sections += [_recommendation_section(recommended, t, bank), narrative_section(text, t)]
     return Card(
         title=t(
             "Decision on {title} ({poc}): {outcome}",
@@ -186,7 +207,7 @@ def decision_card(
             poc=poc.handle,
             outcome=outcome_name(decision.outcome, t),
         ),
-        sections=(_decision_section(decision, decided_by, t, bank),),
+        sections=tuple(sections),
         buttons=(Button(t("Summary"), f"summary {poc.handle}"),),
     )
 

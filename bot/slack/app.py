@@ -147,6 +147,9 @@ def build(
     client = web_client(settings, sleep=sleep, jitter=jitter)
     bolt = AsyncApp(
         name="postpoc",
+        # Bolt would otherwise make a logger named after the app ("postpoc") and
+        # set its level, overriding the levels postpoc's own loggers inherit.
+        logger=logging.getLogger("postpoc.slack.bolt"),
         client=client,
         # Without a signing secret no HTTP route is mounted (Socket Mode only),
         # and an empty secret verifies nothing: every request would be refused.
