@@ -31,6 +31,11 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
+# The benchmarks of issue #8 (Slack acks, the weekly pass, start-up): one table,
+# also written to benchmarks/RESULTS.md. `make bench BENCH=--quick` for a short run.
+bench: $(INSTALLED)
+	$(BIN)/python -m benchmarks $(BENCH)
+
 # How user-facing texts are marked in code (see conversations/i18n.py).
 KEYWORDS := -k N_ -k t -k translate -k ctx.t -k UserError -k Forbidden
 

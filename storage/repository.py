@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -92,6 +93,16 @@ class Store:
             if error.connection_invalidated:
                 raise Unavailable(type(error).__name__) from error
             raise
+
+    @asynccontextmanager
+    async def rehearsal(self) -> AsyncIterator[Repo]:
+        """A transaction that is always rolled back: a dry run that writes nothing."""
+        async with self._sessions() as session:
+            transaction = await session.begin()
+            try:
+                yield Repo(session)
+            finally:
+                await transaction.rollback()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -597,6 +608,60 @@ class Repo:
             .limit(1)
         )
         return result.scalar_one_or_none()
+
+    async def last_sent_to(
+        self, kind: str, targets: Sequence[str], workspace_id: int
+    ) -> dict[str, Delivery]:
+        """:meth:`last_sent` for many targets in one query, by target."""
+        if not targets:
+            return {}
+        ranked = (
+            sa.select(
+                col(Delivery.id),
+                sa.func.row_number()
+                .over(
+                    partition_by=col(Delivery.target),
+                    order_by=(col(Delivery.due_at).desc(), col(Delivery.id).desc()),
+                )
+                .label("rank"),
+            )
+            .where(
+                col(Delivery.workspace_id) == workspace_id,
+                col(Delivery.kind) == kind,
+                col(Delivery.target).in_(targets),
+                col(Delivery.status) == DeliveryStatus.SENT,
+            )
+            .subquery()
+        )
+        result = await self.session.execute(
+            select(Delivery).join(ranked, col(Delivery.id) == ranked.c.id).where(ranked.c.rank == 1)
+        )
+        return {delivery.target: delivery for delivery in result.scalars().all()}
+
+    async def add_deliveries(self, deliveries: Sequence[Delivery]) -> set[str]:
+        """Queue many posts with one statement per thousand; returns the keys that
+        were new. A key already queued is left as it is (``add_delivery``'s rule)."""
+        table: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
+        columns = [column.name for column in table.columns if column.name != "id"]
+        insert = (
+            postgresql.insert
+            if self.session.get_bind().dialect.name == "postgresql"
+            else sqlite.insert
+        )
+        added: set[str] = set()
+        for start in range(0, len(deliveries), 1000):
+            rows = [
+                {name: getattr(d, name) for name in columns}
+                for d in deliveries[start : start + 1000]
+            ]
+            result = await self.session.execute(
+                insert(table)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+                .returning(table.c.idempotency_key)
+            )
+            added.update(result.scalars().all())
+        return added
 
     async def count_deliveries(self, status: DeliveryStatus) -> int:
         result = await self.session.execute(
