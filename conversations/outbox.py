@@ -74,8 +74,7 @@ def destination_of(delivery: Delivery, workspace_key: str) -> Destination:
     )
 
 
-async def enqueue(
-    repo: Repo,
+def delivery_row(
     *,
     workspace_id: int,
     key: str,
@@ -85,8 +84,8 @@ async def enqueue(
     due_at: datetime,
     parent_key: str | None = None,
     extra: Mapping[str, Any] | None = None,
-) -> bool:
-    """Queue a post, once per key. Returns False when the key was already queued."""
+) -> Delivery:
+    """The outbox row for one post, computed once and stored as is."""
     target = (
         f"channel:{destination.channel}" if destination.channel else f"person:{destination.person}"
     )
@@ -99,18 +98,22 @@ async def enqueue(
         "replies": wire.dump_all(list(replies)),
         **(extra or {}),
     }
-    return await repo.add_delivery(
-        Delivery(
-            workspace_id=workspace_id,
-            idempotency_key=key,
-            kind=kind,
-            target=target,
-            payload=payload,
-            parent_key=parent_key,
-            due_at=due_at,
-            created_at=due_at,
-        )
+    return Delivery(
+        workspace_id=workspace_id,
+        idempotency_key=key,
+        kind=kind,
+        target=target,
+        payload=payload,
+        parent_key=parent_key,
+        due_at=due_at,
+        created_at=due_at,
     )
+
+
+async def enqueue(repo: Repo, **post: Any) -> bool:
+    """Queue one post (see :func:`delivery_row`), once per key. Returns False
+    when the key was already queued."""
+    return await repo.add_delivery(delivery_row(**post))
 
 
 class Outbox:

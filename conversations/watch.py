@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 
 from conversations import checkins, health, outbox, rubric
 from conversations.bank import SKIPPED, Bank
@@ -103,18 +103,6 @@ class Snapshot:
         return self.assessed[key]
 
 
-class _Collected:
-    """Stands for the :class:`Repo` given to ``outbox.enqueue``: keeps the rows it
-    builds, for :meth:`Repo.add_deliveries` to insert in one statement."""
-
-    def __init__(self) -> None:
-        self.rows: list[Delivery] = []
-
-    async def add_delivery(self, delivery: Delivery) -> bool:
-        self.rows.append(delivery)
-        return True
-
-
 class Watch:
     def __init__(
         self,
@@ -143,8 +131,7 @@ class Watch:
         async with self.store.unit() as repo:
             workspaces = list(await repo.active_workspaces())
         for workspace in workspaces:
-            async with self.store.unit() as repo:
-                await self._plan_workspace(repo, workspace, now, report)
+            await self._plan_workspace(workspace, now, report)
         async with self.store.unit() as repo:
             await self._plan_reminders(repo, now, report)
         return report
@@ -152,32 +139,42 @@ class Watch:
     # -- per workspace ---------------------------------------------------------
 
     async def _plan_workspace(
-        self, repo: Repo, workspace: Workspace, now: datetime, report: PlanReport
+        self, workspace: Workspace, now: datetime, report: PlanReport
     ) -> None:
         """What is due in one workspace. Most passes find nothing due after a few
-        light queries; health is computed only when a post is due."""
+        light queries. When something is due, the portfolio is read and every
+        post computed in a read-only transaction (on SQLite, without the write
+        lock, so answers keep flowing); the posts are then queued in a short one."""
         assert workspace.id is not None
-        keyed = [(sub, self._nudge_key(sub, now)) for sub in await repo.subscriptions(workspace.id)]
-        candidates = [(sub, key) for sub, key in keyed if key is not None]
-        existing = await repo.existing_keys([key for _, key in candidates if key])
-        due = [(sub, key) for sub, key in candidates if key not in existing]
-        pocs = list(await repo.pocs(workspace.id))
-        people = {p.id: p for p in await repo.people(workspace.id) if p.id is not None}
-        done = await repo.checkin_weeks(workspace.id, now - timedelta(days=8))
-        checkins_due = [
-            (poc, owner, week)
-            for poc in pocs
-            if (owner := people.get(poc.owner_id) if poc.owner_id else None) is not None
-            and (week := self._checkin_due(poc, owner, now, done)) is not None
-        ]
-        if not due and not checkins_due:
-            return
-        snapshot = await self._snapshot(repo, workspace, pocs, people, now)
-        if due:
-            report.nudges += await self._queue_nudges(repo, workspace, due, snapshot, now)
-        for poc, owner, week in checkins_due:
-            if await self._queue_checkin(repo, workspace, poc, owner, week, snapshot, now):
-                report.checkins += 1
+        async with self.store.reading() as repo:
+            keyed = [
+                (sub, self._nudge_key(sub, now)) for sub in await repo.subscriptions(workspace.id)
+            ]
+            candidates = [(sub, key) for sub, key in keyed if key is not None]
+            existing = await repo.existing_keys([key for _, key in candidates if key])
+            due = [(sub, key) for sub, key in candidates if key not in existing]
+            pocs = list(await repo.pocs(workspace.id))
+            people = {p.id: p for p in await repo.people(workspace.id) if p.id is not None}
+            done = await repo.checkin_weeks(workspace.id, now - timedelta(days=8))
+            checkins_due = [
+                (poc, owner, week)
+                for poc in pocs
+                if (owner := people.get(poc.owner_id) if poc.owner_id else None) is not None
+                and (week := self._checkin_due(poc, owner, now, done)) is not None
+            ]
+            if not due and not checkins_due:
+                return
+            snapshot = await self._snapshot(repo, workspace, pocs, people, now)
+            parents, details = await self._nudge_rows(repo, workspace, due, snapshot, now)
+        async with self.store.unit() as repo:
+            if parents:
+                queued = await repo.add_deliveries(parents)
+                # A detail goes with a nudge queued now, never with one queued before.
+                await repo.add_deliveries([d for d in details if d.parent_key in queued])
+                report.nudges += len(queued)
+            for poc, owner, week in checkins_due:
+                if await self._queue_checkin(repo, workspace, poc, owner, week, snapshot, now):
+                    report.checkins += 1
 
     def _nudge_key(self, sub: Subscription, now: datetime) -> str | None:
         place = zone(sub.timezone)
@@ -204,7 +201,7 @@ class Watch:
     async def portfolio_health(self, workspace_key: str) -> dict[str, health.Health]:
         """The health of every POC of a workspace now, by handle."""
         now = self.clock()
-        async with self.store.unit() as repo:
+        async with self.store.reading() as repo:
             workspace = await repo.workspace(workspace_key)
             if workspace is None or workspace.id is None:
                 return {}
@@ -216,20 +213,21 @@ class Watch:
 
     # -- the channel nudge -----------------------------------------------------
 
-    async def _queue_nudges(
+    async def _nudge_rows(
         self,
         repo: Repo,
         workspace: Workspace,
         due: Sequence[tuple[Subscription, str | None]],
         snapshot: Snapshot,
         now: datetime,
-    ) -> int:
-        """Queue the nudges ``due`` (and their threaded details) with a few bulk
-        statements whatever the number of channels; returns how many were new."""
+    ) -> tuple[list[Delivery], list[Delivery]]:
+        """The outbox rows of the nudges ``due`` and of their threaded details,
+        computed with a few reads whatever the number of channels."""
         assert workspace.id is not None
         targets = [f"channel:{sub.channel_id}" for sub, _ in due]
         previous = await repo.last_sent_to("nudge", targets, workspace.id)
-        parents, details = _Collected(), _Collected()
+        parents: list[Delivery] = []
+        details: list[Delivery] = []
         for sub, key in due:
             assert key is not None
             t = translator(snapshot_locale(snapshot, sub))
@@ -247,31 +245,30 @@ class Watch:
                 assessed, set(issues), before, sub.mention_owners, today, t, self.bank
             )
             destination = Destination(workspace.key, channel=sub.channel_id)
-            await outbox.enqueue(
-                cast(Repo, parents),
-                workspace_id=workspace.id,
-                key=key,
-                kind="nudge",
-                destination=destination,
-                replies=[parent],
-                due_at=now,
-                extra={"issues": issues},
+            parents.append(
+                outbox.delivery_row(
+                    workspace_id=workspace.id,
+                    key=key,
+                    kind="nudge",
+                    destination=destination,
+                    replies=[parent],
+                    due_at=now,
+                    extra={"issues": issues},
+                )
             )
             if detail is not None:
-                await outbox.enqueue(
-                    cast(Repo, details),
-                    workspace_id=workspace.id,
-                    key=f"{key}:detail",
-                    kind="nudge_detail",
-                    destination=destination,
-                    replies=[detail],
-                    due_at=now,
-                    parent_key=key,
+                details.append(
+                    outbox.delivery_row(
+                        workspace_id=workspace.id,
+                        key=f"{key}:detail",
+                        kind="nudge_detail",
+                        destination=destination,
+                        replies=[detail],
+                        due_at=now,
+                        parent_key=key,
+                    )
                 )
-        queued = await repo.add_deliveries(parents.rows)
-        # A detail goes with a nudge queued now, never with one queued before.
-        await repo.add_deliveries([d for d in details.rows if d.parent_key in queued])
-        return len(queued)
+        return parents, details
 
     # -- owners' check-ins -----------------------------------------------------
 

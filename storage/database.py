@@ -18,6 +18,8 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 APP_NAME = "postpoc"
+READ_ONLY = "postpoc_read_only"
+"""Execution option of connections that only read (see ``Store.reading``)."""
 
 
 def default_sqlite_path() -> Path:
@@ -106,4 +108,5 @@ def serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

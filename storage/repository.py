@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
+from storage.database import READ_ONLY
 from storage.models import (
     Address,
     Answer,
@@ -74,6 +75,9 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._readers = async_sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Repo]:
@@ -93,6 +97,14 @@ class Store:
             if error.connection_invalidated:
                 raise Unavailable(type(error).__name__) from error
             raise
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Repo]:
+        """A transaction for reading only. On SQLite it does not take the write
+        lock (readers and the one writer run side by side), so a long read, such
+        as the weekly pass loading a whole portfolio, never holds up answers."""
+        async with self._readers() as session, session.begin():
+            yield Repo(session)
 
     @asynccontextmanager
     async def rehearsal(self) -> AsyncIterator[Repo]:
