@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from conversations import engine, interviews, rubric
-from conversations.bank import SKIPPED, load_bank
+from conversations.bank import load_bank
 from conversations.context import Context, zone
 from conversations.i18n import Translator
 from conversations.messages import Reply, Say
@@ -115,17 +115,7 @@ async def reminder(repo: Repo, checkin: CheckIn, poc: Poc, t: Translator) -> lis
         or interview.current_key is None
     ):
         return []
-    rows = await repo.interview_answers(checkin.interview_id)
-    state = engine.InterviewState(
-        interview_id=checkin.interview_id,
-        revision=interview.revision,
-        poc_handle=poc.handle,
-        status=interview.status,
-        current=interview.current_key,
-        editing=interview.editing_key,
-        answers={k: SKIPPED if a.skipped else a.value for k, a in rows.items()},
-        context=interview.context,
-    )
+    state = await interviews.load_state(repo, interview, poc)
     return [
         Say(t("A reminder: this week's check-in for {poc} is waiting for you.", poc=poc.handle)),
         engine.prompt(state, load_bank(FLOW), t),

@@ -22,6 +22,7 @@ from conversations.llm import follow_ups, numbers
 from conversations.messages import ActionInput, Reply, Say, Visibility
 from conversations.metrics import INTERVIEW_STEPS
 from storage.models import Answer, Interview, InterviewStatus, Poc
+from storage.repository import Repo
 
 # Words that steer the interview instead of answering it, in both languages.
 _STEERING: dict[str, engine.Move] = {
@@ -46,8 +47,13 @@ def bank_of(interview: Interview) -> Bank:
 
 
 async def state_of(ctx: Context, interview: Interview, poc: Poc) -> engine.InterviewState:
+    return await load_state(ctx.repo, interview, poc)
+
+
+async def load_state(repo: Repo, interview: Interview, poc: Poc) -> engine.InterviewState:
+    """An interview as the engine reads it, from its row and its answers."""
     assert poc.id is not None and interview.id is not None
-    rows = await ctx.repo.interview_answers(interview.id)
+    rows = await repo.interview_answers(interview.id)
     return engine.InterviewState(
         interview_id=interview.id,
         revision=interview.revision,
