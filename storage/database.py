@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -57,13 +58,67 @@ def ensure_directory(url: URL) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: URL, **options: Any) -> AsyncEngine:
+LOCK_TIMEOUT_SECONDS = 30.0
+"""How long a SQLite writer waits for another's lock; then the person is asked
+to try again. ``?timeout=<seconds>`` in a SQLite URL changes it."""
+
+CONNECT_TIMEOUT_SECONDS = 10
+"""How long to wait for PostgreSQL to accept a connection. libpq's default
+(psycopg: 130 s) would keep a person waiting minutes for "try again" when the
+server is unreachable rather than refusing. ``?connect_timeout=`` overrides it."""
+
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+"""A server that vanished mid-query (no reset, no answer) is given up on after
+about a minute instead of the operating system's two hours. URL parameters
+of the same names override these."""
+
+
+def make_engine(
+    url: URL,
+    *,
+    lock_timeout: float | None = None,
+    connect_timeout: int | None = None,
+    **options: Any,
+) -> AsyncEngine:
+    """The engine for ``url``. ``lock_timeout`` (SQLite) and ``connect_timeout``
+    (PostgreSQL), in seconds, override the URL's and the defaults above."""
     ensure_directory(url)
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
-        serialise_sqlite_writers(engine.sync_engine)
+        waited = lock_timeout if lock_timeout is not None else _query_float(url, "timeout")
+        seconds = LOCK_TIMEOUT_SECONDS if waited is None else waited
+        engine = create_async_engine(url, connect_args={"timeout": seconds}, **options)
+        serialise_sqlite_writers(engine.sync_engine, seconds)
+        _WRITER_WAITS[engine.sync_engine] = seconds
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **options)
+    defaults: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **KEEPALIVES}
+    connect_args = {name: value for name, value in defaults.items() if name not in url.query}
+    if connect_timeout is not None:
+        connect_args["connect_timeout"] = connect_timeout
+    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
+
+
+_WRITER_WAITS: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+
+
+def writer_wait(engine: AsyncEngine) -> float | None:
+    """How long a writer of this SQLite engine waits for the lock (None: not
+    SQLite, or not made by :func:`make_engine`)."""
+    return _WRITER_WAITS.get(engine.sync_engine)
+
+
+def _query_float(url: URL, name: str) -> float | None:
+    value = url.query.get(name)
+    if isinstance(value, tuple):
+        value = value[-1] if value else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        raise ValueError(f"DATABASE_URL: {name} must be a number of seconds") from None
 
 
 def _use_wal(cursor: Any) -> None:
@@ -87,16 +142,17 @@ def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
-def serialise_sqlite_writers(engine: Engine) -> None:
+def serialise_sqlite_writers(engine: Engine, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> None:
     """SQLite upgrades a read transaction to a write one lazily and then fails
     at once with "database is locked" if another process wrote meanwhile.
-    Taking the write lock at BEGIN makes concurrent processes queue instead."""
+    Taking the write lock at BEGIN makes concurrent processes queue instead,
+    each for at most ``lock_timeout`` seconds."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         _use_wal(cursor)
         # With WAL, NORMAL survives a crash of the process (SIGKILL) and only
         # risks the last commits on a power cut; FULL fsyncs every commit.

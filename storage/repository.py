@@ -8,6 +8,8 @@ caller in the product; the CLI and tests use it too.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -20,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
-from storage.database import READ_ONLY
+from storage.database import READ_ONLY, writer_wait
 from storage.models import (
     Address,
     Answer,
@@ -66,7 +68,14 @@ class Conflict(Exception):
 
 
 class Unavailable(Exception):
-    """The database could not be reached or dropped the connection; nothing was written."""
+    """The database could not be reached or dropped the connection; nothing was
+    written, unless ``unsure``: the connection was lost while committing, after
+    the server was asked to commit, so it may have done so (the data is whole
+    either way: all of the transaction or none of it)."""
+
+    def __init__(self, reason: str = "", *, unsure: bool = False) -> None:
+        super().__init__(reason)
+        self.unsure = unsure
 
 
 class Store:
@@ -78,6 +87,30 @@ class Store:
         self._readers = async_sessionmaker(
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
+        self._writer_wait = writer_wait(engine)
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @asynccontextmanager
+    async def _one_writer(self) -> AsyncIterator[None]:
+        """On SQLite, this process's writers take turns here, first come first
+        served, rather than in SQLite's busy handler, which sleeps and polls:
+        under load most of the time went to sleeping while the lock was free.
+        Other processes still queue in the busy handler."""
+        if self._writer_wait is None:
+            yield
+            return
+        lock = self._writers.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        try:
+            async with asyncio.timeout(self._writer_wait):
+                await lock.acquire()
+        except TimeoutError:
+            raise Unavailable("database is locked") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Repo]:
@@ -86,11 +119,33 @@ class Store:
         A lost connection, an unreachable server or an exhausted pool comes out
         as :class:`Unavailable`, so callers need not know SQLAlchemy's errors.
         """
+        committing = False
         try:
-            async with self._sessions() as session, session.begin():
+            async with self._one_writer(), self._sessions() as session, session.begin():
                 yield Repo(session)
+                await session.flush()
+                # Only COMMIT is left. SQLite is in this process: a failed commit
+                # is not committed. A server may have committed before the
+                # connection dropped.
+                committing = self.engine.dialect.name != "sqlite"
         except IntegrityError as error:
             raise Conflict(type(error).__name__) from error
+        except (OperationalError, PoolTimeout, InterfaceError) as error:
+            raise Unavailable(type(error).__name__, unsure=committing) from error
+        except DBAPIError as error:
+            if error.connection_invalidated:
+                raise Unavailable(type(error).__name__, unsure=committing) from error
+            raise
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Repo]:
+        """A transaction for reading only. On SQLite it does not take the write
+        lock (readers and the one writer run side by side), so a long read, such
+        as the weekly pass loading a whole portfolio, never holds up answers.
+        Errors come out as :meth:`unit`'s do."""
+        try:
+            async with self._readers() as session, session.begin():
+                yield Repo(session)
         except (OperationalError, PoolTimeout, InterfaceError) as error:
             raise Unavailable(type(error).__name__) from error
         except DBAPIError as error:
@@ -99,17 +154,9 @@ class Store:
             raise
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[Repo]:
-        """A transaction for reading only. On SQLite it does not take the write
-        lock (readers and the one writer run side by side), so a long read, such
-        as the weekly pass loading a whole portfolio, never holds up answers."""
-        async with self._readers() as session, session.begin():
-            yield Repo(session)
-
-    @asynccontextmanager
     async def rehearsal(self) -> AsyncIterator[Repo]:
         """A transaction that is always rolled back: a dry run that writes nothing."""
-        async with self._sessions() as session:
+        async with self._one_writer(), self._sessions() as session:
             transaction = await session.begin()
             try:
                 yield Repo(session)
