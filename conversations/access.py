@@ -25,6 +25,11 @@ def require_admin(ctx: Context) -> None:
         raise Forbidden("Only an admin can do that.")
 
 
+def may_answer(ctx: Context, poc: Poc) -> bool:
+    """The owner of ``poc`` and leads answer and change its interviews."""
+    return poc.owner_id == ctx.person_id or is_lead(ctx)
+
+
 def require_owner_or_lead(ctx: Context, poc: Poc) -> None:
-    if poc.owner_id != ctx.person_id and not is_lead(ctx):
+    if not may_answer(ctx, poc):
         raise Forbidden("Only the owner of {poc} or a lead can do that.", poc=poc.handle)

@@ -170,11 +170,20 @@ class Token:
     key: str
 
 
+LARGEST_ID = 2**31 - 1
+"""Ids and revisions are database integers: a token naming a larger one is forged."""
+
+
 def read_token(token: str) -> Token | None:
+    """The token of a prompt, as an adapter handed it back; None when it is not
+    one of ours (a client may post any card data: a token is data, not a promise)."""
     parts = token.split(".", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 10 for p in parts[:2]):
         return None
-    return Token(int(parts[0]), int(parts[1]), parts[2])
+    interview_id, revision = int(parts[0]), int(parts[1])
+    if interview_id > LARGEST_ID or revision > LARGEST_ID:
+        return None
+    return Token(interview_id, revision, parts[2])
 
 
 def unit_of(

@@ -23,6 +23,7 @@ from conversations.delivery import Destination
 from conversations.engine import unit_of
 from conversations.errors import UserError
 from conversations.help import ROLE_NAMES, help_card
+from conversations.limits import quoted
 from conversations.llm import enabled
 from conversations.llm.admin import llm
 from conversations.llm.narratives import narrative_for
@@ -74,7 +75,7 @@ def make_handle(title: str, taken: set[str]) -> str:
 async def find_poc(ctx: Context, handle: str) -> Poc:
     poc = await ctx.repo.poc(ctx.workspace_id, handle)
     if poc is None:
-        raise UserError("There is no POC called {poc}. Type list to see them.", poc=handle)
+        raise UserError("There is no POC called {poc}. Type list to see them.", poc=quoted(handle))
     return poc
 
 
@@ -232,7 +233,7 @@ async def history(ctx: Context, command: Command) -> list[Reply]:
         raise UserError(
             "{poc} has no question {question}. Type edit {poc} to see its questions and their keys.",
             poc=poc.handle,
-            question=key,
+            question=quoted(key),
         )
     assert poc.id is not None
     question = ctx.bank.question(key)
@@ -280,10 +281,11 @@ async def resolve_person(ctx: Context, words: str) -> Person:
         return found[0]
     if len(found) > 1:
         raise UserError(
-            "More than one person is called {name}; mention the one you mean.", name=name
+            "More than one person is called {name}; mention the one you mean.", name=quoted(name)
         )
     raise UserError(
-        "I don't know {name} yet. Mention them, or ask them to say hello to me first.", name=name
+        "I don't know {name} yet. Mention them, or ask them to say hello to me first.",
+        name=quoted(name),
     )
 
 
@@ -461,7 +463,7 @@ async def reading(ctx: Context, command: Command) -> list[Reply]:
             raise UserError(
                 "{poc} has no indicator {name}. Its indicators: {known}.",
                 poc=poc.handle,
-                name=name,
+                name=quoted(name),
                 known=known,
             )
         indicator = matching[0]

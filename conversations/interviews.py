@@ -11,13 +11,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from conversations import assessments, engine
-from conversations.access import require_owner_or_lead
+from conversations import assessments, commands, engine
+from conversations.access import may_answer, require_owner_or_lead
 from conversations.answers import Invalid
 from conversations.bank import SKIPPED, Bank, load_bank
 from conversations.context import Context
 from conversations.errors import UserError
 from conversations.help import help_card
+from conversations.limits import quoted
 from conversations.llm import follow_ups, numbers
 from conversations.messages import ActionInput, Reply, Say, Visibility
 from conversations.metrics import INTERVIEW_STEPS
@@ -137,7 +138,7 @@ async def held(ctx: Context) -> tuple[Interview, Poc] | None:
 async def pending(ctx: Context) -> list[Reply]:
     """The question the person was last asked, to show it again (on hello, at start)."""
     found = await held(ctx)
-    if found is None:
+    if found is None or not may_answer(ctx, found[1]):
         return []
     interview, poc = found
     state = await state_of(ctx, interview, poc)
@@ -155,6 +156,12 @@ async def answer_text(ctx: Context, text: str) -> list[Reply] | None:
     if found is None:
         return None
     interview, poc = found
+    if not may_answer(ctx, poc):
+        # The POC changed hands, or the lead who took the interview over is no
+        # longer one: their typing answers nothing, and commands still work.
+        if commands.parse(text) is not None:
+            return None
+        require_owner_or_lead(ctx, poc)
     waiting = follow_ups.waiting(interview)
     if waiting is not None:
         return await _answer_follow_up(ctx, interview, poc, waiting, text)
@@ -205,7 +212,7 @@ async def edit(ctx: Context, poc: Poc, key: str) -> list[Reply]:
         raise UserError(
             "{poc} has no question {question}. Type edit {poc} to see its questions and their keys.",
             poc=poc.handle,
-            question=key,
+            question=quoted(key),
         )
     interview = await ctx.repo.latest_interview(poc.id)
     if interview is None:

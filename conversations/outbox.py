@@ -63,6 +63,11 @@ class DrainReport:
     retries: int = 0
     keys: list[str] = field(default_factory=list)
 
+    @property
+    def settled(self) -> int:
+        """Posts that reached an end in this pass (a thread's first message among them)."""
+        return self.sent + self.recovered + self.failed + self.unconfirmed
+
 
 def destination_of(delivery: Delivery, workspace_key: str) -> Destination:
     data = delivery.payload.get("destination", {})
@@ -110,6 +115,14 @@ def delivery_row(
     )
 
 
+@dataclass(frozen=True)
+class Orphan:
+    """A thread reply whose thread can't be found: it fails rather than wait
+    forever, or go out on its own where it would make no sense."""
+
+    reason: str
+
+
 async def enqueue(repo: Repo, **post: Any) -> bool:
     """Queue one post (see :func:`delivery_row`), once per key. Returns False
     when the key was already queued."""
@@ -140,8 +153,9 @@ class Outbox:
         async with self.store.unit() as repo:
             due = list(await repo.due_deliveries(self.clock(), self.settings.batch))
         waiting = [delivery for delivery in due if not await self._one(delivery, report)]
-        if waiting and report.sent:
-            # A thread's first message may have just gone out: its replies can follow now.
+        if waiting and report.settled:
+            # A thread's first message may have just gone out (its replies can
+            # follow now) or ended without a thread (they fail now).
             for delivery in waiting:
                 await self._one(delivery, report)
         async with self.store.unit() as repo:
@@ -164,6 +178,10 @@ class Outbox:
             delivery = await repo.claim_delivery_row(seen, now, lease)
             if delivery is None:
                 return True
+        if isinstance(parent_ref, Orphan):
+            await self._finish(delivery, DeliveryStatus.FAILED, error=parent_ref.reason)
+            report.failed += 1
+            return True
         if workspace is None or not workspace.active:
             await self._finish(
                 delivery, DeliveryStatus.FAILED, error="the bot is no longer installed there"
@@ -185,10 +203,19 @@ class Outbox:
         await self._send(delivery, messenger, destination, report)
         return True
 
-    async def _parent_ref(self, repo: Repo, delivery: Delivery) -> str | bool | None:
+    async def _parent_ref(self, repo: Repo, delivery: Delivery) -> str | bool | Orphan | None:
+        """Where a thread reply goes: its first message's ref; None for a post
+        of its own; False while the first message is still to go; an
+        :class:`Orphan` when it ended without a ref (failed, or unconfirmed:
+        it may be in the channel, but where is not known)."""
         if delivery.parent_key is None:
             return None
         parent = await repo.delivery(delivery.parent_key)
+        if parent is not None and parent.status in (
+            DeliveryStatus.FAILED,
+            DeliveryStatus.UNCONFIRMED,
+        ):
+            return Orphan(f"its thread's first message is {DeliveryStatus(parent.status).value}")
         if parent is None or parent.status != DeliveryStatus.SENT or not parent.platform_ref:
             return False
         return parent.platform_ref

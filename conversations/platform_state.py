@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.models import PostedMessage, Workspace
-from storage.repository import Repo, Store
+from storage.repository import Repo, Store, Unavailable
 
 
 async def _workspace(repo: Repo, key: str) -> Workspace:
@@ -62,9 +62,15 @@ class PlatformState:
             return dict(address.data) if address else None
 
     async def is_active(self, workspace: str) -> bool:
-        async with self.store.unit() as repo:
-            found = await repo.workspace(workspace)
-            return found is None or found.active
+        """Whether the bot is (still) installed in ``workspace``. When the
+        database can't say, yes: the event then goes to the core, which tells
+        the person to try again, rather than being dropped without a word."""
+        try:
+            async with self.store.unit() as repo:
+                found = await repo.workspace(workspace)
+                return found is None or found.active
+        except Unavailable:
+            return True
 
     async def deactivate(self, workspace: str, reason: str) -> None:
         """The bot was removed from ``workspace``: nothing is posted there again.

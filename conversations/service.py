@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from conversations import checkins, commands, handlers, interviews
+from conversations import checkins, commands, handlers, interviews, limits
 from conversations.bank import Bank, load_bank
 from conversations.context import Context
 from conversations.errors import UserError
@@ -63,6 +63,7 @@ class Service:
     async def handle(self, inbound: Inbound) -> Outcome:
         t = translator(inbound.actor.locale)
         try:
+            inbound = limits.clean(inbound)
             try:
                 return await self._handle_once(inbound)
             except Conflict:
@@ -115,8 +116,24 @@ class Service:
         return await recorder.resolve(self.assistant)
 
     @staticmethod
-    def _unavailable(error: Exception, t: Translator) -> Outcome:
-        log.warning("database unavailable while handling an event: %s", type(error).__name__)
+    def _unavailable(error: Unavailable, t: Translator) -> Outcome:
+        log.warning(
+            "database unavailable while handling an event: %s%s",
+            error,
+            " (while committing)" if error.unsure else "",
+        )
+        if error.unsure:
+            # The server was asked to commit and the answer never came: all of
+            # it may be saved, or none of it; never a part.
+            return Outcome(
+                (
+                    Say(
+                        t(
+                            "I lost my connection to the database while saving, so I can't tell whether that was saved. Please check before sending it again."
+                        )
+                    ),
+                )
+            )
         return Outcome(
             (
                 Say(
@@ -151,9 +168,12 @@ class Service:
     async def pending(self, actor: Actor) -> tuple[Reply, ...]:
         """The question waiting for this person, if any: shown when they come back."""
         inbound = Inbound(actor=actor, place=Place(channel_id="", is_direct=True))
-        async with self.store.unit() as repo:
-            ctx = await self._context(repo, inbound)
-            return tuple(await interviews.pending(ctx))
+        try:
+            async with self.store.unit() as repo:
+                ctx = await self._context(repo, inbound)
+                return tuple(await interviews.pending(ctx))
+        except Unavailable as error:
+            return self._unavailable(error, translator(actor.locale)).replies
 
     async def _context(
         self, repo: Repo, inbound: Inbound, assistant: Assistant | None = None
@@ -194,8 +214,8 @@ class Service:
                     workspace_id=workspace.id,
                     platform_id=actor.user_id,
                     display_name=actor.display_name,
-                    locale=actor.locale,
-                    timezone=actor.timezone,
+                    locale=actor.locale or "en",
+                    timezone=actor.timezone or "UTC",
                     role=Role.ADMIN if first else Role.MEMBER,
                     created_at=now,
                 )
@@ -203,7 +223,11 @@ class Service:
             if first:
                 await repo.audit(workspace.id, "first_admin", person_id=person.id, at=now)
             return person
-        seen = (actor.display_name or person.display_name, actor.locale, actor.timezone)
+        seen = (
+            actor.display_name or person.display_name,
+            actor.locale or person.locale,
+            actor.timezone or person.timezone,
+        )
         if seen != (person.display_name, person.locale, person.timezone):
             person.display_name, person.locale, person.timezone = seen
             await repo.save(person)
