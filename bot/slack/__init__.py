@@ -5,12 +5,14 @@ pieces, each in its own module:
 
 ==============  ==================================================================
 ``app``         the Bolt app, its routes, its lifecycle (HTTP and Socket Mode)
-``listeners``   one Bolt listener per Slack request type: ack, then the core
+``listeners``   one Bolt listener per Slack request type: when its ack goes
+``work``        what follows the ack: capped, in order per person
 ``inbound``     Slack payloads → the core's ``Inbound`` (pure)
 ``blocks``      the core's replies → Block Kit (pure)
 ``escape``      people's text made inert in Slack
 ``replies``     where each reply goes (DM, response_url, channel)
 ``questions``   interview questions as messages, settled once answered
+``history``     a post Slack did not confirm, looked for in the DM
 ``delivery``    unprompted posts for the outbox (``conversations.delivery``)
 ``oauth``       many workspaces: installation and state stores, tokens
 ``retry``       back-off for rate limits and outages of the Web API

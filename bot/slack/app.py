@@ -30,6 +30,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
@@ -38,19 +39,25 @@ from bot.slack.calls import error_code
 from bot.slack.delivery import SlackMessenger
 from bot.slack.listeners import Listeners
 from bot.slack.oauth import OAuth, build_oauth, tokens
+from bot.slack.payloads import malformed
 from bot.slack.profiles import Profiles
 from bot.slack.questions import Questions
 from bot.slack.replies import Responder
 from bot.slack.retry import Backoff, Sleep
 from bot.slack.work import Work
-from bot.slack.workspaces import workspace_key
+from bot.slack.workspaces import Installed, workspace_key
 from conversations.service import Service
 
 Authorize = Callable[..., Awaitable[AuthorizeResult]]
 
 EVENTS_PATH = "/slack/events"
+TIMESTAMP, SIGNATURE = "X-Slack-Request-Timestamp", "X-Slack-Signature"
 DRAIN_SECONDS = 10.0
 """How long a stopping process waits for acknowledged work to finish."""
+TIMEOUT_SECONDS = 10.0
+"""Longest wait for one Web API answer. slack_sdk applies its ``timeout``
+only to sessions it opens itself, so the shared session gets it too (without,
+aiohttp waits five minutes)."""
 
 
 @dataclass
@@ -74,7 +81,7 @@ class SlackBot:
     async def lifecycle(self, _: web.Application) -> AsyncIterator[None]:
         """Start with the server: one HTTP session to Slack, Socket Mode if
         configured; stop: let acknowledged work finish, then close."""
-        session = aiohttp.ClientSession()
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
         self.client.session = session
         try:
             if self.oauth is None:
@@ -103,6 +110,7 @@ class SlackBot:
             is_enterprise_install=bool(auth.get("is_enterprise_install")),
         )
         await self.service.platform.activate(key, str(auth.get("team") or ""))
+        self.listeners.installed.forget(key)
 
 
 SLACK = web.AppKey("slack", SlackBot)
@@ -138,15 +146,21 @@ def build(
     *,
     sleep: Sleep = asyncio.sleep,
     jitter: Callable[[], float] = random.random,
+    timeout: float = TIMEOUT_SECONDS,
 ) -> SlackBot:
     _keep_sdk_logs_quiet()
     engine = service.store.engine
+    installed = Installed(service.platform)
     oauth = None
     if settings.slack_client_id:
-        oauth = build_oauth(settings, service.platform, engine, api_url(settings))
-    client = web_client(settings, sleep=sleep, jitter=jitter)
+        oauth = build_oauth(settings, service.platform, engine, api_url(settings), installed)
+    client = web_client(settings, sleep=sleep, jitter=jitter, timeout=timeout)
     bolt = AsyncApp(
         name="postpoc",
+        # Slack's request is answered when the listener returns, not when it
+        # calls ack(): each listener chooses its moment (an answer once stored)
+        # and leaves the rest to background work (bot.slack.work).
+        process_before_response=True,
         # Bolt would otherwise make a logger named after the app ("postpoc") and
         # set its level, overriding the levels postpoc's own loggers inherit.
         logger=logging.getLogger("postpoc.slack.bolt"),
@@ -168,6 +182,7 @@ def build(
         Responder(questions),
         work,
         oauth.installations if oauth else None,
+        installed=installed,
     )
     register(bolt, listeners)
     messenger = SlackMessenger(client, tokens(settings, engine), service.platform)
@@ -179,12 +194,14 @@ def web_client(
     *,
     sleep: Sleep = asyncio.sleep,
     jitter: Callable[[], float] = random.random,
+    timeout: float = TIMEOUT_SECONDS,
 ) -> AsyncWebClient:
-    """The Web API client, configured once: base URL, token, retries."""
+    """The Web API client, configured once: base URL, token, retries, timeout."""
     return AsyncWebClient(
         token=None if settings.slack_client_id else settings.slack_bot_token,
         base_url=api_url(settings),
         retry_handlers=[Backoff(sleep=sleep, jitter=jitter)],
+        timeout=timeout,  # type: ignore[arg-type]  # slack_sdk says int; aiohttp takes a float
     )
 
 
@@ -206,7 +223,12 @@ def build_messenger(service: Service, settings: Settings) -> SlackMessenger:
 def add_routes(app: web.Application, bot: SlackBot) -> None:
     bolt = bot.bolt
 
+    verifier = SignatureVerifier(bot.settings.slack_signing_secret or "")
+
     async def events(request: web.Request) -> web.Response:
+        refused = await _refusal(request, verifier)
+        if refused is not None:
+            return refused
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
     if bot.settings.slack_signing_secret:
@@ -228,6 +250,28 @@ def add_routes(app: web.Application, bot: SlackBot) -> None:
         app.router.add_get(flow.redirect_uri_path, callback)
 
 
+async def _refusal(request: web.Request, verifier: SignatureVerifier) -> web.Response | None:
+    """A 400 for a signed request no Slack would send (:mod:`bot.slack.payloads`).
+    Unsigned ones go on to Bolt, which refuses them (401) before reading them."""
+    raw = await request.read()
+    try:
+        signed = verifier.is_valid(
+            raw, request.headers.get(TIMESTAMP, ""), request.headers.get(SIGNATURE, "")
+        )
+    except ValueError:  # a timestamp that is not a number
+        signed = False
+    if not signed:
+        return None
+    try:
+        problem = malformed(raw.decode("utf-8"), request.content_type)
+    except UnicodeDecodeError:
+        problem = "not UTF-8"
+    if problem is None:
+        return None
+    logs.malformed(problem)
+    return web.Response(status=400, text=f"malformed Slack request: {problem}")
+
+
 def mount(
     app: web.Application,
     service: Service,
@@ -235,10 +279,11 @@ def mount(
     *,
     sleep: Sleep = asyncio.sleep,
     jitter: Callable[[], float] = random.random,
+    timeout: float = TIMEOUT_SECONDS,
 ) -> SlackBot:
     """Add Slack to the shared aiohttp application. ``sleep`` and ``jitter``
-    are the retry back-off's, for tests."""
-    bot = build(service, settings, sleep=sleep, jitter=jitter)
+    are the retry back-off's, ``timeout`` the Web API's (seconds), for tests."""
+    bot = build(service, settings, sleep=sleep, jitter=jitter, timeout=timeout)
     add_routes(app, bot)
     app.cleanup_ctx.append(bot.lifecycle)
     app[SLACK] = bot

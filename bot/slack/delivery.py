@@ -6,29 +6,43 @@ as :class:`DeliveryError` with Slack's ``Retry-After``, so the outbox, which
 knows whether anything went out, decides when to try again.
 
 The outbox's idempotency key travels in the message's metadata
-(``postpoc_post``). Finding a post by it would mean reading the channel's
-history, which needs scopes the bot does not ask for (``channels:history``,
-``groups:history``): :meth:`SlackMessenger.find` says it can't tell.
+(``postpoc_post``), so that a post made by a process that died before
+recording it can be found again (:meth:`SlackMessenger.find`):
+
+- in a person's DM (check-ins, reminders), by reading the DM's history with
+  ``im:history``, a scope the bot already has for typed answers. The DM's
+  channel id is the one remembered with the person's address when a question
+  was last posted there;
+- in a channel (weekly nudges, decision posts), not at all: that would need
+  ``channels:history`` and ``groups:history``, which postpoc does not ask
+  for. ``find`` says it can't tell, and the outbox marks the post
+  ``unconfirmed`` rather than risk posting it twice.
+
+A post Slack did not answer (a timeout: it may be there) is settled the same
+way at once: found in the DM, it went out; verifiably absent, the outbox may
+try again; elsewhere it fails for good with "may have been posted" (late or
+missing, and flagged, rather than twice).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack import history
 from bot.slack.blocks import fallback, message_blocks
 from bot.slack.calls import error_code
 from bot.slack.oauth import TokenSource
-from bot.slack.questions import PostedRef
+from bot.slack.questions import PostedRef, person
 from conversations.delivery import DeliveryError, Destination
 from conversations.messages import Ask, Reply
 from conversations.platform_state import PlatformState
 
-METADATA_TYPE = "postpoc_post"
+METADATA_TYPE = history.METADATA_TYPE
 
 # Slack error codes that mean "later", whatever the HTTP status said.
 TRANSIENT = frozenset(
@@ -72,6 +86,7 @@ class SlackMessenger:
         if not token or not channel:
             raise DeliveryError("no bot token or no conversation to post in", retryable=False)
         thread = PostedRef.parse(destination.thread) if destination.thread else None
+        started = datetime.now(UTC)
         try:
             response = await self.client.chat_postMessage(
                 token=token,
@@ -81,13 +96,14 @@ class SlackMessenger:
                 text=fallback(replies),
                 unfurl_links=False,
                 unfurl_media=False,
-                metadata={"event_type": METADATA_TYPE, "event_payload": {"key": key}}
-                if key
-                else None,
+                metadata=history.metadata(key) if key else None,
             )
         except SlackApiError as error:
             raise delivery_error(error) from None
-        except (ClientError, TimeoutError) as error:
+        except TimeoutError:
+            # Slack got the post and did not answer in time: it may be there.
+            return await self._after_timeout(destination, key, started)
+        except ClientError as error:
             raise DeliveryError(type(error).__name__, retryable=True) from None
         posted = f"{response['channel']}:{response['ts']}"
         for ask in (r for r in replies if isinstance(r, Ask)):
@@ -96,5 +112,54 @@ class SlackMessenger:
             await self.platform_state.remember_posted(workspace, ask.token, str(ref))
         return posted
 
+    async def _after_timeout(
+        self, destination: Destination, key: str | None, started: datetime
+    ) -> str:
+        """A post Slack did not answer: found in the DM, it went out; verifiably
+        absent, it may be tried again; where it can't be looked for, it is not
+        (late or missing, and flagged, rather than twice)."""
+        if key is None:
+            raise DeliveryError("no answer from Slack", retryable=True)
+        try:
+            found = await self.find(destination, key, started - timedelta(minutes=5))
+        except NotImplementedError:
+            raise DeliveryError(
+                "no answer from Slack; it may have been posted, so it is not sent again",
+                retryable=False,
+            ) from None
+        except DeliveryError as error:
+            raise DeliveryError(
+                f"no answer from Slack, and it can't be checked now ({error.reason}); "
+                "it may have been posted, so it is not sent again",
+                retryable=False,
+            ) from None
+        if found is None:
+            raise DeliveryError("no answer from Slack, and the post is not there", retryable=True)
+        return found
+
     async def find(self, destination: Destination, key: str, since: datetime) -> str | None:
-        raise NotImplementedError("finding a post needs channel history, which postpoc can't read")
+        """The post carrying ``key`` in the person's DM since ``since``, if any.
+
+        Says it can't tell (``NotImplementedError``) rather than "not there"
+        whenever it could not read all of it: a channel, a thread, a DM whose
+        id was never seen, an error other than a transient one.
+        """
+        if destination.channel or destination.thread or not destination.person:
+            raise NotImplementedError("finding a channel post needs channels:history")
+        address = await self.platform_state.address(
+            destination.workspace, person(destination.person)
+        )
+        channel = (address or {}).get("channel")
+        token = await self.tokens.bot_token(destination.workspace)
+        if not history.is_dm(channel) or not token:
+            raise NotImplementedError("the person's DM is not known")
+        assert isinstance(channel, str)
+        try:
+            ts = await history.find(self.client, channel, key, since.timestamp(), token=token)
+        except history.CantTell as error:
+            raise NotImplementedError(f"the DM can't be read back ({error})") from None
+        except history.TryLater as error:
+            raise DeliveryError(
+                error.reason, retryable=True, retry_after=error.retry_after
+            ) from None
+        return f"{channel}:{ts}" if ts is not None else None

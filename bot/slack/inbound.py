@@ -54,6 +54,18 @@ def mentions(text: str, names: Mapping[str, str]) -> tuple[PersonRef, ...]:
 # -- slash commands and typed messages ---------------------------------------------
 
 
+def delivery_of(payload: Payload) -> str | None:
+    """The id that tells a redelivered command or interaction from a new one.
+
+    Slash commands, button presses and modal submissions carry no
+    ``event_id``; their ``trigger_id`` is made by Slack for each invocation
+    (each press, each submit), so a copy of the same request has the same
+    one, and doing it again has another.
+    """
+    trigger = payload.get("trigger_id")
+    return f"trigger:{trigger}" if isinstance(trigger, str) and trigger else None
+
+
 def command_inbound(body: Payload, actor: Actor, names: Mapping[str, str]) -> Inbound:
     """``/poc <text>`` anywhere: a command."""
     raw = str(body.get("text") or "")
@@ -66,6 +78,7 @@ def command_inbound(body: Payload, actor: Actor, names: Mapping[str, str]) -> In
         text=plain_text(raw, names).strip(),
         is_command=True,
         mentions=mentions(raw, names),
+        delivery_id=delivery_of(body),
     )
 
 
@@ -124,18 +137,22 @@ def answer_inbound(
     token: str,
     values: tuple[str, ...],
     person: PersonRef | None = None,
+    delivery_id: str | None = None,
 ) -> Inbound:
     return Inbound(
         actor=actor,
         place=place,
         action=ActionInput(token, values),
         mentions=(person,) if person else (),
+        delivery_id=delivery_id,
     )
 
 
-def command_press(actor: Actor, place: Place, command: str) -> Inbound:
+def command_press(
+    actor: Actor, place: Place, command: str, delivery_id: str | None = None
+) -> Inbound:
     """A button that runs a command, as if the person had typed it."""
-    return Inbound(actor=actor, place=place, text=command, is_command=True)
+    return Inbound(actor=actor, place=place, text=command, is_command=True, delivery_id=delivery_id)
 
 
 def submitted(view: Payload) -> tuple[tuple[str, ...], str | None]:

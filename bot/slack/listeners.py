@@ -1,23 +1,38 @@
-"""Bolt listeners: each acknowledges Slack first, then turns the payload into
-an :class:`Inbound`, hands it to the core and delivers what comes back.
+"""Bolt listeners: each turns a payload into an :class:`Inbound`, hands it to
+the core and delivers what comes back.
 
-The ack is the first thing a listener does (Bolt answers Slack's HTTP request
-as soon as it is called, well within 3 seconds); everything slow (the
-database, ``users.info``, posting) happens after. Two exceptions wait for the
-core before answering, because Slack wants the answer in the ack: a modal
-submission with an invalid answer (its error is shown in the modal), given
-at most :data:`ACK_BUDGET` seconds; and the Edit button, which opens a
-"loading" modal at once, while its ``trigger_id`` is valid, and fills it in
-after.
+The app runs with ``process_before_response``: Slack's HTTP request is
+answered when the listener returns, so each listener decides when its ack
+goes and starts the rest as background work (:class:`~bot.slack.work.Work`):
+
+- **an answer is acknowledged once it is stored**: a typed answer
+  (``message.im``), a button or picker carrying a question's token, a modal's
+  edited answer. The core commits first, then Slack gets its 2xx; the replies
+  (the answered question settled, the next one posted) go after. Should the
+  process die before the commit, Slack has no ack and sends the event again
+  (deduplicated by ``event_id``). The core gets :data:`ACK_BUDGET` seconds:
+  beyond that (a slow language model, a database under strain) the ack goes
+  first, within Slack's 3 seconds, and the answer is stored just after.
+- **everything else is acknowledged at once**: a slash command or a button
+  that runs a command has stored nothing yet, so a crash loses a request
+  nobody was answered for; ``app_home_opened`` likewise.
+- **the Edit button** (and ``/poc edit``) opens its modal right after the ack,
+  while the click's ``trigger_id`` is valid: with the question when the core
+  answers within :data:`MODAL_BUDGET`, else as "loading", filled in after.
+- **a modal submission** is checked within the budget so that an invalid
+  answer is shown in the modal; beyond it the modal closes on "saving".
+
+Commands and interactions carry no ``event_id``: their ``trigger_id`` is
+the delivery id the core deduplicates on (:func:`~bot.slack.inbound.delivery_of`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -34,6 +49,7 @@ from bot.slack.inbound import (
     answer_inbound,
     command_inbound,
     command_press,
+    delivery_of,
     is_person_message,
     mentioned,
     message_inbound,
@@ -44,8 +60,8 @@ from bot.slack.profiles import Profiles
 from bot.slack.questions import PostedRef
 from bot.slack.replies import Origin, Responder
 from bot.slack.texts import text
-from bot.slack.work import Work
-from bot.slack.workspaces import workspace_key
+from bot.slack.work import Turn, Turns, Work
+from bot.slack.workspaces import Installed, workspace_key
 from conversations import commands
 from conversations.messages import (
     Answered,
@@ -61,9 +77,14 @@ from conversations.messages import (
 from conversations.service import Service
 
 Body = Mapping[str, Any]
+T = TypeVar("T")
 
-ACK_BUDGET = 2.0
-"""Seconds the core gets to check a modal's answer before the ack must go."""
+ACK_BUDGET = 1.5
+"""Seconds the core gets to store an answer (or check a modal's) before the
+ack must go anyway: Slack wants it within 3 seconds."""
+MODAL_BUDGET = 1.0
+"""Seconds the core gets before an edit's modal opens as "loading": the
+click's ``trigger_id`` expires 3 seconds after it."""
 
 
 def workspace_of(context: AsyncBoltContext) -> str:
@@ -122,49 +143,121 @@ class Listeners:
         work: Work,
         installations: AsyncInstallationStore | None,
         ack_budget: float = ACK_BUDGET,
+        modal_budget: float = MODAL_BUDGET,
+        installed: Installed | None = None,
     ) -> None:
         self.ack_budget = ack_budget
+        self.modal_budget = modal_budget
         self.service = service
         self.profiles = profiles
         self.responder = responder
         self.work = work
         self.installations = installations
+        self.turns = Turns()
+        self.installed = installed or Installed(service.platform)
+
+    # -- the ack and what follows it -------------------------------------------------
+
+    def _turn(
+        self, workspace: str, user: str, job: Coroutine[Any, Any, T]
+    ) -> Coroutine[Any, Any, T]:
+        """``job``, once the person's earlier requests are through (:class:`Turns`).
+        The place in line is taken now, as the request arrives."""
+        return self._in_turn(self.turns.take((workspace, user)), job)
+
+    @staticmethod
+    async def _in_turn(turn: Turn, job: Coroutine[Any, Any, T]) -> T:
+        try:
+            async with turn:
+                return await job
+        finally:
+            turn.release()
+
+    async def _in_time(self, job: Coroutine[Any, Any, T]) -> tuple[asyncio.Future[T], bool]:
+        """Run ``job``; whether it finished within the ack budget."""
+        running = asyncio.ensure_future(job)
+        done, _ = await asyncio.wait({running}, timeout=self.ack_budget)
+        return running, running in done
+
+    def _deliver_later(
+        self, client: AsyncWebClient, origin: Origin, outcome: Outcome, retry: str | None = None
+    ) -> None:
+        """The replies, after the ack, in order with the person's other replies."""
+        if outcome.duplicate:
+            logs.duplicate_delivery(origin.workspace, retry)
+            return
+        if outcome.replies:
+            self.work.start(
+                self.responder.deliver(client, origin, outcome.replies),
+                key=(origin.workspace, origin.user_id),
+            )
+
+    def _finish_later(
+        self, client: AsyncWebClient, handling: asyncio.Future[tuple[Origin, Outcome] | None]
+    ) -> None:
+        """The core took longer than the budget: the ack went first; store, then reply."""
+        logs.slow_ack(self.ack_budget)
+
+        async def finish() -> None:
+            handled = await handling
+            if handled is not None:
+                origin, outcome = handled
+                if not outcome.duplicate:
+                    await self.responder.deliver(client, origin, outcome.replies)
+
+        self.work.start(finish(), capped=False)
 
     # -- the slash command and typed messages ----------------------------------------
 
     async def command(
         self, ack: AsyncAck, body: Body, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        with self.work.track():
-            await ack()
-            workspace, user = workspace_of(context), str(body.get("user_id"))
+        """Acknowledged at once: nothing is stored yet, and the reply goes to the
+        command's ``response_url`` (or a modal) after."""
+        await ack()
+        workspace, user = workspace_of(context), str(body.get("user_id"))
+        parsed = commands.parse(plain_text(str(body.get("text") or "")))
+        modal = parsed is not None and parsed.name == "edit" and len(parsed.args) >= 2
+        # A modal must open within 3 s of the command: that work skips the queue.
+        self.work.start(
+            self._turn(workspace, user, self._command(body, client, workspace, user, modal)),
+            key=(workspace, user),
+            capped=not modal,
+        )
+
+    async def _command(
+        self, body: Body, client: AsyncWebClient, workspace: str, user: str, modal: bool
+    ) -> None:
+        if modal:
             language = self.profiles.language(workspace, user)
-            origin = Origin(
-                workspace,
-                user,
-                language,
-                channel_id=body.get("channel_id"),
-                is_direct=body.get("channel_name") == "directmessage",
-                response_url=body.get("response_url"),
+            await self._in_modal(
+                client, body, language, self._run_command(body, client, workspace, user)
             )
-            parsed = commands.parse(plain_text(str(body.get("text") or "")))
-            modal = parsed is not None and parsed.name == "edit" and len(parsed.args) >= 2
-            view_id = await self._open_loading(client, body, language) if modal else None
-            if not await self.service.platform.is_active(workspace):
-                gone: list[Reply] = [Say(text("not_installed", language))]
-                if view_id is not None:
-                    await self._show_edit(client, view_id, origin, Outcome(tuple(gone)), None)
-                else:
-                    await self.responder.deliver(client, origin, gone)
-                return
-            actor = await self.profiles.actor(client, workspace, user)
-            names = await self.profiles.names(client, workspace, mentioned(body.get("text", "")))
-            outcome = await self.service.handle(command_inbound(body, actor, names))
-            origin = replace(origin, language=actor.locale)
-            if modal:
-                await self._show_edit(client, view_id, origin, outcome, shown_in=None)
-            else:
-                await self.responder.deliver(client, origin, outcome.replies)
+            return
+        origin, outcome, _ = await self._run_command(body, client, workspace, user)
+        if outcome.duplicate:
+            logs.duplicate_delivery(workspace, None)
+            return
+        await self.responder.deliver(client, origin, outcome.replies)
+
+    async def _run_command(
+        self, body: Body, client: AsyncWebClient, workspace: str, user: str
+    ) -> tuple[Origin, Outcome, PostedRef | None]:
+        language = self.profiles.language(workspace, user)
+        origin = Origin(
+            workspace,
+            user,
+            language,
+            channel_id=body.get("channel_id"),
+            is_direct=body.get("channel_name") == "directmessage",
+            response_url=body.get("response_url"),
+        )
+        if not await self.installed.active(workspace):
+            return origin, Outcome((Say(text("not_installed", language)),)), None
+        actor = await self.profiles.actor(client, workspace, user)
+        names = await self.profiles.names(client, workspace, mentioned(body.get("text", "")))
+        outcome = await self.service.handle(command_inbound(body, actor, names))
+        return replace(origin, language=actor.locale), outcome, None
 
     async def message(
         self,
@@ -174,49 +267,64 @@ class Listeners:
         context: AsyncBoltContext,
         request: AsyncBoltRequest,
     ) -> None:
-        with self.work.track():
-            if not is_person_message(event):
-                return
-            workspace, user = workspace_of(context), str(event["user"])
-            if not await self.service.platform.is_active(workspace):
-                logs.ignored_inactive(workspace)
-                return
-            actor = await self.profiles.actor(client, workspace, user)
-            names = await self.profiles.names(client, workspace, mentioned(event.get("text", "")))
-            outcome = await self.service.handle(
-                message_inbound(event, actor, names, delivery_id=body.get("event_id"))
-            )
-            if outcome.duplicate:
-                retries = request.headers.get("x-slack-retry-num") or []
-                logs.duplicate_delivery(workspace, retries[0] if retries else None)
-                return
-            origin = Origin(workspace, user, actor.locale, channel_id=event.get("channel"))
-            await self.responder.deliver(client, origin, outcome.replies)
+        """A typed answer (or command) in the DM: acknowledged once stored."""
+        if not is_person_message(event):
+            return
+        workspace, user = workspace_of(context), str(event["user"])
+        retries = request.headers.get("x-slack-retry-num") or []
+        handling, in_time = await self._in_time(
+            self._turn(workspace, user, self._message(body, event, client, workspace, user))
+        )
+        if not in_time:
+            self._finish_later(client, handling)
+            return
+        handled = handling.result()
+        if handled is not None:
+            self._deliver_later(client, *handled, retry=retries[0] if retries else None)
+
+    async def _message(
+        self, body: Body, event: Body, client: AsyncWebClient, workspace: str, user: str
+    ) -> tuple[Origin, Outcome] | None:
+        if not await self.installed.active(workspace):
+            logs.ignored_inactive(workspace)
+            return None
+        actor = await self.profiles.actor(client, workspace, user)
+        names = await self.profiles.names(client, workspace, mentioned(event.get("text", "")))
+        outcome = await self.service.handle(
+            message_inbound(event, actor, names, delivery_id=body.get("event_id"))
+        )
+        return Origin(workspace, user, actor.locale, channel_id=event.get("channel")), outcome
 
     async def home(
         self, body: Body, event: Body, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        with self.work.track():
-            if event.get("tab") != "home":
-                return
-            workspace, user = workspace_of(context), str(event["user"])
-            if not await self.service.platform.is_active(workspace):
-                return
-            actor = await self.profiles.actor(client, workspace, user)
-            home = Inbound(
-                actor=actor,
-                place=Place(channel_id=user, is_direct=True),
-                text="home",
-                is_command=True,
-                delivery_id=body.get("event_id"),
+        """The App Home was opened: acknowledged at once, drawn after."""
+        if event.get("tab") != "home":
+            return
+        workspace, user = workspace_of(context), str(event["user"])
+        self.work.start(
+            self._turn(workspace, user, self._home(body, client, workspace, user)),
+            key=(workspace, user),
+        )
+
+    async def _home(self, body: Body, client: AsyncWebClient, workspace: str, user: str) -> None:
+        if not await self.installed.active(workspace):
+            return
+        actor = await self.profiles.actor(client, workspace, user)
+        home = Inbound(
+            actor=actor,
+            place=Place(channel_id=user, is_direct=True),
+            text="home",
+            is_command=True,
+            delivery_id=body.get("event_id"),
+        )
+        outcome = await self.service.handle(home)
+        card = next((r for r in outcome.replies if isinstance(r, Card)), None)
+        if card is not None:
+            await quietly(
+                "views.publish",
+                client.views_publish(user_id=user, view=home_view(card, actor.locale)),
             )
-            outcome = await self.service.handle(home)
-            card = next((r for r in outcome.replies if isinstance(r, Card)), None)
-            if card is not None:
-                await quietly(
-                    "views.publish",
-                    client.views_publish(user_id=user, view=home_view(card, actor.locale)),
-                )
 
     # -- buttons and pickers -------------------------------------------------------------
 
@@ -232,26 +340,46 @@ class Listeners:
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
-        with self.work.track():
+        """A button or picker answering a question: acknowledged once stored."""
+        token = ids.token_of(str(action.get("block_id") or ""))
+        workspace, user = workspace_of(context), str(context.user_id)
+        if token is None:
             await ack()
-            token = ids.token_of(str(action.get("block_id") or ""))
-            workspace, user = workspace_of(context), str(context.user_id)
-            if token is None or not await self.service.platform.is_active(workspace):
-                return
-            actor = await self.profiles.actor(client, workspace, user)
-            person = None
-            if action.get("type") == "users_select":
-                if not action.get("selected_user"):
-                    return
-                picked = str(action["selected_user"])
-                person = PersonRef(
-                    picked, (await self.profiles.get(client, workspace, picked)).name
-                )
-            values = () if person else action_values(action, body.get("state") or {})
-            origin = message_origin(body, workspace, user, actor.locale)
-            place = Place(channel_id=origin.channel_id or user, is_direct=True)
-            outcome = await self.service.handle(answer_inbound(actor, place, token, values, person))
-            await self.responder.deliver(client, origin, outcome.replies)
+            return
+        handling, in_time = await self._in_time(
+            self._turn(workspace, user, self._answer(body, action, client, workspace, user, token))
+        )
+        await ack()
+        if not in_time:
+            self._finish_later(client, handling)
+            return
+        handled = handling.result()
+        if handled is not None:
+            self._deliver_later(client, *handled)
+
+    async def _answer(
+        self,
+        body: Body,
+        action: Body,
+        client: AsyncWebClient,
+        workspace: str,
+        user: str,
+        token: str,
+    ) -> tuple[Origin, Outcome] | None:
+        if not await self.installed.active(workspace):
+            return None
+        actor = await self.profiles.actor(client, workspace, user)
+        person = None
+        if action.get("type") == "users_select":
+            if not action.get("selected_user"):
+                return None
+            picked = str(action["selected_user"])
+            person = PersonRef(picked, (await self.profiles.get(client, workspace, picked)).name)
+        values = () if person else action_values(action, body.get("state") or {})
+        origin = message_origin(body, workspace, user, actor.locale)
+        place = Place(channel_id=origin.channel_id or user, is_direct=True)
+        inbound = answer_inbound(actor, place, token, values, person, delivery_of(body))
+        return origin, await self.service.handle(inbound)
 
     async def run(
         self,
@@ -261,18 +389,29 @@ class Listeners:
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
-        """A button that runs a command (Summary, Resume, Continue the interview...)."""
-        with self.work.track():
-            await ack()
-            workspace, user = workspace_of(context), str(context.user_id)
-            if not await self.service.platform.is_active(workspace):
-                return
-            actor = await self.profiles.actor(client, workspace, user)
-            origin = message_origin(body, workspace, user, actor.locale)
-            place = Place(channel_id=origin.channel_id or user, is_direct=origin.is_direct)
-            inbound = command_press(actor, place, str(action.get("value") or ""))
-            outcome = await self.service.handle(inbound)
-            await self.responder.deliver(client, origin, outcome.replies)
+        """A button that runs a command (Summary, Resume, Continue the interview...):
+        acknowledged at once, like a command."""
+        await ack()
+        workspace, user = workspace_of(context), str(context.user_id)
+        command = str(action.get("value") or "")
+        self.work.start(
+            self._turn(workspace, user, self._run(body, command, client, workspace, user)),
+            key=(workspace, user),
+        )
+
+    async def _run(
+        self, body: Body, command: str, client: AsyncWebClient, workspace: str, user: str
+    ) -> None:
+        if not await self.installed.active(workspace):
+            return
+        actor = await self.profiles.actor(client, workspace, user)
+        origin = message_origin(body, workspace, user, actor.locale)
+        place = Place(channel_id=origin.channel_id or user, is_direct=origin.is_direct)
+        outcome = await self.service.handle(command_press(actor, place, command, delivery_of(body)))
+        if outcome.duplicate:
+            logs.duplicate_delivery(workspace, None)
+            return
+        await self.responder.deliver(client, origin, outcome.replies)
 
     # -- editing an answer in a modal ----------------------------------------------------
 
@@ -285,32 +424,50 @@ class Listeners:
         context: AsyncBoltContext,
     ) -> None:
         """The Edit button of an answered question: ``edit <poc> <question>`` in a modal."""
-        with self.work.track():
-            await ack()
-            workspace, user = workspace_of(context), str(context.user_id)
+        await ack()
+        workspace, user = workspace_of(context), str(context.user_id)
+        # The modal must open within 3 s of the click: this work skips the queue.
+        command = str(action.get("value") or "")
+        self.work.start(
+            self._turn(workspace, user, self._edit(body, command, client, workspace, user)),
+            key=(workspace, user),
+            capped=False,
+        )
+
+    async def _edit(
+        self, body: Body, command: str, client: AsyncWebClient, workspace: str, user: str
+    ) -> None:
+        language = self.profiles.language(workspace, user)
+        await self._in_modal(
+            client, body, language, self._run_edit(body, command, client, workspace, user)
+        )
+
+    async def _run_edit(
+        self, body: Body, command: str, client: AsyncWebClient, workspace: str, user: str
+    ) -> tuple[Origin, Outcome, PostedRef | None]:
+        if not await self.installed.active(workspace):
             language = self.profiles.language(workspace, user)
-            view_id = await self._open_loading(client, body, language)
-            if not await self.service.platform.is_active(workspace):
-                if view_id is not None:  # said in the modal; nothing else is posted
-                    gone = Outcome((Say(text("not_installed", language)),))
-                    origin = Origin(workspace, user, language)
-                    await self._show_edit(client, view_id, origin, gone, None)
-                return
-            actor = await self.profiles.actor(client, workspace, user)
-            origin = message_origin(body, workspace, user, actor.locale)
-            command = str(action.get("value") or "")
-            outcome = await self.service.handle(
-                command_press(
-                    actor, Place(channel_id=origin.channel_id or user, is_direct=True), command
-                )
+            # Said in the modal; nothing else is posted.
+            return (
+                Origin(workspace, user, language),
+                Outcome((Say(text("not_installed", language)),)),
+                None,
             )
-            shown_in = origin.message
-            if shown_in is not None:
-                words = command.split()
-                shown_in = PostedRef(
-                    shown_in.channel, shown_in.ts, words[1] if len(words) > 1 else ""
-                )
-            await self._show_edit(client, view_id, origin, outcome, shown_in=shown_in)
+        actor = await self.profiles.actor(client, workspace, user)
+        origin = message_origin(body, workspace, user, actor.locale)
+        outcome = await self.service.handle(
+            command_press(
+                actor,
+                Place(channel_id=origin.channel_id or user, is_direct=True),
+                command,
+                delivery_of(body),
+            )
+        )
+        shown_in = origin.message
+        if shown_in is not None:
+            words = command.split()
+            shown_in = PostedRef(shown_in.channel, shown_in.ts, words[1] if len(words) > 1 else "")
+        return origin, outcome, shown_in
 
     async def submit(
         self,
@@ -320,33 +477,42 @@ class Listeners:
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
-        """A modal's answer: checked by the core within the ack when it can be,
-        so that what was wrong shows in the modal."""
-        with self.work.track():
-            workspace, user = workspace_of(context), str(context.user_id)
-            meta = modal_metadata(view)
-            # users.info and the core both count against the ack's budget.
-            checking = asyncio.ensure_future(self._check(client, workspace, user, view, meta))
-            done, _ = await asyncio.wait({checking}, timeout=self.ack_budget)
-            if checking not in done:
-                logs.slow_modal(ids.MODAL)
-                language = self.profiles.language(workspace, user)
-                await ack(response_action="update", view=saving_modal(language))
-                origin, outcome = await checking
-                await self._after_slow_submit(client, str(view.get("id")), origin, outcome, meta)
-                return
-            origin, outcome = checking.result()
-            problem = problem_with(outcome, meta.get("token", ""))
-            if problem:
-                await ack(
-                    response_action="errors", errors={ids.INPUT_BLOCK: shorten(problem, 2000)}
-                )
-                return
-            await ack()
-            await self.responder.deliver(client, origin, outcome.replies)
+        """A modal's answer: checked and stored by the core within the ack when it
+        can be, so that what was wrong shows in the modal."""
+        workspace, user = workspace_of(context), str(context.user_id)
+        meta = modal_metadata(view)
+        # users.info and the core both count against the ack's budget.
+        checking, in_time = await self._in_time(
+            self._turn(
+                workspace, user, self._check(client, workspace, user, view, meta, delivery_of(body))
+            )
+        )
+        if not in_time:
+            logs.slow_modal(ids.MODAL)
+            language = self.profiles.language(workspace, user)
+            await ack(response_action="update", view=saving_modal(language))
+            self.work.start(
+                self._after_slow_submit(client, str(view.get("id")), checking, meta),
+                key=(workspace, user),
+                capped=False,
+            )
+            return
+        origin, outcome = checking.result()
+        problem = None if outcome.duplicate else problem_with(outcome, meta.get("token", ""))
+        if problem:
+            await ack(response_action="errors", errors={ids.INPUT_BLOCK: shorten(problem, 2000)})
+            return
+        await ack()
+        self._deliver_later(client, origin, outcome)
 
     async def _check(
-        self, client: AsyncWebClient, workspace: str, user: str, view: Body, meta: dict[str, str]
+        self,
+        client: AsyncWebClient,
+        workspace: str,
+        user: str,
+        view: Body,
+        meta: dict[str, str],
+        delivery_id: str | None,
     ) -> tuple[Origin, Outcome]:
         actor = await self.profiles.actor(client, workspace, user)
         values, picked = submitted(view)
@@ -360,7 +526,7 @@ class Listeners:
             workspace, user, actor.locale, channel_id=meta.get("channel") or None, message=shown_in
         )
         place = Place(channel_id=user, is_direct=True)
-        inbound = answer_inbound(actor, place, meta.get("token", ""), values, person)
+        inbound = answer_inbound(actor, place, meta.get("token", ""), values, person, delivery_id)
         return origin, await self.service.handle(inbound)
 
     async def closed(
@@ -374,22 +540,56 @@ class Listeners:
 
         ``back`` names the edited question's token, so it does nothing if the
         interview has moved on since."""
-        with self.work.track():
-            await ack()
-            workspace, user = workspace_of(context), str(context.user_id)
-            token = modal_metadata(view).get("token")
-            if not token:
-                return
-            actor = await self.profiles.actor(client, workspace, user)
-            back = Inbound(
-                actor=actor,
-                place=Place(channel_id=user, is_direct=True),
-                text="back",
-                reply_to=token,
+        await ack()
+        workspace, user = workspace_of(context), str(context.user_id)
+        token = modal_metadata(view).get("token")
+        if token:
+            closing = f"closed:{view.get('id')}" if view.get("id") else None
+            self.work.start(
+                self._turn(workspace, user, self._closed(client, workspace, user, token, closing)),
+                key=(workspace, user),
             )
-            outcome = await self.service.handle(back)
-            asks: list[Reply] = [r for r in outcome.replies if isinstance(r, Ask)]
-            await self.responder.deliver(client, Origin(workspace, user, actor.locale), asks)
+
+    async def _closed(
+        self,
+        client: AsyncWebClient,
+        workspace: str,
+        user: str,
+        token: str,
+        delivery_id: str | None,
+    ) -> None:
+        actor = await self.profiles.actor(client, workspace, user)
+        back = Inbound(
+            actor=actor,
+            place=Place(channel_id=user, is_direct=True),
+            text="back",
+            reply_to=token,
+            delivery_id=delivery_id,
+        )
+        outcome = await self.service.handle(back)
+        asks: list[Reply] = [r for r in outcome.replies if isinstance(r, Ask)]
+        await self.responder.deliver(client, Origin(workspace, user, actor.locale), asks)
+
+    async def _in_modal(
+        self,
+        client: AsyncWebClient,
+        body: Body,
+        language: str,
+        job: Coroutine[Any, Any, tuple[Origin, Outcome, PostedRef | None]],
+    ) -> None:
+        """An edit shown in a modal, opened with the click's ``trigger_id``,
+        valid for 3 seconds: with its content when the core answers within
+        :data:`MODAL_BUDGET` (and not at all for a repeated click), else as
+        "loading" at once, filled in after."""
+        handling = asyncio.ensure_future(job)
+        done, _ = await asyncio.wait({handling}, timeout=self.modal_budget)
+        view_id = None if handling in done else await self._open_loading(client, body, language)
+        origin, outcome, shown_in = await handling
+        if outcome.duplicate:
+            logs.duplicate_delivery(origin.workspace, None)
+            return
+        trigger = None if view_id else body.get("trigger_id")
+        await self._show_edit(client, origin, outcome, shown_in, view_id=view_id, trigger=trigger)
 
     async def _open_loading(self, client: AsyncWebClient, body: Body, language: str) -> str | None:
         trigger = body.get("trigger_id")
@@ -404,48 +604,49 @@ class Listeners:
     async def _show_edit(
         self,
         client: AsyncWebClient,
-        view_id: str | None,
         origin: Origin,
         outcome: Outcome,
         shown_in: PostedRef | None,
+        *,
+        view_id: str | None = None,
+        trigger: str | None = None,
     ) -> None:
+        """The core's answer in the modal (``view_id``: already open; ``trigger``:
+        to open), or in the DM when there is no modal to show it in."""
         ask = next((r for r in outcome.replies if isinstance(r, Ask)), None)
         rest = [r for r in outcome.replies if r is not ask]
-        if view_id is not None and ask is None:
-            await quietly(
-                "views.update",
-                client.views_update(
-                    view_id=view_id, view=notice_modal(outcome.replies, origin.language)
-                ),
-            )
-            return
-        updated = None
-        if view_id is not None and ask is not None:
+        if ask is None:
+            view = notice_modal(outcome.replies, origin.language)
+        else:
             meta = {
                 "token": ask.token,
                 "channel": shown_in.channel if shown_in else "",
                 "ts": shown_in.ts if shown_in else "",
                 "poc": shown_in.poc if shown_in else ask.poc_handle,
             }
-            updated = await quietly(
-                "views.update",
-                client.views_update(view_id=view_id, view=edit_modal(ask, origin.language, meta)),
-            )
-        if updated is None:
-            # No modal (the click was too old, or it was closed): ask in the DM.
+            view = edit_modal(ask, origin.language, meta)
+        shown = None
+        if view_id is not None:
+            shown = await quietly("views.update", client.views_update(view_id=view_id, view=view))
+        elif trigger:
+            shown = await quietly("views.open", client.views_open(trigger_id=trigger, view=view))
+        if shown is None:
+            # No modal (the click was too old, or it was closed): answer in the DM.
             logs.modal_gone("no modal")
             await self.responder.deliver(client, origin, outcome.replies)
-        elif rest:
+        elif ask is not None and rest:
             await self.responder.deliver(client, origin, rest)
 
     async def _after_slow_submit(
         self,
         client: AsyncWebClient,
         view_id: str,
-        origin: Origin,
-        outcome: Outcome,
+        checking: asyncio.Future[tuple[Origin, Outcome]],
         meta: dict[str, str],
     ) -> None:
+        origin, outcome = await checking
+        if outcome.duplicate:
+            return
         problem = problem_with(outcome, meta.get("token", ""))
         ask = next((r for r in outcome.replies if isinstance(r, Ask)), None)
         if problem and ask is not None:
@@ -467,6 +668,7 @@ class Listeners:
     # -- installs ---------------------------------------------------------------------------
 
     async def uninstalled(self, context: AsyncBoltContext) -> None:
+        """Acknowledged once the workspace is marked inactive (a short transaction)."""
         with self.work.track():
             workspace = workspace_of(context)
             if self.installations is not None:
@@ -476,6 +678,7 @@ class Listeners:
             else:
                 logs.static_token_left(workspace)
             await self.service.platform.deactivate(workspace, "app_uninstalled")
+            self.installed.forget(workspace)
             logs.uninstalled(workspace, "app_uninstalled")
 
     async def tokens_revoked(self, event: Body, context: AsyncBoltContext) -> None:
@@ -497,6 +700,7 @@ class Listeners:
                     )
             if tokens.get("bot"):
                 await self.service.platform.deactivate(workspace, "tokens_revoked")
+                self.installed.forget(workspace)
                 logs.uninstalled(workspace, "tokens_revoked")
 
     @staticmethod

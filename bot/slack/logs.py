@@ -32,6 +32,17 @@ def post_failed(method: str, error: str) -> None:
     log.warning("slack: %s failed after retries (%s); the reply was not shown", method, error)
 
 
+def post_unknown(method: str) -> None:
+    log.warning(
+        "slack: %s got no answer and can't be checked; not sent again (it may be missing)",
+        method,
+    )
+
+
+def malformed(problem: str) -> None:
+    log.warning("slack: a signed request no Slack would send (%s): refused with 400", problem)
+
+
 def duplicate_delivery(workspace: str, retry: str | None) -> None:
     log.info("slack: delivery already handled in %s (Slack retry %s): ignored", workspace, retry)
 
@@ -72,6 +83,13 @@ def gave_up_waiting(status: str, wait: float) -> None:
 
 def slow_modal(callback: str) -> None:
     log.warning("slack: %s took too long to check; closed first, finished after", callback)
+
+
+def slow_ack(budget: float) -> None:
+    log.warning(
+        "slack: the core took more than %.1f s; acknowledged before storing, finishing after",
+        budget,
+    )
 
 
 def modal_gone(error: str) -> None:

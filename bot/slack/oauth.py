@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.slack import logs
 from bot.slack.scopes import BOT_SCOPES
-from bot.slack.workspaces import tenant_of, workspace_key
+from bot.slack.workspaces import Installed, tenant_of, workspace_key
 from conversations.platform_state import PlatformState
 
 STATE_SECONDS = 600
@@ -116,9 +116,14 @@ def tokens(settings: Settings, engine: AsyncEngine) -> TokenSource:
 
 
 def build_oauth(
-    settings: Settings, platform: PlatformState, engine: AsyncEngine, api_base: str
+    settings: Settings,
+    platform: PlatformState,
+    engine: AsyncEngine,
+    api_base: str,
+    installed_cache: Installed | None = None,
 ) -> OAuth:
-    """``api_base`` is the Web API URL (``https://slack.com/api/``)."""
+    """``api_base`` is the Web API URL (``https://slack.com/api/``);
+    ``installed_cache`` is told of each new install."""
     installations = installation_store(settings, engine)
     client_id, client_secret = installations.client_id, settings.slack_client_secret
     states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine)
@@ -131,6 +136,8 @@ def build_oauth(
             is_enterprise_install=bool(done.is_enterprise_install),
         )
         await platform.activate(key, done.team_name or done.enterprise_name or "")
+        if installed_cache is not None:
+            installed_cache.forget(key)
         logs.installed(key)
         return await args.default.success(args)
 

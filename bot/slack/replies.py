@@ -30,7 +30,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.slack import logs
 from bot.slack.blocks import fallback, message_blocks
 from bot.slack.calls import quietly
-from bot.slack.questions import PostedRef, Questions
+from bot.slack.history import is_dm, post_once
+from bot.slack.questions import Person, PostedRef, Questions
 from conversations.messages import Answered, Ask, Reply, Visibility
 
 
@@ -77,30 +78,30 @@ class Responder:
     ) -> None:
         batch: list[Reply] = []
         batch_route: Route | None = None
-        for reply in replies:
-            if isinstance(reply, Answered | Ask):
-                await self._send(client, origin, batch_route, batch)
-                batch, batch_route = [], None
-                await self._question(client, origin, reply)
-                continue
-            where = route(origin, reply.visibility)
-            if where != batch_route:
-                await self._send(client, origin, batch_route, batch)
-                batch, batch_route = [], where
-            batch.append(reply)
-        await self._send(client, origin, batch_route, batch)
+        who = Person(origin.workspace, origin.user_id)
+        try:
+            for reply in replies:
+                if isinstance(reply, Answered | Ask):
+                    await self._send(client, origin, batch_route, batch)
+                    batch, batch_route = [], None
+                    await self._question(client, origin, who, reply)
+                    continue
+                where = route(origin, reply.visibility)
+                if where != batch_route:
+                    await self._send(client, origin, batch_route, batch)
+                    batch, batch_route = [], where
+                batch.append(reply)
+            await self._send(client, origin, batch_route, batch)
+        finally:
+            await self.questions.save(who)
 
     async def _question(
-        self, client: AsyncWebClient, origin: Origin, reply: Answered | Ask
+        self, client: AsyncWebClient, origin: Origin, who: Person, reply: Answered | Ask
     ) -> None:
         if isinstance(reply, Ask):
-            await self.questions.ask(
-                client, origin.workspace, origin.user_id, reply, origin.language
-            )
+            await self.questions.ask(client, who, reply, origin.language)
         else:
-            await self.questions.settle(
-                client, origin.workspace, origin.user_id, reply, origin.language, origin.message
-            )
+            await self.questions.settle(client, who, reply, origin.language, origin.message)
 
     async def _send(
         self, client: AsyncWebClient, origin: Origin, where: Route | None, batch: list[Reply]
@@ -126,11 +127,14 @@ class Responder:
                 ),
             )
         else:
-            await quietly(
-                "chat.postMessage",
-                client.chat_postMessage(
-                    channel=origin.user_id, blocks=blocks, text=text, unfurl_links=False
-                ),
+            dm = origin.channel_id if origin.is_direct else None
+            await post_once(
+                client,
+                channel=origin.user_id,
+                dm=dm if is_dm(dm) else None,
+                blocks=blocks,
+                text=text,
+                unfurl_links=False,
             )
 
     @staticmethod

@@ -10,7 +10,12 @@ jitter injectable so tests assert on the delays instead of waiting them:
   rate-limited together don't retry together); Slack did not act on the
   call, so retrying can't post twice.
 - 500, 502, 503, 504 and dropped or refused connections: exponential
-  back-off with jitter.
+  back-off with jitter. Slack answered (or never read the request), so it
+  did not post.
+- No answer in time (a timeout): retried only for calls that are safe to
+  repeat (:data:`REPEATABLE`: updates, reads). Slack may have acted on a
+  post that timed out; posting it again could show it twice, so that is
+  left to the caller, who can look for it (``bot.slack.history``).
 - A wait longer than ``longest_wait`` is not taken: the call fails with
   Slack's answer, and the caller (the outbox, through ``DeliveryError``)
   decides when to try again.
@@ -22,6 +27,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import urlparse
 
 from aiohttp import ClientConnectionError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -34,6 +40,23 @@ from bot.slack import logs
 Sleep = Callable[[float], Awaitable[None]]
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+REPEATABLE = frozenset(
+    {
+        "auth.test",
+        "chat.update",
+        "conversations.history",
+        "users.info",
+        "views.publish",
+        "views.update",
+    }
+)
+"""Web API methods whose second call changes nothing the first did not."""
+
+
+def repeatable(request: HttpRequest) -> bool:
+    """Whether ``request`` may be sent again after it got no answer."""
+    path = urlparse(request.url).path
+    return "/api/" in path and path.rsplit("/", 1)[-1] in REPEATABLE
 
 
 def retry_after(headers: Mapping[str, Any] | None) -> float | None:
@@ -83,6 +106,8 @@ class Backoff(AsyncRetryHandler):
                 logs.gave_up_waiting(str(response.status_code), wait)
                 return False
             return True
+        if isinstance(error, TimeoutError):  # aiohttp's own timeouts included
+            return repeatable(request)
         return isinstance(error, ClientConnectionError)
 
     def delay(self, attempt: int, response: HttpResponse | None) -> float:

@@ -9,7 +9,9 @@ chat:write     questions and replies in the person's DM (``chat.postMessage`` to
                user id), settling a question (``chat.update``), channel posts of
                the weekly watch (the bot invited there), ``chat.postEphemeral``
 commands       ``/poc``
-im:history     the ``message.im`` event: answers typed in the DM
+im:history     the ``message.im`` event: answers typed in the DM; reading the
+               DM back (``conversations.history``) to find a check-in a
+               stopped process may have posted without recording it
 users:read     ``users.info``: a person's name, language and time zone
 =============  =================================================================
 

@@ -10,7 +10,11 @@ inside a Grid org stays keyed by its team.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from conversations.platform_state import PlatformState
 
 PREFIX = "slack:"
 
@@ -43,3 +47,38 @@ def tenant_of(key: str) -> Tenant | None:
     if ident.startswith("E"):
         return Tenant(enterprise_id=ident, team_id=None)
     return Tenant(enterprise_id=None, team_id=ident)
+
+
+INSTALLED_SECONDS = 10.0
+"""How long a workspace is taken to be installed (or not) without asking the
+database again."""
+
+
+class Installed:
+    """Whether postpoc is installed in a workspace, remembered for a few
+    seconds: every request asks, and the answer changes only on install and
+    uninstall (which this process is told about, :meth:`forget`; another
+    replica's news arrives within :data:`INSTALLED_SECONDS`). Saves a
+    database transaction before each acknowledgement."""
+
+    def __init__(
+        self,
+        platform: PlatformState,
+        clock: Callable[[], float] = time.monotonic,
+        seconds: float = INSTALLED_SECONDS,
+    ) -> None:
+        self.platform = platform
+        self.clock = clock
+        self.seconds = seconds
+        self._known: dict[str, tuple[float, bool]] = {}
+
+    async def active(self, workspace: str) -> bool:
+        known = self._known.get(workspace)
+        if known is not None and self.clock() - known[0] < self.seconds:
+            return known[1]
+        active = await self.platform.is_active(workspace)
+        self._known[workspace] = (self.clock(), active)
+        return active
+
+    def forget(self, workspace: str) -> None:
+        self._known.pop(workspace, None)

@@ -4,8 +4,9 @@
     The fake Web API (:mod:`tests.slack.fake_slack`) on a free port.
 ``start_bot``
     Starts the bot (``bot.slack.mount`` on an aiohttp server, free port) with
-    given settings on a database URL; the retry back-off's sleep is recorded
-    instead of slept (``slack.sleeps``). Returns a :class:`Slack` harness.
+    given settings on a database URL (and ``web_api_timeout=`` seconds for the Web
+    API); the retry back-off's sleep is recorded instead of slept
+    (``slack.sleeps``). Returns a :class:`Slack` harness.
 ``slack``
     The bot for one workspace (a bot token), on SQLite.
 """
@@ -71,7 +72,7 @@ def settings_for(fake: FakeSlack, database_url: str, **slack: Any) -> Settings:
 async def start_bot(fake_slack: FakeSlack) -> AsyncIterator[StartBot]:
     async with AsyncExitStack() as stack:
 
-        async def start(database_url: str, **slack: Any) -> Slack:
+        async def start(database_url: str, *, web_api_timeout: float = 10.0, **slack: Any) -> Slack:
             settings = settings_for(fake_slack, database_url, **slack)
             service = await open_service(settings)
             stack.push_async_callback(service.store.dispose)
@@ -82,7 +83,7 @@ async def start_bot(fake_slack: FakeSlack) -> AsyncIterator[StartBot]:
                 await asyncio.sleep(0)
 
             app = web.Application()
-            mount(app, service, settings, sleep=sleep, jitter=lambda: 0.0)
+            mount(app, service, settings, sleep=sleep, jitter=lambda: 0.0, timeout=web_api_timeout)
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
             stack.push_async_callback(runner.cleanup)

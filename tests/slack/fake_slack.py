@@ -2,10 +2,20 @@
 Socket Mode WebSocket, recording every call.
 
 It answers what the bot asks the way Slack does (JSON with ``ok``, a ``ts``
-per message, a view id per modal, a DM channel per user) and can be told to
-fail: ``fake.fail("chat.postMessage", status=429, retry_after=3, times=4)``
-answers the next four calls with a 429, ``drop=True`` cuts the connection
-instead of answering. Failed attempts are recorded too, with their status.
+per message, a view id per modal, a DM channel per user, a conversation's
+history with message metadata) and can be told to fail:
+
+- ``fake.fail("chat.postMessage", status=429, retry_after=3, times=4)``
+  answers the next four calls with a 429, ``drop=True`` cuts the connection
+  instead of answering (before acting on the call);
+- ``fake.chaos = Chaos(rate=0.2, seed=7)`` fails calls at random, at that
+  rate and reproducibly: 429 with ``Retry-After``, 500, a connection reset
+  (before acting), or a timeout (acting on the call, then answering too late
+  for the client: the post is there, the bot never heard);
+- ``fake.on_call`` is called with each call once it is acted on, before the
+  answer goes (to stop a bot process at that moment, say).
+
+Failed attempts are recorded too, with their status.
 """
 
 from __future__ import annotations
@@ -14,7 +24,10 @@ import asyncio
 import base64
 import itertools
 import json
-from collections import defaultdict, deque
+import random
+import time
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -34,6 +47,8 @@ class Call:
     token: str | None
     status: int = 200
     path: str = ""
+    late: bool = False
+    """Acted on, but answered after the client had given up (a chaos timeout)."""
 
     @property
     def ok(self) -> bool:
@@ -45,6 +60,48 @@ class Failure:
     status: int = 500
     retry_after: int | None = None
     drop: bool = False
+
+
+FAULTS = ("429", "500", "reset", "timeout")
+
+
+@dataclass
+class Chaos:
+    """Faults at random, at ``rate``, from a seeded generator.
+
+    ``methods``: the calls that may fail (None: every Web API call and
+    ``response_url``). ``late``: how long a "timeout" holds its answer, to be
+    set beyond the client's timeout.
+    """
+
+    rate: float
+    seed: int = 0
+    faults: tuple[str, ...] = FAULTS
+    methods: frozenset[str] | None = None
+    rates: dict[str, float] = field(default_factory=dict)
+    """A rate of its own for some methods."""
+    script: Callable[[str, dict[str, Any]], str | None] | None = None
+    """Asked first, with the method and the call's arguments: a fault to inject
+    for sure (or None: chance decides)."""
+    retry_after: int = 1
+    late: float = 1.0
+    injected: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+
+    def pick(self, method: str, args: dict[str, Any] | None = None) -> str | None:
+        if self.methods is not None and method not in self.methods:
+            return None
+        fault = self.script(method, args or {}) if self.script is not None else None
+        if fault is not None:
+            self.injected[fault] += 1
+            return fault
+        if self._random.random() >= self.rates.get(method, self.rate):
+            return None
+        fault = self._random.choice(self.faults)
+        self.injected[fault] += 1
+        return fault
 
 
 @dataclass
@@ -76,6 +133,9 @@ class FakeSlack:
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _holds: dict[str, asyncio.Event] = field(default_factory=dict)
     _acked: asyncio.Event = field(default_factory=asyncio.Event)
+    _triggers: set[str] = field(default_factory=set)
+    chaos: Chaos | None = None
+    on_call: Callable[[Call], None] | None = None
     url: str = ""
 
     # -- set-up -----------------------------------------------------------------
@@ -151,17 +211,26 @@ class FakeSlack:
         args = await _arguments(request)
         token = _token(request, args)
         failures = self._failures.get(method)
-        failure = failures.popleft() if failures else None
+        fault = None if failures or self.chaos is None else self.chaos.pick(method, args)
+        failure = failures.popleft() if failures else _failure(fault, self.chaos)
         if failure is not None:
             self.calls.append(
                 Call(method, args, token, status=0 if failure.drop else failure.status)
             )
             return await _failed(request, failure)
-        self.calls.append(Call(method, args, token))
+        late = fault == "timeout"
+        call = Call(method, args, token)
+        self.calls.append(call)
         if token in self.revoked:
             return web.json_response({"ok": False, "error": "token_revoked"})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         body = handler(args, token) if handler else {"ok": True}
+        if self.on_call is not None:
+            self.on_call(call)
+        if late:
+            assert self.chaos is not None
+            call.late = True  # acted on, but the client never hears of it
+            await asyncio.sleep(self.chaos.late)
         return web.json_response(body)
 
     def _auth_test(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
@@ -182,24 +251,83 @@ class FakeSlack:
     def _channel(self, channel: str) -> str:
         return self.dm_channel(channel) if channel.startswith(("U", "W")) else channel
 
+    def _next_ts(self) -> str:
+        """A message timestamp as Slack makes them: seconds since the epoch,
+        increasing (the counter keeps them unique and ordered)."""
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
     def _chat_postMessage(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         channel = self._channel(str(args["channel"]))
-        ts = f"1700000000.{next(self._ts):06d}"
+        ts = self._next_ts()
         message = {"ts": ts, "text": args.get("text"), "blocks": args.get("blocks") or []}
+        if args.get("metadata"):
+            message["metadata"] = args["metadata"]
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
         self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _conversations_history(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Newest first, from ``oldest`` on; metadata only when asked for."""
+        channel = str(args.get("channel"))
+        oldest = float(args.get("oldest") or 0)
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("true", "1")
+        found = sorted(
+            (
+                m
+                for (c, ts), m in self.messages.items()
+                if c == channel and float(ts) > oldest and not m.get("thread_ts")
+            ),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        page = [
+            {
+                "type": "message",
+                "ts": m["ts"],
+                "text": m.get("text"),
+                "bot_id": BOT_ID,
+                **({"metadata": m["metadata"]} if with_metadata and m.get("metadata") else {}),
+            }
+            for m in found[start : start + limit]
+        ]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def posts_keyed(self, key: str) -> list[tuple[str, str]]:
+        """The messages carrying the outbox key ``key`` in their metadata."""
+        return [
+            place
+            for place, m in self.messages.items()
+            if ((m.get("metadata") or {}).get("event_payload") or {}).get("key") == key
+        ]
 
     def _chat_update(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         key = (str(args["channel"]), str(args["ts"]))
         if key not in self.messages:
             return {"ok": False, "error": "message_not_found"}
-        self.messages[key] = {"ts": key[1], "text": args.get("text"), "blocks": args.get("blocks")}
+        self.messages[key] = {
+            **self.messages[key],
+            "text": args.get("text"),
+            "blocks": args.get("blocks"),
+        }
         return {"ok": True, "channel": key[0], "ts": key[1]}
 
     def _chat_postEphemeral(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
-        return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        return {"ok": True, "message_ts": self._next_ts()}
 
     def _views_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        trigger = str(args.get("trigger_id"))
+        if trigger in self._triggers:
+            return {"ok": False, "error": "exchanged_trigger_id"}
+        self._triggers.add(trigger)
         view_id = f"V{next(self._views):04d}"
         self.views[view_id] = dict(args["view"])
         return {"ok": True, "view": {**args["view"], "id": view_id}}
@@ -242,11 +370,19 @@ class FakeSlack:
         hook = request.match_info["hook"]
         body = await request.json()
         failures = self._failures.get("response_url")
-        failure = failures.popleft() if failures else None
+        fault = None if failures or self.chaos is None else self.chaos.pick("response_url", body)
+        failure = failures.popleft() if failures else _failure(fault, self.chaos)
         status = 0 if failure and failure.drop else (failure.status if failure else 200)
-        self.calls.append(Call("response_url", body, None, status=status, path=hook))
+        call = Call("response_url", body, None, status=status, path=hook)
+        self.calls.append(call)
         if failure is not None:
             return await _failed(request, failure)
+        if self.on_call is not None:
+            self.on_call(call)
+        if fault == "timeout":
+            assert self.chaos is not None
+            call.late = True
+            await asyncio.sleep(self.chaos.late)
         return web.Response(text="ok", content_type="text/plain")
 
     def responses(self, hook: str) -> list[dict[str, Any]]:
@@ -307,6 +443,18 @@ def _token(request: web.Request, args: dict[str, Any]) -> str | None:
     if header.startswith("Bearer "):
         return header[len("Bearer ") :]
     return args.get("token")
+
+
+def _failure(fault: str | None, chaos: Chaos | None) -> Failure | None:
+    """The failure a chaos fault stands for, when it leaves the call undone
+    (a timeout acts on the call and answers late instead)."""
+    if fault == "429":
+        return Failure(429, retry_after=chaos.retry_after if chaos else 1)
+    if fault == "500":
+        return Failure(500)
+    if fault == "reset":
+        return Failure(drop=True)
+    return None
 
 
 async def _failed(request: web.Request, failure: Failure) -> web.StreamResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 import yaml
 
 from bot.slack.scopes import BOT_EVENTS, BOT_SCOPES
+from conversations.delivery import Destination
 from tests.slack.harness import Slack
 from tests.support.scripts import READY
 
@@ -21,6 +23,7 @@ METHOD_SCOPES = {
     "chat.postMessage": "chat:write",
     "chat.update": "chat:write",
     "chat.postEphemeral": "chat:write",
+    "conversations.history": "im:history",  # the bot's DM only: finding an unrecorded post
     "views.open": None,
     "views.update": None,
     "views.publish": None,
@@ -75,6 +78,10 @@ async def test_the_bot_calls_only_methods_its_scopes_allow(slack: Slack) -> None
     await lea.presses_edit(lea.messages()[0])
     await lea.opens_home()
     await lea.runs("/poc summary invoice-agent post")
+    # The outbox looks for a check-in a stopped process may have posted.
+    await slack.bot.messenger.find(
+        Destination("slack:T0ACME", person=lea.user_id), "checkin:1:2026-W45", datetime.now(UTC)
+    )
 
     called = {c.method for c in slack.fake.calls} - {"response_url"}
     assert called <= set(METHOD_SCOPES), f"unexpected: {called - set(METHOD_SCOPES)}"

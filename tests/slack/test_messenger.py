@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from conversations.delivery import DeliveryError, Destination
 from conversations.messages import Ask, Card, Field, QuestionKind, Say, Section
+from tests.slack.conftest import StartBot
+from tests.slack.fake_slack import Chaos
 from tests.slack.harness import Slack
 
 WORKSPACE = "slack:T0ACME"
@@ -94,7 +97,9 @@ async def test_nothing_is_posted_where_the_bot_was_uninstalled(slack: Slack) -> 
     assert slack.fake.called("chat.postMessage") == []
 
 
-async def test_the_outbox_key_travels_with_the_post_but_history_is_not_read(slack: Slack) -> None:
+async def test_the_outbox_key_travels_with_the_post_and_a_channel_is_not_read_back(
+    slack: Slack,
+) -> None:
     where = Destination(WORKSPACE, channel="C0TEAM")
 
     await slack.bot.messenger.post(where, [Say("Weekly health")], key="watch:C0TEAM:2026-W45")
@@ -114,3 +119,45 @@ async def test_the_outbox_gets_a_messenger_of_its_own(slack: Slack) -> None:
     [call] = slack.fake.called("chat.postMessage")
     assert own.platform == "slack" and ref.startswith("C0TEAM:")
     assert call.token == "xoxb-1-single-workspace"
+
+
+async def test_a_check_in_posted_by_a_stopped_process_is_found_in_the_dm(slack: Slack) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    await slack.bot.service.platform.remember_address(
+        WORKSPACE, f"person:{lea.user_id}", {"channel": lea.dm}
+    )
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    to_lea = Destination(WORKSPACE, person=lea.user_id)
+    ref = await slack.bot.messenger.post(to_lea, [Say("Check-in")], key="checkin:1:2026-W45")
+
+    assert await slack.bot.messenger.find(to_lea, "checkin:1:2026-W45", since) == ref
+    assert await slack.bot.messenger.find(to_lea, "checkin:2:2026-W45", since) is None
+    with pytest.raises(NotImplementedError):  # a channel: no channels:history
+        await slack.bot.messenger.find(Destination(WORKSPACE, channel="C0TEAM"), "k", since)
+    with pytest.raises(NotImplementedError):  # a DM never seen
+        await slack.bot.messenger.find(Destination(WORKSPACE, person="U0NEW"), "k", since)
+
+
+async def test_a_post_slack_did_not_answer_is_found_or_not_sent_again(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    slack = await start_bot(f"sqlite:///{tmp_path / 'late.db'}", web_api_timeout=0.3)
+    lea = slack.person("U0LEA", "Léa Martin")
+    await slack.bot.service.platform.remember_address(
+        WORKSPACE, f"person:{lea.user_id}", {"channel": lea.dm}
+    )
+    slack.fake.chaos = Chaos(
+        rate=1.0, faults=("timeout",), late=0.6, methods=frozenset({"chat.postMessage"})
+    )
+
+    ref = await slack.bot.messenger.post(
+        Destination(WORKSPACE, person=lea.user_id), [Say("Check-in")], key="checkin:1:2026-W45"
+    )
+    with pytest.raises(DeliveryError) as raised:
+        await slack.bot.messenger.post(
+            Destination(WORKSPACE, channel="C0TEAM"), [Say("Nudge")], key="nudge:1:2026-W45"
+        )
+
+    assert ref == ":".join(slack.fake.posts_keyed("checkin:1:2026-W45")[0])
+    assert not raised.value.retryable and "may have been posted" in raised.value.reason
+    assert len(slack.fake.posts_keyed("nudge:1:2026-W45")) == 1, "it was, and only once"

@@ -5,10 +5,12 @@ without ever posting twice."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from tests.slack.conftest import StartBot
+from tests.slack.fake_slack import Chaos
 from tests.slack.harness import Slack
 from tests.support.scripts import READY
 
@@ -92,3 +94,86 @@ async def test_the_ack_comes_before_the_slow_work(slack: Slack) -> None:
     slack_is_slow.set()
     await slack.settled()
     assert "postpoc helps you decide" in str(lea.replies(hook))
+
+
+async def test_a_typed_answer_is_stored_before_it_is_acknowledged(slack: Slack) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc interview invoice-agent")
+    question = await lea.answers_until(typed=True, script=READY)
+    replies_held = slack.fake.hold("chat.update")
+
+    reply = await lea.says(READY[question.key], settle=False)
+
+    assert reply.status == 200
+    assert await answers_to(slack, question.key) == 1, "stored when Slack got its 200"
+    assert slack.bot.work.pending >= 1, "the replies come after"
+    replies_held.set()
+    await slack.settled()
+    assert lea.question().key != question.key
+
+
+async def test_a_repeated_slash_command_registers_one_poc(slack: Slack) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    sent: list[dict[str, str]] = []
+    form = slack.form
+
+    async def keeping(fields: dict[str, str], **options: object) -> object:
+        sent.append(fields)
+        return await form(fields, **options)  # type: ignore[arg-type]
+
+    slack.form = keeping  # type: ignore[method-assign]
+    hook = await lea.runs("/poc new Invoice agent")
+    await form(sent[0])  # the same command again: same trigger_id
+
+    [registered] = lea.replies(hook)
+    assert "Registered Invoice agent as invoice-agent" in str(registered)
+    async with slack.bot.service.store.engine.connect() as connection:
+        found = await connection.execute(sa.text("SELECT count(*) FROM poc"))
+        assert found.scalar_one() == 1
+
+
+async def test_a_question_posted_without_an_answer_from_slack_is_not_posted_twice(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    slack = await start_bot(f"sqlite:///{tmp_path / 'late.db'}", web_api_timeout=0.3)
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc interview invoice-agent")
+    await lea.presses(lea.question(), "no")  # the DM is known from now on
+    slack.fake.chaos = Chaos(
+        rate=1.0, faults=("timeout",), late=0.6, methods=frozenset({"chat.postMessage"})
+    )
+
+    await lea.presses(lea.question(), "no")
+    slack.fake.chaos = None
+
+    asked = [m for m in lea.messages() if m.is_open]
+    assert [m.key for m in asked] == ["screen_emotion"], "posted once, and known to the bot"
+    looked = slack.fake.called("conversations.history")
+    assert len(looked) == 1 and looked[0].args["channel"] == lea.dm
+    await lea.presses(asked[0], "no")
+    assert not slack.message(asked[0].channel, asked[0].ts).is_open, "settled like any other"
+
+
+async def test_an_update_without_an_answer_from_slack_is_retried(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    slack = await start_bot(f"sqlite:///{tmp_path / 'late.db'}", web_api_timeout=0.3)
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc interview invoice-agent")
+    first = lea.question()
+    late_once = iter(["timeout"])
+    slack.fake.chaos = Chaos(
+        rate=0.0,
+        methods=frozenset({"chat.update"}),
+        script=lambda *_: next(late_once, None),
+        late=0.6,
+    )
+
+    await lea.presses(first, "no")
+
+    updates = slack.fake.called("chat.update")
+    assert [c.late for c in updates] == [True, False], "an update may be done twice"
+    assert not slack.message(first.channel, first.ts).is_open
