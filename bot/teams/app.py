@@ -59,11 +59,12 @@ class Teams:
         except Exception:
             return _refused(400, "not an activity")
         workspace = inbound.workspace_of(body, emulator=self.emulator)
+        problem = "no tenant in channelData" if workspace is None else _unaddressed(body)
         try:
-            if workspace is None:
+            if problem is not None:
                 # Authenticate first all the same: a stranger learns nothing.
                 await self.auth.authenticate_request(activity, header)
-                return _refused(400, "no tenant in channelData")
+                return _refused(400, problem)
 
             async def turn_logic(turn: Any) -> None:
                 turn.turn_state[RAW_ACTIVITY] = body
@@ -96,6 +97,14 @@ class Teams:
             await turn.send_activity(Activity(type="message", text=t(texts.SORRY)))
         except Exception as failure:
             log.warning("could not apologise: %s", type(failure).__name__)
+
+
+def _unaddressed(body: dict[str, Any]) -> str | None:
+    """Why an activity can't be answered: no conversation to answer in."""
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
+        return "no conversation"
+    return None
 
 
 def _refused(status: int, reason: str) -> web.Response:

@@ -156,6 +156,15 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
             )
             await self._deliver(turn, activity, hello, await self._handle(turn, hello))
             return
+        # Claimed through the core like any delivery, so that a redelivered
+        # install is not welcomed twice (the installer is the person it records).
+        claim = Inbound(
+            actor=inbound.actor_of(activity, workspace),
+            place=inbound.place_of(activity),
+            delivery_id=inbound.text_field(activity, "id") or None,
+        )
+        if claim.delivery_id and (await self.service.handle(claim)).duplicate:
+            return
         t = translator(inbound.text_field(activity, "locale") or "en")
         welcome = Card(title="postpoc", sections=(Section(text=t(texts.WELCOME_TEAM)),))
         await self.connector.send(turn, cards.activity(cards.replies_card([welcome], t)))

@@ -6,6 +6,11 @@ OpenID metadata with blocking ``requests`` from the event loop's thread: a
 server on that loop could never answer. Tokens are signed RS256 with a key
 made for each test, with the current time, as the Bot Framework signs them.
 
+``fake.chaos = Chaos(rate=0.2, seed=7)`` makes the connector fail calls at
+random, at that rate and reproducibly: 429 with ``Retry-After``, 412, 500,
+502, 504, or a connection closed without an answer (before acting on the
+call).
+
 It speaks HTTP and JSON only: nothing here knows the SDK the bot is built on.
 """
 
@@ -13,9 +18,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -67,6 +74,31 @@ class Failure:
     kinds: tuple[str, ...] = ("create", "send", "reply", "update")
 
 
+RESET = 0
+"""The status recorded for a call whose connection was closed without an answer."""
+
+
+@dataclass
+class Chaos:
+    """Failures at random, at ``rate``, from a seeded generator."""
+
+    rate: float
+    seed: int = 0
+    statuses: tuple[int, ...] = (429, 412, 500, 502, 504, RESET)
+    retry_after: str = "1"
+    injected: Counter[int] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+
+    def pick(self) -> int:
+        if self._random.random() >= self.rate:
+            return 200
+        status = self._random.choice(self.statuses)
+        self.injected[status] += 1
+        return status
+
+
 @dataclass
 class SigningKey:
     kid: str
@@ -87,6 +119,7 @@ class FakeBotFramework:
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self.created: dict[str, str] = {}
+        self.chaos: Chaos | None = None
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -168,6 +201,8 @@ class FakeBotFramework:
             probe = Call(method, path, conversation, activity_id, body, auth, 0, {})
             # Typing indicators are never failed: the bot doesn't retry them, by design.
             status = 200 if body.get("type") == "typing" else self._failure_for(probe.kind)
+            if status == 200 and self.chaos is not None and body.get("type") != "typing":
+                status = self.chaos.pick()
             result = self._result(probe) if status == 200 else {}
             call = Call(method, path, conversation, activity_id, body, auth, status, result)
             self.calls.append(call)
@@ -182,6 +217,8 @@ class FakeBotFramework:
 
     def retry_after_for(self, status: int) -> str | None:
         with self._lock:
+            if self.chaos is not None and status == 429:
+                return self.chaos.retry_after
             for failure in self.failures:
                 if failure.status == status:
                     return failure.retry_after
@@ -239,6 +276,9 @@ def _handler(fake: FakeBotFramework) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             call = fake._record(method, self.path, body, self.headers.get("Authorization"))
+            if call.answered == RESET:
+                self.close_connection = True  # no answer at all: the client sees a reset
+                return
             if call.answered != 200:
                 retry_after = fake.retry_after_for(call.answered)
                 headers = {"Retry-After": retry_after} if retry_after else {}
