@@ -6,15 +6,17 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.config import Settings
-from storage.repository import Store
+from storage.repository import Store, Unavailable
 
 
 def _logging(settings: Settings, quiet: bool = False) -> None:
@@ -86,12 +88,16 @@ def _tick(_: argparse.Namespace) -> int:
     """One pass of the weekly watch: plan what is due, send it, exit."""
     from bot.runtime import open_service, platform_messengers
     from bot.scheduler import build_watch, summarise
+    from conversations.service import utc_now
 
     settings = _settings()
     _logging(settings)
+    # Hidden, for tests only: the pass runs as if it were then (an ISO time).
+    fixed = os.environ.get("POSTPOC_NOW")
+    now = datetime.fromisoformat(fixed) if fixed else None
 
     async def run() -> str:
-        service = await open_service(settings)
+        service = await open_service(settings, clock=(lambda: now) if now else utc_now)
         try:
             watch = build_watch(service, platform_messengers(service, settings), settings)
             return summarise(await watch.tick())
@@ -288,7 +294,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not getattr(args, "handler", None):
         args = parser().parse_args(["run", *(argv or [])])
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except (OperationalError, InterfaceError, Unavailable) as error:
+        # Unreachable or locked at start (each command reports it once, plainly;
+        # a running bot answers "try again" instead and recovers by itself).
+        print(f"postpoc: can't reach the database: {_reason(error)}", file=sys.stderr)
+        return 1
+
+
+def _reason(error: BaseException) -> str:
+    """The driver's own first line ("connection refused", "database is locked")."""
+    cause: BaseException = error.__cause__ or error  # Unavailable wraps SQLAlchemy's
+    cause = getattr(cause, "orig", None) or cause  # which wraps the driver's
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import io
 import os
 import sys
 from collections.abc import Iterable
@@ -52,6 +53,15 @@ def mentions_in(text: str) -> tuple[PersonRef, ...]:
         for word in text.split()
         if len(word) > 1 and word.startswith("@")
     )
+
+
+def forgiving(*streams: TextIO) -> None:
+    """Bytes that are not in the terminal's encoding (a paste from a Latin-1
+    file, a stray NUL, a cut-off emoji) read as U+FFFD, and what the terminal
+    can't show prints as "?", instead of ending the session with a traceback."""
+    for stream in streams:
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
 
 
 class Console:
@@ -113,6 +123,7 @@ async def chat(
     watch_interval: float | None = None,
 ) -> None:
     """The console, with the weekly watch posting into it every ``watch_interval`` seconds."""
+    forgiving(sys.stdin, sys.stdout)
     console = Console(service, actor, sys.stdout, image_dir)
     watcher = None
     if watch_interval:
