@@ -1,8 +1,9 @@
 """``python -m benchmarks`` (``make bench``): every benchmark, one table.
 
 The table (markdown, with the machine and the date) is printed and written to
-``benchmarks/RESULTS.md``; progress goes to standard error. ``--quick`` is a
-smaller run (fewer Slack answers, SQLite only) for a first look.
+``benchmarks/RESULTS.md`` and, for a full run, into the README; progress goes
+to standard error. ``--quick`` is a smaller run (fewer Slack answers, SQLite
+only) for a first look.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from benchmarks.table import Row, render
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 BENCHMARKS = ("slack", "weekly", "startup")
+README = Path(__file__).resolve().parents[1] / "README.md"
+README_START, README_END = "<!-- benchmarks -->", "<!-- /benchmarks -->"
 
 
 def _notes(
@@ -36,6 +39,16 @@ def _notes(
         "to postpoc. The weekly pass runs once per database and size, in a "
         "fresh process, at a moment when all 500 channel nudges are due.",
     ]
+
+
+def into_readme(table: str) -> None:
+    """The README shows the latest full run, between its two markers."""
+    text = README.read_text(encoding="utf-8")
+    start, end = text.index(README_START), text.index(README_END)
+    README.write_text(
+        text[: start + len(README_START)] + "\n" + table.strip() + "\n" + text[end:],
+        encoding="utf-8",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         "); what each benchmark does is in the docstrings of `benchmarks/`.\n\n"
     )
     args.output.write_text(header + table, encoding="utf-8")
+    if args.output == RESULTS and not (args.quick or args.only):
+        into_readme(table)
     missed = [row for row in rows if row.passed is False]
     return 1 if args.strict and missed else 0
 

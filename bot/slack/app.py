@@ -223,15 +223,16 @@ def build_messenger(service: Service, settings: Settings) -> SlackMessenger:
 def add_routes(app: web.Application, bot: SlackBot) -> None:
     bolt = bot.bolt
 
-    verifier = SignatureVerifier(bot.settings.slack_signing_secret or "")
-
-    async def events(request: web.Request) -> web.Response:
-        refused = await _refusal(request, verifier)
-        if refused is not None:
-            return refused
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
-
     if bot.settings.slack_signing_secret:
+        verifier = SignatureVerifier(bot.settings.slack_signing_secret)
+
+        async def events(request: web.Request) -> web.Response:
+            refused = await _refusal(request, verifier)
+            if refused is not None:
+                return refused
+            bolt_request = await to_bolt_request(request)
+            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+
         app.router.add_post(EVENTS_PATH, events)
     flow = bolt.oauth_flow
     if flow is not None:
