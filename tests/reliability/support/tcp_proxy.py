@@ -161,9 +161,7 @@ class TcpProxy:
                 if trigger is not None and trigger.pattern in data:
                     self._trigger = None
                     if trigger.forward:
-                        writer.write(data)
-                        await writer.drain()
-                        await _flushed(writer)
+                        await _flushed(writer, data)
                         # The server gets the end of the stream after the
                         # statement; the bot never hears the answer.
                         link.client.transport.abort()
@@ -184,9 +182,11 @@ class TcpProxy:
                     writer.write_eof()
 
 
-async def _flushed(writer: asyncio.StreamWriter) -> None:
-    """Until the kernel has everything written (bounded)."""
-    for _ in range(200):
-        if writer.transport.get_write_buffer_size() == 0:
-            return
-        await asyncio.sleep(0.005)
+async def _flushed(writer: asyncio.StreamWriter, data: bytes) -> None:
+    """Write ``data`` and wait (at most a second) until the kernel has all of it:
+    with a high-water mark of 0, ``drain`` returns only once nothing is buffered."""
+    writer.transport.set_write_buffer_limits(high=0)
+    writer.write(data)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(1.0):
+            await writer.drain()
