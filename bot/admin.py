@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.runtime import LOCAL_WORKSPACES
 from storage.models import Person, Poc, Role, Workspace
 from storage.repository import Repo, Store
 
@@ -43,14 +44,27 @@ async def choose_workspace(repo: Repo, key: str | None) -> Workspace:
 
 
 async def find_person(repo: Repo, workspace: Workspace, who: str) -> Person:
+    """The person whose platform id is ``who``; in the console's workspace,
+    where names are not chosen by strangers, a unique display name too."""
     assert workspace.id is not None
-    found = await repo.person(workspace.id, who) or None
-    matches = [found] if found else list(await repo.find_people(workspace.id, who))
+    found = await repo.person(workspace.id, who)
+    if found is not None:
+        return found
+    if not is_local(workspace):
+        raise AdminError(
+            f"no person with platform id {who!r} in {workspace.key} "
+            "(a display name can be anyone's: use the platform id)"
+        )
+    matches = list(await repo.find_people(workspace.id, who))
     if not matches:
         raise AdminError(f"nobody called {who!r} in {workspace.key}")
     if len(matches) > 1:
         raise AdminError(f"several people are called {who!r}; use their platform id")
     return matches[0]
+
+
+def is_local(workspace: Workspace) -> bool:
+    return workspace.key.startswith(LOCAL_WORKSPACES)
 
 
 async def set_role(
@@ -76,10 +90,17 @@ async def forget(store: Store, who: str, workspace_key: str | None, now: datetim
     """Erase a person's personal data; their answers stay, anonymised."""
     async with store.unit() as repo:
         workspace = await choose_workspace(repo, workspace_key)
-        person = await find_person(repo, workspace, who)
-        assert workspace.id is not None and person.id is not None
-        old_id, old_name = person.platform_id, person.display_name
-        named = await _anonymise_answers(repo, workspace.id, old_id, old_name)
+        assert workspace.id is not None
+        # By platform id only: a display name may be someone else's too.
+        person = await repo.person(workspace.id, who)
+        if person is None:
+            raise AdminError(
+                f"no person with platform id {who!r} in {workspace.key}; "
+                "postpoc forget takes a platform id, never a display name"
+            )
+        assert person.id is not None
+        old_id = person.platform_id
+        named = await _anonymise_answers(repo, workspace.id, old_id)
         removed = await repo.delete_addresses(workspace.id, f"person:{old_id}")
         person.platform_id = f"forgotten:{person.id}"
         person.display_name = FORGOTTEN
@@ -99,14 +120,13 @@ async def forget(store: Store, who: str, workspace_key: str | None, now: datetim
     return f"forgotten: person #{person.id}; {named} answers naming them anonymised, {removed} addresses removed"
 
 
-async def _anonymise_answers(repo: Repo, workspace_id: int, platform_id: str, name: str) -> int:
+async def _anonymise_answers(repo: Repo, workspace_id: int, platform_id: str) -> int:
+    """Answers that name the person by their platform id (a mention). A name
+    typed as text is left: it may be anyone's."""
     count = 0
     for answer in await repo.workspace_answer_rows(workspace_id):
         value = answer.value
-        if isinstance(value, dict) and (
-            value.get("id") == platform_id
-            or (name and str(value.get("name", "")).lower() == name.lower())
-        ):
+        if isinstance(value, dict) and value.get("id") == platform_id:
             answer.value = {"id": None, "name": FORGOTTEN}
             await repo.save(answer)
             count += 1

@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     teams_enabled: bool = Field(
         default=False, description="serve /api/messages even without an app id (Emulator)"
     )
+    teams_allowed_tenants: str | None = Field(
+        default=None,
+        description="comma-separated tenant ids a MultiTenant app serves; unset: every tenant",
+    )
+    postpoc_admins: str | None = Field(
+        default=None,
+        description="comma-separated platform user ids (Slack U…, Teams 29:…) who administer every workspace they are seen in",
+    )
 
     scheduler: bool = Field(
         default=True,
@@ -126,6 +134,28 @@ class Settings(BaseSettings):
     @property
     def teams_configured(self) -> bool:
         return bool(self.microsoft_app_id) or self.teams_enabled
+
+    @property
+    def teams_emulator(self) -> bool:
+        """Teams without an app id: unsigned requests, for the local Emulator only."""
+        return self.teams_enabled and not self.microsoft_app_id
+
+    @property
+    def listen_host(self) -> str:
+        # Emulator mode accepts anyone's unsigned activities: this machine only.
+        return "127.0.0.1" if self.teams_emulator else self.host
+
+    @property
+    def admins(self) -> list[str]:
+        return _listed(self.postpoc_admins)
+
+    @property
+    def allowed_tenants(self) -> list[str]:
+        """The tenants Teams activities may come from; empty: any."""
+        single = self.microsoft_app_type in ("SingleTenant", "UserAssignedMSI")
+        if single and self.microsoft_app_tenant_id:
+            return [self.microsoft_app_tenant_id]
+        return _listed(self.teams_allowed_tenants)
 
     @property
     def any_platform(self) -> bool:
@@ -195,3 +225,7 @@ class Settings(BaseSettings):
         if self.postpoc_data_dir:
             return self.postpoc_data_dir
         return default_sqlite_path().parent
+
+
+def _listed(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]

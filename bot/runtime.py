@@ -7,6 +7,7 @@ import asyncio
 from bot.config import Settings
 from conversations.delivery import Messenger
 from conversations.health import WatchSettings
+from conversations.identity import Identity, platform_rules
 from conversations.llm import Assistant
 from conversations.service import Clock, Service, utc_now
 from storage import migrate
@@ -29,7 +30,19 @@ async def open_service(
         clock=clock,
         watch_settings=watch_settings(settings),
         assistant=assistant,
+        identity=identity(settings),
     )
+
+
+LOCAL_WORKSPACES = ("console:",)
+"""Workspaces whose first person administers: the console's, whoever runs it
+owns the database file. Slack and Teams workspaces never are."""
+
+
+def identity(settings: Settings) -> Identity:
+    """Who administers, for a deployment: ``POSTPOC_ADMINS``, the installers,
+    ``postpoc role``; the first person only in the console."""
+    return platform_rules(settings.admins, LOCAL_WORKSPACES)
 
 
 def language_model(settings: Settings) -> Assistant | None:

@@ -131,9 +131,9 @@ async def serve(settings: Settings) -> None:
     app = build_app(service, settings)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site = web.TCPSite(runner, settings.listen_host, settings.port)
     await site.start()
-    log.info("serving on %s:%s", settings.host, settings.port)
+    log.info("serving on %s:%s", settings.listen_host, settings.port)
     watcher = None
     if settings.scheduler:
         messengers: dict[str, Messenger] = app[MESSENGERS]

@@ -20,9 +20,18 @@ def require_lead(ctx: Context) -> None:
         )
 
 
-def require_admin(ctx: Context) -> None:
-    if Role(ctx.person.role) != Role.ADMIN:
-        raise Forbidden("Only an admin can do that.")
+async def require_admin(ctx: Context) -> None:
+    if Role(ctx.person.role) == Role.ADMIN:
+        return
+    if await ctx.repo.count_admins(ctx.workspace_id) == 0:
+        # Nobody speaking first takes the role (conversations.identity): say
+        # how the first admin is made, with the id the operator needs.
+        raise Forbidden(
+            "Nobody administers this workspace yet. Whoever runs postpoc makes the first admin on its server: postpoc role {id} admin --workspace {workspace}",
+            id=ctx.person.platform_id,
+            workspace=ctx.workspace.key,
+        )
+    raise Forbidden("Only an admin can do that.")
 
 
 def may_answer(ctx: Context, poc: Poc) -> bool:

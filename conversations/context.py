@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from conversations.bank import Bank
 from conversations.health import WatchSettings
 from conversations.i18n import Translator
+from conversations.identity import Identity
 from conversations.llm.port import Assistant, NoAssistant
 from conversations.messages import Inbound
 from storage.models import Person, Workspace
@@ -28,6 +29,8 @@ class Context:
     assistant: Assistant = field(default_factory=NoAssistant)
     rehearsal: bool = False
     """A dry run before asking the model: it is rolled back and counts nothing."""
+    identity: Identity = field(default_factory=Identity)
+    """Who administers and how a command names a person (conversations.identity)."""
 
     @property
     def workspace_id(self) -> int:

@@ -276,6 +276,16 @@ async def resolve_person(ctx: Context, words: str) -> Person:
     name = words.strip().lstrip("@")
     if not name:
         raise UserError("Name a person.")
+    if not ctx.identity.is_local(ctx.workspace.key):
+        # Anyone can set their display name to another's: a platform id or a
+        # mention is the only name that can't be borrowed (conversations.identity).
+        by_id = await ctx.repo.person(ctx.workspace_id, name)
+        if by_id is not None:
+            return by_id
+        raise UserError(
+            "I can't tell who {name} is from a name: mention them (@name) or give their user id.",
+            name=quoted(name),
+        )
     found = await ctx.repo.find_people(ctx.workspace_id, name)
     if len(found) == 1:
         return found[0]
@@ -325,7 +335,7 @@ async def owner(ctx: Context, command: Command) -> list[Reply]:
 
 async def role(ctx: Context, command: Command) -> list[Reply]:
     _need(command, 1 if ctx.inbound.mentions else 2, "role <person> admin|lead|member")
-    require_admin(ctx)
+    await require_admin(ctx)
     wanted = command.args[-1].lower()
     if wanted not in {r.value for r in Role}:
         raise UserError("Usage: {syntax}", syntax="role <person> admin|lead|member")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from conversations import identity
 from storage.models import PostedMessage, Workspace
 from storage.repository import Repo, Store, Unavailable
 
@@ -96,3 +97,11 @@ class PlatformState:
                 found.active = True
                 found.name = name or found.name
                 await repo.save(found)
+
+    async def installed_by(self, workspace: str, user_id: str, display_name: str = "") -> bool:
+        """``user_id`` installed the bot in ``workspace``: they administer it,
+        unless it has an admin already. Whether they were made admin."""
+        async with self.store.unit() as repo:
+            found = await _workspace(repo, workspace)
+            made = await identity.installed_by(repo, found, user_id, display_name, self.clock())
+            return made is not None

@@ -21,6 +21,7 @@ from conversations.context import Context
 from conversations.errors import UserError
 from conversations.health import WatchSettings
 from conversations.i18n import Translator, translator
+from conversations.identity import Identity, newcomer_role
 from conversations.llm.port import Assistant, NoAssistant, enabled
 from conversations.llm.prefetch import Recorder
 from conversations.messages import Actor, Inbound, Outcome, Place, Reply, Say
@@ -51,6 +52,7 @@ class Service:
         clock: Clock = utc_now,
         watch_settings: WatchSettings | None = None,
         assistant: Assistant | None = None,
+        identity: Identity | None = None,
     ) -> None:
         self.store = store
         self.bank = bank or load_bank()
@@ -58,6 +60,9 @@ class Service:
         self.watch_settings = watch_settings or WatchSettings()
         # The optional language model; without one, every answer is "nothing to add".
         self.assistant: Assistant = assistant or NoAssistant()
+        # Who administers and how people are named (conversations.identity);
+        # without rules every workspace is local, as the console is.
+        self.identity = identity or Identity()
         self.platform = PlatformState(store, clock)
 
     async def handle(self, inbound: Inbound) -> Outcome:
@@ -191,6 +196,7 @@ class Service:
             now=now,
             watch=self.watch_settings,
             assistant=assistant or self.assistant,
+            identity=self.identity,
         )
 
     async def _workspace(self, repo: Repo, actor: Actor) -> Workspace:
@@ -207,8 +213,9 @@ class Service:
         assert workspace.id is not None
         person = await repo.person(workspace.id, actor.user_id)
         if person is None:
-            # The first person a workspace sees installed the bot: they administer it.
-            first = await repo.count_people(workspace.id) == 0
+            # Who administers is the install's decision (conversations.identity),
+            # never the first speaker's, except where the workspace is local.
+            role, why = await newcomer_role(repo, self.identity, workspace, actor.user_id)
             person = await repo.add_person(
                 Person(
                     workspace_id=workspace.id,
@@ -216,13 +223,17 @@ class Service:
                     display_name=actor.display_name,
                     locale=actor.locale or "en",
                     timezone=actor.timezone or "UTC",
-                    role=Role.ADMIN if first else Role.MEMBER,
+                    role=role,
                     created_at=now,
                 )
             )
-            if first:
-                await repo.audit(workspace.id, "first_admin", person_id=person.id, at=now)
+            if why:
+                await repo.audit(workspace.id, why, person_id=person.id, at=now)
             return person
+        if self.identity.is_listed(person.platform_id) and person.role != Role.ADMIN:
+            # Listed in POSTPOC_ADMINS after they were first seen (or named by a mention).
+            await repo.set_role(person, Role.ADMIN)
+            await repo.audit(workspace.id, "listed_admin", person_id=person.id, at=now)
         seen = (
             actor.display_name or person.display_name,
             actor.locale or person.locale,

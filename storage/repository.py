@@ -255,6 +255,22 @@ class Repo:
         self.session.add(person)
         await self.session.flush()
 
+    async def lock_workspace(self, workspace_id: int) -> None:
+        """Hold the workspace's row until this transaction ends: decisions that
+        depend on who else exists (the first admin) take turns. On SQLite a
+        writing transaction already holds the database's one write lock."""
+        await self.session.execute(
+            select(Workspace.id).where(Workspace.id == workspace_id).with_for_update()
+        )
+
+    async def count_admins(self, workspace_id: int) -> int:
+        result = await self.session.execute(
+            select(sa.func.count())
+            .select_from(Person)
+            .where(Person.workspace_id == workspace_id, Person.role == Role.ADMIN)
+        )
+        return int(result.scalar_one())
+
     # -- deduplication of platform deliveries ---------------------------------
 
     async def claim_delivery(self, workspace_id: int, delivery_id: str) -> bool:

@@ -37,6 +37,7 @@ from bot.config import Settings
 from bot.slack import ids, logs, socket_mode
 from bot.slack.calls import error_code
 from bot.slack.delivery import SlackMessenger
+from bot.slack.lane import Lane
 from bot.slack.listeners import Listeners
 from bot.slack.oauth import OAuth, build_oauth, tokens
 from bot.slack.payloads import malformed
@@ -45,7 +46,7 @@ from bot.slack.questions import Questions
 from bot.slack.replies import Responder
 from bot.slack.retry import Backoff, Sleep
 from bot.slack.work import Work
-from bot.slack.workspaces import Installed, workspace_key
+from bot.slack.workspaces import Installed
 from conversations.service import Service
 
 Authorize = Callable[..., Awaitable[AuthorizeResult]]
@@ -72,6 +73,7 @@ class SlackBot:
     work: Work
     oauth: OAuth | None
     listeners: Listeners
+    lane: Lane = field(default_factory=Lane)
     socket: AsyncSocketModeHandler | None = field(default=None, init=False)
 
     async def settled(self, seconds: float = 10.0) -> bool:
@@ -104,11 +106,7 @@ class SlackBot:
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             logs.install_check_failed(error_code(error))
             return
-        key = workspace_key(
-            enterprise_id=auth.get("enterprise_id"),
-            team_id=auth.get("team_id"),
-            is_enterprise_install=bool(auth.get("is_enterprise_install")),
-        )
+        key = self.lane.learn(auth)
         await self.service.platform.activate(key, str(auth.get("team") or ""))
         self.listeners.installed.forget(key)
 
@@ -184,9 +182,13 @@ def build(
         oauth.installations if oauth else None,
         installed=installed,
     )
+    lane = Lane()
+    if oauth is None:
+        # One token, one workspace: the others' requests are ignored (bot.slack.lane).
+        bolt.use(lane.middleware)
     register(bolt, listeners)
     messenger = SlackMessenger(client, tokens(settings, engine), service.platform)
-    return SlackBot(settings, service, bolt, client, messenger, work, oauth, listeners)
+    return SlackBot(settings, service, bolt, client, messenger, work, oauth, listeners, lane)
 
 
 def web_client(

@@ -47,6 +47,12 @@ def duplicate_delivery(workspace: str, retry: str | None) -> None:
     log.info("slack: delivery already handled in %s (Slack retry %s): ignored", workspace, retry)
 
 
+def foreign_workspace(asked: str, own: str) -> None:
+    log.warning(
+        "slack: a request for %s, but the bot token is %s's: acknowledged and ignored", asked, own
+    )
+
+
 def ignored_inactive(workspace: str) -> None:
     log.info("slack: request from %s, where postpoc is uninstalled: nothing posted", workspace)
 

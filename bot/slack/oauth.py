@@ -136,6 +136,9 @@ def build_oauth(
             is_enterprise_install=bool(done.is_enterprise_install),
         )
         await platform.activate(key, done.team_name or done.enterprise_name or "")
+        # The installer administers the workspace (unless it has an admin):
+        # not whoever happens to open App Home first.
+        await platform.installed_by(key, done.user_id or "")
         if installed_cache is not None:
             installed_cache.forget(key)
         logs.installed(key)

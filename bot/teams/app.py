@@ -8,8 +8,10 @@ the signing keys can't be fetched. Nothing of a refused request is stored.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -35,6 +37,8 @@ class Teams:
 
     def __init__(self, service: Service, settings: Settings, options: TeamsOptions) -> None:
         self.emulator = not settings.microsoft_app_id
+        # A SingleTenant app's tenant, or TEAMS_ALLOWED_TENANTS; empty: any tenant.
+        self.tenants = frozenset(settings.allowed_tenants)
         self.auth = authentication(settings, options)
         self.adapter = CloudAdapter(self.auth)
         self.adapter.on_turn_error = self.on_turn_error
@@ -65,6 +69,12 @@ class Teams:
                 # Authenticate first all the same: a stranger learns nothing.
                 await self.auth.authenticate_request(activity, header)
                 return _refused(400, problem)
+            outside = self._outside(body)
+            if outside is not None:
+                # Logged only once it is known to come from the Bot Framework.
+                await self.auth.authenticate_request(activity, header)
+                log.warning("teams: %s", outside[1])
+                return outside[0]
 
             async def turn_logic(turn: Any) -> None:
                 turn.turn_state[RAW_ACTIVITY] = body
@@ -79,6 +89,26 @@ class Teams:
         if response is not None:
             return _invoke_response(response)
         return web.Response(status=201)
+
+    def _outside(self, body: dict[str, Any]) -> tuple[web.Response, str] | None:
+        """An activity this app does not serve: from a tenant it is not for, or,
+        in Emulator mode, asking for replies anywhere but this machine (the
+        bot would POST to whatever ``serviceUrl`` an unsigned request names)."""
+        if self.emulator:
+            if not _loopback(body.get("serviceUrl")):
+                return (
+                    _refused(400, "in Emulator mode the serviceUrl must be on this machine"),
+                    "Emulator mode refused an activity whose serviceUrl is not on this machine",
+                )
+            return None
+        tenant = inbound.tenant_of(body)
+        if self.tenants and tenant not in self.tenants:
+            # Acknowledged, so it is not sent again; nothing else is done.
+            return (
+                web.Response(status=201),
+                f"an activity from tenant {str(tenant)[:64]}, which this app does not serve: ignored",
+            )
+        return None
 
     async def on_turn_error(self, turn: Any, error: Exception) -> None:
         """Last resort for an error in a turn: log it, tell the person, answer 201."""
@@ -105,6 +135,21 @@ def _unaddressed(body: dict[str, Any]) -> str | None:
     if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
         return "no conversation"
     return None
+
+
+def _loopback(url: object) -> bool:
+    if not isinstance(url, str):
+        return False
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _refused(status: int, reason: str) -> web.Response:

@@ -63,6 +63,7 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
         await self._remember(activity, workspace)
         if inbound.bot_among(activity, "membersAdded"):
             await self.service.platform.activate(workspace)
+            await self._installer_administers(activity, workspace)
             await self._welcome(turn, activity, workspace)
 
     async def on_installation_update_add(self, turn: Any) -> None:
@@ -70,12 +71,21 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
         activity, workspace = _facts(turn)
         await self._remember(activity, workspace)
         await self.service.platform.activate(workspace)
+        await self._installer_administers(activity, workspace)
 
     async def on_installation_update_remove(self, turn: Any) -> None:
         activity, workspace = _facts(turn)
         await self._removed(activity, workspace)
 
     # -- steps -----------------------------------------------------------------------
+
+    async def _installer_administers(self, activity: inbound.Activity, workspace: str) -> None:
+        """Who added the app (the sender of the ``installationUpdate``, or of the
+        ``conversationUpdate`` that adds the bot) administers the tenant,
+        unless it has an admin: not whoever speaks first."""
+        await self.service.platform.installed_by(
+            workspace, inbound.person_of(activity), inbound.text_field(activity, "from", "name")
+        )
 
     async def _handle(self, turn: Any, event: Inbound) -> Sequence[Reply]:
         """The core's replies, with the typing indicator shown if they are slow to come."""

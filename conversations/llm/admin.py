@@ -20,7 +20,7 @@ async def llm(ctx: Context, command: Command) -> list[Reply]:
         return [_status(ctx)]
     if len(words) != 2 or words[0] != "personal-data" or words[1] not in ("on", "off"):
         raise UserError("Usage: {syntax}", syntax=SYNTAX)
-    require_admin(ctx)
+    await require_admin(ctx)
     allow = words[1] == "on"
     ctx.workspace.settings = {**(ctx.workspace.settings or {}), SETTING: allow}
     await ctx.repo.save(ctx.workspace)

@@ -56,23 +56,42 @@ async def test_a_role_is_set_by_platform_id_and_audited(portfolio: Store) -> Non
         omar = await repo.person(1, "omar")
         events = [e.action for e in await repo.audit_events(1)]
     assert omar is not None and omar.role == Role.LEAD and "role_set" in events
-    with pytest.raises(AdminError, match="nobody called 'zed'"):
+    with pytest.raises(AdminError, match="no person with platform id 'zed'"):
         await set_role(portfolio, "zed", "lead", None, Clock()())
+    # Outside the console a display name is anyone's to set: it names nobody.
+    with pytest.raises(AdminError, match="use the platform id"):
+        await set_role(portfolio, "Omar", "admin", None, Clock()())
 
 
 async def test_forgetting_a_person_keeps_the_answers_anonymised(portfolio: Store) -> None:
     await portfolio_address(portfolio)
     message = await forget(portfolio, "omar", None, Clock()())
-    assert "2 answers naming them anonymised, 1 addresses removed" in message
+    # The mention names him by platform id; "Omar" typed as text may be anyone.
+    assert "1 answers naming them anonymised, 1 addresses removed" in message
     async with portfolio.unit() as repo:
         people = (await repo.session.execute(select(PersonRow))).scalars().all()
         answers = (await repo.session.execute(select(Answer))).scalars().all()
         assert await repo.address(1, "person:omar") is None
         audit = (await repo.session.execute(select(AuditEvent))).scalars().all()
     assert not any("omar" in (p.platform_id + p.display_name).lower() for p in people)
-    assert not any("omar" in json.dumps(a.value).lower() for a in answers)
+    assert not any(isinstance(a.value, dict) and a.value.get("id") == "omar" for a in answers)
+    typed = [a.value for a in answers if a.question_key == "owner_technical"]
+    assert typed == [{"id": None, "name": "Omar"}]
     assert len(answers) == len(READY) + 1  # nothing deleted: the edit's history is still there
     assert audit[-1].action == "person_forgotten"
+
+
+async def test_forget_takes_a_platform_id_never_a_display_name(portfolio: Store) -> None:
+    """``forget "Omar"`` used to erase whoever was called Omar, and every answer
+    that typed the name: a member who renamed themselves could erase another."""
+    async with portfolio.unit() as repo:
+        before = [(a.id, a.value) for a in (await repo.session.execute(select(Answer))).scalars()]
+    with pytest.raises(AdminError, match="takes a platform id, never a display name"):
+        await forget(portfolio, "Omar", None, Clock()())
+    async with portfolio.unit() as repo:
+        after = [(a.id, a.value) for a in (await repo.session.execute(select(Answer))).scalars()]
+        omar = await repo.person(1, "omar")
+    assert after == before and omar is not None and omar.display_name == "Omar"
 
 
 async def portfolio_address(store: Store) -> None:

@@ -58,11 +58,16 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
         await fake.stop()
 
 
+ADMINS = "U0LEA"
+"""Who the operator lists in POSTPOC_ADMINS for the suite: Léa administers."""
+
+
 def settings_for(fake: FakeSlack, database_url: str, **slack: Any) -> Settings:
     values: dict[str, Any] = {
         "slack_signing_secret": SECRET,
         "slack_bot_token": BOT_TOKEN,
         "slack_api_url": fake.api_url,
+        "postpoc_admins": ADMINS,
         **slack,
     }
     return Settings(_env_file=None, database_url=database_url, **values)  # type: ignore[call-arg]

@@ -19,12 +19,14 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 
 from bot.config import Settings
+from bot.runtime import identity
 from bot.teams import Endpoints, RetryPolicy, TeamsOptions, mount
 from conversations.delivery import Messenger
 from conversations.service import Service
@@ -66,17 +68,22 @@ def sleeps() -> list[float]:
     return []
 
 
-def settings_for(app_id: str | None) -> Settings:
+ADMINS = "29:alice"
+"""Who the operator lists in POSTPOC_ADMINS for the suite: Alice administers."""
+
+
+def settings_for(app_id: str | None, **more: Any) -> Settings:
     """Teams settings only, whatever the environment or a .env file say."""
+    more.setdefault("postpoc_admins", ADMINS)
     if app_id is None:  # the Emulator: nothing but the switch
-        return Settings(_env_file=None, microsoft_app_id=None, teams_enabled=True)
-    return Settings(
-        _env_file=None,
-        microsoft_app_id=app_id,
-        microsoft_app_password="not-used-with-a-fixed-token",
-        microsoft_app_type="MultiTenant",  # one bot, several tenants (the tenants test)
-        microsoft_app_tenant_id=None,
-    )
+        return Settings(_env_file=None, microsoft_app_id=None, teams_enabled=True, **more)
+    values: dict[str, Any] = {
+        "microsoft_app_password": "not-used-with-a-fixed-token",
+        "microsoft_app_type": "MultiTenant",  # one bot, several tenants (the tenants test)
+        "microsoft_app_tenant_id": None,
+        **more,
+    }
+    return Settings(_env_file=None, microsoft_app_id=app_id, **values)
 
 
 def options_for(fake: FakeBotFramework, sleeps: list[float]) -> TeamsOptions:
@@ -99,14 +106,21 @@ def options_for(fake: FakeBotFramework, sleeps: list[float]) -> TeamsOptions:
 
 
 async def serve(
-    store: Store, fake: FakeBotFramework, sleeps: list[float], app_id: str | None = APP_ID
+    store: Store,
+    fake: FakeBotFramework,
+    sleeps: list[float],
+    app_id: str | None = APP_ID,
+    **settings: Any,
 ) -> AsyncIterator[Served]:
-    service = Service(store)
+    """The bot with the settings of ``app_id`` (and ``settings``), and the
+    production's rules of who administers (``bot.runtime.identity``)."""
+    configured = settings_for(app_id, **settings)
+    service = Service(store, identity=identity(configured))
     app = web.Application()
     options = options_for(fake, sleeps)
     if app_id is None:  # the Emulator, as in production: Azure's defaults, no token at all
         options = replace(options, endpoints=None, outbound_token=None)
-    messenger = mount(app, service, settings_for(app_id), options)
+    messenger = mount(app, service, configured, options)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     sock = socket.socket()

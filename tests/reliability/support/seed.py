@@ -44,7 +44,8 @@ async def command(
 
 
 async def _open(database_url: str, at: datetime | None) -> Service:
-    settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+    # The lead administers as the operator listed them (POSTPOC_ADMINS).
+    settings = Settings(_env_file=None, database_url=database_url, postpoc_admins=LEAD[0])  # type: ignore[call-arg]
     if at is None:
         return await open_service(settings)
     return await open_service(settings, clock=Clock(at))
