@@ -74,8 +74,16 @@ async def set_role(
         raise AdminError("a role is admin, lead or member")
     async with store.unit() as repo:
         workspace = await choose_workspace(repo, workspace_key)
-        person = await find_person(repo, workspace, who)
         assert workspace.id is not None
+        person = await repo.person(workspace.id, who)
+        new = person is None and not is_local(workspace)
+        if new:
+            # Someone the bot has told their id ("nobody administers yet") may
+            # not be stored: a refused command keeps nothing. Known by their id.
+            person = await repo.add_person(
+                Person(workspace_id=workspace.id, platform_id=who, created_at=now)
+            )
+        person = person or await find_person(repo, workspace, who)
         await repo.set_role(person, Role(role))
         await repo.audit(
             workspace.id,
@@ -83,7 +91,8 @@ async def set_role(
             detail={"person_id": person.id, "role": role, "by": "cli"},
             at=now,
         )
-        return f"{person.display_name or person.platform_id} is now {role} in {workspace.key}"
+        seen = " (not seen by the bot yet)" if new else ""
+        return f"{person.display_name or person.platform_id} is now {role} in {workspace.key}{seen}"
 
 
 async def forget(store: Store, who: str, workspace_key: str | None, now: datetime) -> str:

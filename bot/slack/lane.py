@@ -35,9 +35,11 @@ class Lane:
 
     def __init__(self) -> None:
         self.key: str | None = None
+        self.enterprise: str | None = None
 
     def learn(self, auth: Any) -> str:
         self.key = key_of(auth)
+        self.enterprise = auth.get("enterprise_id") or None
         return self.key
 
     async def own(self, client: AsyncWebClient) -> str | None:
@@ -63,8 +65,11 @@ class Lane:
         except ValueError:
             asked = None
         own = await self.own(client)
-        if asked is None or own is None or asked == own:
+        # A team of another Grid organisation is another tenant too.
+        other_org = bool(context.enterprise_id) and context.enterprise_id != self.enterprise
+        if asked is None or own is None or (asked == own and not other_org):
             await next()
             return None
-        logs.foreign_workspace(asked, own)
+        named = f"{asked} of enterprise {context.enterprise_id}" if other_org else asked
+        logs.foreign_workspace(named[:80], own)
         return BoltResponse(status=200, body="")

@@ -174,10 +174,11 @@ class Slack:
         event_id: str | None = None,
         retry: int | None = None,
         team: str | None = None,
+        enterprise: str | None = None,
         **options: Any,
     ) -> Reply:
         team = team or self.team
-        envelope = {
+        envelope: dict[str, Any] = {
             "token": "unused",
             "team_id": team,
             "api_app_id": APP_ID,
@@ -194,6 +195,9 @@ class Slack:
                 }
             ],
         }
+        if enterprise:
+            envelope["enterprise_id"] = enterprise
+            envelope["authorizations"][0]["enterprise_id"] = enterprise
         body = json.dumps(envelope)
         headers = sign(body)
         if retry:
