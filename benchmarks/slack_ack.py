@@ -141,7 +141,8 @@ async def prepare(database_url: str, people: int) -> None:
     from bot.runtime import open_service
     from conversations.messages import Actor, Ask, Inbound, PersonRef, Place
 
-    settings = Settings(_env_file=None, database_url=database_url)
+    # The lead administers as an operator lists them (POSTPOC_ADMINS).
+    settings = Settings(_env_file=None, database_url=database_url, postpoc_admins="U9999999")
     service = await open_service(settings)
     lead = Actor(WORKSPACE, "U9999999", "Bench Lead", "en-US", "Europe/Paris")
     try:

@@ -34,7 +34,10 @@ class Settings(BaseSettings):
         description="json lines, readable console lines, or auto: console in a terminal, json otherwise",
     )
 
-    host: str = Field(default="0.0.0.0", description="address `postpoc serve` listens on")  # noqa: S104
+    host: str = Field(
+        default="0.0.0.0",  # noqa: S104
+        description="address `postpoc serve` listens on (always 127.0.0.1 in Teams Emulator mode)",
+    )
     port: int = Field(default=3978, ge=1, le=65535, description="port `postpoc serve` listens on")
 
     slack_bot_token: str | None = Field(

@@ -3,11 +3,13 @@ every role × this tenant's POC or another tenant's.
 
 The world (built once per database, then copied for each test):
 
-- tenant ``test:acme``: Ada (admin: the first person), Leo (lead), Mia (a
+- tenant ``test:acme``: Ada (admin: listed, as ``POSTPOC_ADMINS`` lists ids
+  on Slack and Teams, where speaking first makes nobody admin and people are
+  named by id, never by display name), Leo (lead), Mia (a
   member who owns both POCs: ``invoice-agent``, interview complete, and
   ``claims-agent``, interview under way), Max (a member who owns nothing); a
   weekly nudge in ``C-team``;
-- tenant ``test:globex``: Xavier (admin) and Yolanda (owner of ``Secret
+- tenant ``test:globex``: Xavier (admin, listed too) and Yolanda (owner of ``Secret
   Merger Bot``, ``secret-merger-bot``, interview under way), a nudge in
   ``C-globex-finance``.
 
@@ -34,6 +36,7 @@ from psycopg import sql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conversations.commands import USAGES
+from conversations.identity import platform_rules
 from conversations.messages import Ask, Reply
 from conversations.service import Service
 from storage.database import make_engine, resolve_url
@@ -46,6 +49,8 @@ from tests.support.scripts import READY, answer_until_done, current_key
 
 ACME, GLOBEX = "test:acme", "test:globex"
 ROLES = {"member": "max", "owner": "mia", "lead": "leo", "admin": "ada"}
+RULES = platform_rules(["ada", "xavier"], local=())
+"""Who administers: the platforms' rules, not the console's first person."""
 ANYONE = frozenset(ROLES)
 OWNER_OR_LEAD = frozenset({"owner", "lead", "admin"})
 LEADS = frozenset({"lead", "admin"})
@@ -139,13 +144,13 @@ class World:
 
 async def _build(database_url: str) -> dict[str, Ask]:
     store = Store(make_engine(resolve_url(database_url)))
-    service = Service(store, clock=Clock())
+    service = Service(store, clock=Clock(), identity=RULES)
     try:
         ada, leo, mia, max_ = (
             Person(service, name, workspace=ACME) for name in ("ada", "leo", "mia", "max")
         )
         for person in (ada, leo, mia, max_):
-            await person.says("hello")  # Ada first: she administers Acme
+            await person.says("hello")  # Ada is listed: she administers Acme
         await ada.says("/poc role leo lead")
         await ada.runs("new Invoice agent")
         await ada.runs("owner invoice-agent mia")
@@ -234,7 +239,7 @@ async def world(
     store = Store(make_engine(resolve_url(url)))
     look = engine_for(url)
     try:
-        yield World(Service(store, clock=Clock()), look, template.waiting)
+        yield World(Service(store, clock=Clock(), identity=RULES), look, template.waiting)
     finally:
         await look.dispose()
         await store.dispose()

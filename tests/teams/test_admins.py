@@ -111,14 +111,14 @@ async def test_a_person_is_named_by_mention_or_id_never_by_display_name(
         alice, bob, mallory = teams.person("alice"), teams.person("bob"), teams.person("mallory")
         await alice.says("hello")
         await bob.says("hello")
-        # Mallory sets her display name to Bob's.
+        # Mallory sets her display name to the one of Bob's she wants to borrow.
         await teams.post(
-            mallory.personal(text="hello", **{"from": {"id": mallory.id, "name": "Bob"}})
+            mallory.personal(text="hello", **{"from": {"id": mallory.id, "name": "Bob Boss"}})
         )
-        refused = await alice.says("role Bob lead")
+        refused = await alice.says("role Bob Boss lead")
         assert "mention them" in refused.text()
         french = await teams.post(
-            {**alice.personal(text="role Bob lead"), "locale": "fr-FR", "entities": []}
+            {**alice.personal(text="role Bob Boss lead"), "locale": "fr-FR", "entities": []}
         )
         assert "mentionnez la personne" in french.text()
         assert set((await roles(store, "teams:contoso")).values()) == {"admin", "member"}
