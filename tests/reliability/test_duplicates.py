@@ -161,7 +161,7 @@ async def test_slack_requests_delivered_many_times_store_what_one_delivery_store
     names = await slack_conversation(control, 0)
     expected = await snapshot(control.bot.service.store.engine, names)
 
-    single = await start_bot(database_url)
+    single = await start_bot(database_url, postpoc_admins="U1LEA")  # Léa of the second run
     repeating = Repeating(
         single.bot_url,
         single.fake,
