@@ -204,7 +204,24 @@ class Image:
     visibility: Visibility = Visibility.PRIVATE
 
 
-Reply = Say | Ask | Answered | Card | Image
+@dataclass(frozen=True)
+class Document:
+    """A file for the person who asked (a decision record).
+
+    Adapters that can send files send it to the person's direct conversation
+    with the bot; where the platform can't take a file from the bot,
+    ``fallback`` says how else to get it (the command that writes it).
+    """
+
+    content: bytes
+    filename: str
+    media_type: str
+    title: str
+    fallback: str
+    visibility: Visibility = Visibility.DIRECT
+
+
+Reply = Say | Ask | Answered | Card | Image | Document
 
 
 @dataclass(frozen=True)
