@@ -23,7 +23,9 @@ MEDIA_TYPES = {"md": "text/markdown", "html": "text/html", "pdf": "application/p
 # a "(" only makes a link after "]", which is escaped.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 # What makes a heading, list, quote or rule at the start of a line.
-_MARKDOWN_LEADING = re.compile(r"^(\s*\d*)([#+=.)-])")
+_MARKDOWN_LEADING = re.compile(
+    r"^(\s*)([#+=-])(?=[\s#+=-]|$)|^(\s*\d+)([.)])(?=\s|$)", re.MULTILINE
+)
 _BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -46,7 +48,9 @@ def md_text(text: str) -> str:
     """Plain text that Markdown shows as written: every sign that could make
     markup backslashed."""
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return _MARKDOWN_LEADING.sub(r"\1\\\2", escaped)
+    return _MARKDOWN_LEADING.sub(
+        lambda m: f"{m[1] or m[3] or ''}\\{m[2] or m[4]}", escaped
+    )
 
 
 def _md_cell(text: str) -> str:
