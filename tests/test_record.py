@@ -58,7 +58,9 @@ async def decided(store: Store) -> AsyncIterator[Store]:
     yield store
 
 
-def record(database_url: str, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def record(
+    database_url: str, tmp_path: Path, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     environment = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -78,7 +80,9 @@ def record(database_url: str, tmp_path: Path, *args: str, **env: str) -> subproc
     )
 
 
-def test_the_record_of_an_empty_database_is_refused_in_one_line(tmp_path: Path, database_url: str) -> None:
+def test_the_record_of_an_empty_database_is_refused_in_one_line(
+    tmp_path: Path, database_url: str
+) -> None:
     from storage.database import resolve_url
     from storage.migrate import upgrade
 
@@ -104,7 +108,9 @@ async def test_the_markdown_record_holds_the_whole_audit_trail(
     )
     assert "NIST AI RMF GOVERN 2.1" in shown and "EU AI Act art. 5" in shown
     assert "### Earlier answers" in shown
-    assert "| Weekly volume (use\\_weekly\\_volume) | 1,500 tasks per week | Lea | 2026-11-03" in shown
+    assert (
+        "| Weekly volume (use\\_weekly\\_volume) | 1,500 tasks per week | Lea | 2026-11-03" in shown
+    )
     # The earlier answer, and when it was replaced.
     assert (
         "| Weekly volume | 1,200 tasks per week | Lea | 2026-11-02 09:00 UTC | 2026-11-03 09:00 UTC |"
@@ -123,7 +129,10 @@ async def test_the_markdown_record_holds_the_whole_audit_trail(
     # Readings with their trend, the reopening, the audit trail.
     assert "handling time per invoice: 3 readings, latest 12.5 minutes" in shown
     assert "| 2026-11-11 | 14 | typed | Lea |" in shown
-    assert "## Reopenings" in shown and "| 2026-11-25 09:00 UTC | an incident was reported | — |" in shown
+    assert (
+        "## Reopenings" in shown
+        and "| 2026-11-25 09:00 UTC | an incident was reported | — |" in shown
+    )
     for action in ("poc\\_registered", "decision\\_recorded", "reading\\_recorded", "reopened"):
         assert f"| {action} |" in shown
     assert "## Check-ins" in shown and "No check-in yet." in shown
