@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from conversations import (
@@ -552,7 +553,7 @@ async def record(ctx: Context, command: Command) -> list[Reply]:
     built = await records.build(ctx.repo, ctx.bank, poc, ctx.t, ctx.now)
     await ctx.audit("record_made", poc.id, format=form)
     document = Document(
-        content=record_formats.render(built, form),
+        make=partial(record_formats.render, built, form),
         filename=built.filename(form),
         media_type=record_formats.MEDIA_TYPES[form],
         title=built.title,

@@ -11,7 +11,8 @@ posting, so a user's answer can never ping a channel or disguise a link.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -211,9 +212,13 @@ class Document:
     Adapters that can send files send it to the person's direct conversation
     with the bot; where the platform can't take a file from the bot,
     ``fallback`` says how else to get it (the command that writes it).
+    ``make`` writes the file's bytes: adapters call it once the core has
+    answered, so that rendering (a PDF takes about a second) happens after
+    the transaction, not while it holds the database; being slow, it is best
+    run in a worker thread.
     """
 
-    content: bytes
+    make: Callable[[], bytes] = field(compare=False, repr=False)
     filename: str
     media_type: str
     title: str

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from conversations import charts, rubric
@@ -67,9 +67,31 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    png: bytes
+    """An indicator's trend. Drawn when a format needs the picture (HTML,
+    PDF), so that building a record only reads."""
+
+    name: str
+    unit: str
+    points: tuple[tuple[date, float], ...]
+    baseline: float | None
+    target: float | None
+    threshold: float | None
     alt: str
-    values: tuple[float, ...] = ()
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        return tuple(value for _, value in self.points)
+
+    def png(self, t: Translator) -> bytes:
+        return charts.indicator_chart(
+            self.name,
+            self.unit,
+            self.points,
+            baseline=self.baseline,
+            target=self.target,
+            threshold=self.threshold,
+            t=t,
+        )
 
 
 Block = Heading | Paragraph | Facts | Table | Chart
@@ -343,16 +365,7 @@ async def _readings_part(
         if not readings:
             blocks.append(Paragraph(t("No reading yet.")))
             continue
-        points = [(r.taken_on, r.value) for r in readings]
-        png = charts.indicator_chart(
-            indicator.name,
-            indicator.unit,
-            points,
-            baseline=indicator.baseline,
-            target=indicator.target,
-            threshold=indicator.threshold,
-            t=t,
-        )
+        points = tuple((r.taken_on, r.value) for r in readings)
         alt = t(
             "{indicator}: {count} readings, latest {value} {unit}",
             indicator=indicator.name,
@@ -361,7 +374,15 @@ async def _readings_part(
             unit=indicator.unit,
         )
         blocks += [
-            Chart(png, alt, tuple(v for _, v in points)),
+            Chart(
+                indicator.name,
+                indicator.unit,
+                points,
+                indicator.baseline,
+                indicator.target,
+                indicator.threshold,
+                alt,
+            ),
             Table(
                 (t("Day"), t("Value"), t("Source"), t("By")),
                 tuple(

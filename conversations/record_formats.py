@@ -14,6 +14,7 @@ import html
 import re
 from collections.abc import Sequence
 
+from conversations.i18n import translator
 from conversations.record import Chart, Facts, Heading, Paragraph, Record, Table
 
 FORMATS = ("md", "html", "pdf")
@@ -48,9 +49,7 @@ def md_text(text: str) -> str:
     """Plain text that Markdown shows as written: every sign that could make
     markup backslashed."""
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return _MARKDOWN_LEADING.sub(
-        lambda m: f"{m[1] or m[3] or ''}\\{m[2] or m[4]}", escaped
-    )
+    return _MARKDOWN_LEADING.sub(lambda m: f"{m[1] or m[3] or ''}\\{m[2] or m[4]}", escaped)
 
 
 def _md_cell(text: str) -> str:
@@ -137,7 +136,7 @@ def html_document(record: Record) -> str:
         elif isinstance(block, Table):
             out += _html_table(block.headers, block.rows)
         elif isinstance(block, Chart):
-            encoded = base64.b64encode(block.png).decode("ascii")
+            encoded = base64.b64encode(block.png(translator(record.language))).decode("ascii")
             out.append(
                 f'<p><img src="data:image/png;base64,{encoded}" alt="{html.escape(block.alt, quote=True)}"></p>'
             )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from conversations.i18n import translator
 from conversations.record import Chart, Facts, Heading, Paragraph, Record, Table
 
 FONT = "PostpocSans"
@@ -129,7 +130,7 @@ def pdf(record: Record) -> bytes:
         elif isinstance(block, Table):
             story.append(grid(block.headers, block.rows))
         elif isinstance(block, Chart):
-            picture = Image(io.BytesIO(block.png))
+            picture = Image(io.BytesIO(block.png(translator(record.language))))
             scale = min(1.0, width / picture.drawWidth)
             picture.drawWidth *= scale
             picture.drawHeight *= scale
@@ -138,7 +139,8 @@ def pdf(record: Record) -> bytes:
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont(regular, 7)
-        canvas.drawString(doc.leftMargin, 10 * mm, f"{record.title} · {record.made_line}")
+        title = record.title if len(record.title) <= 80 else record.title[:79] + "…"
+        canvas.drawString(doc.leftMargin, 10 * mm, f"{title} · {record.made_line}")
         canvas.drawRightString(doc.leftMargin + doc.width, 10 * mm, str(doc.page))
         canvas.restoreState()
 

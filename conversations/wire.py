@@ -56,7 +56,7 @@ def dump(reply: Reply) -> dict[str, Any]:
     if isinstance(reply, Document):
         return {
             "type": "document",
-            "content": base64.b64encode(reply.content).decode(),
+            "content": base64.b64encode(reply.make()).decode(),
             "filename": reply.filename,
             "media_type": reply.media_type,
             "title": reply.title,
@@ -123,8 +123,9 @@ def load(data: dict[str, Any]) -> Reply:
             visibility,
         )
     if kind == "document":
+        content = base64.b64decode(data["content"])
         return Document(
-            base64.b64decode(data["content"]),
+            lambda: content,
             data["filename"],
             data["media_type"],
             data["title"],

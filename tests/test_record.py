@@ -211,7 +211,7 @@ async def test_record_in_a_channel_sends_the_file_to_the_person_and_says_so(
     assert isinstance(said, Say) and "in your direct messages" in said.text
     assert isinstance(document, Document) and document.visibility == Visibility.DIRECT
     assert document.filename == "invoice-agent-record.pdf"
-    assert document.content.startswith(b"%PDF-")
+    assert document.make().startswith(b"%PDF-")
     assert "postpoc record invoice-agent --format pdf" in document.fallback
     unknown = await omar.runs("record invoice-agent docx")
     assert "Usage: record <poc> [pdf|md|html]" in text(unknown)

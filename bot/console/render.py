@@ -78,5 +78,5 @@ def _document(document: Document, image_dir: Path | None) -> list[str]:
     folder = image_dir.parent / "records"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / document.filename
-    path.write_bytes(document.content)
+    path.write_bytes(document.make())
     return [f"{document.title}: {path}"]

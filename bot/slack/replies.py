@@ -24,6 +24,7 @@ go to the same place are posted as one message.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -117,10 +118,12 @@ class Responder:
         if posted is None:
             return
         channel = str(posted["channel"])
+        # Rendering takes a second or so: off the event loop, which answers Slack.
+        content = await asyncio.to_thread(document.make)
         try:
             await client.files_upload_v2(
                 channel=channel,
-                file=document.content,
+                file=content,
                 filename=document.filename,
                 title=document.title,
             )
