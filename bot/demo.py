@@ -253,6 +253,8 @@ async def after_decision(
 async def build_demo(store: Store, me: Actor, now: datetime, *, seed: int = 18) -> str:
     """Fills ``store`` with the demo portfolio, dated so that its last week
     ends at ``now``; returns a one-paragraph report."""
+    if me.user_id in {pid for pid, _, _ in PEOPLE}:
+        raise DemoError(f"{me.user_id} is one of the demo's people; choose another --user")
     async with store.reading() as repo:
         existing = await repo.workspace(WORKSPACE)
         if existing is not None and existing.id is not None and await repo.handles(existing.id):

@@ -359,7 +359,7 @@ class FakeSlack:
             "ok": True,
             "app_id": "A0POSTPOC",
             "authed_user": {"id": found.installer},
-            "scope": "chat:write,commands,im:history,users:read",
+            "scope": "chat:write,commands,files:write,im:history,users:read",
             "token_type": "bot",
             "access_token": found.token,
             "bot_user_id": BOT_USER,
