@@ -188,6 +188,82 @@ def _export(args: argparse.Namespace) -> int:
     return _admin(action)
 
 
+def _fixed_now() -> datetime:
+    """Now, or (hidden, for tests) the ISO time in POSTPOC_NOW."""
+    fixed = os.environ.get("POSTPOC_NOW")
+    return datetime.fromisoformat(fixed) if fixed else datetime.now(UTC)
+
+
+def _record(args: argparse.Namespace) -> int:
+    from bot.admin import AdminError
+    from bot.console.chat import console_locale
+    from bot.records import write_record
+
+    settings = _settings()
+    try:
+        print(
+            asyncio.run(
+                write_record(
+                    settings.db_url(),
+                    args.poc,
+                    args.format,
+                    args.out,
+                    args.workspace,
+                    args.locale or console_locale(),
+                    _fixed_now(),
+                )
+            ),
+            end="",
+        )
+    except AdminError as error:
+        print(f"postpoc: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.console.chat import chat, console_actor
+    from bot.demo import DemoError, build_demo, demo_settings
+    from bot.runtime import open_service
+    from conversations.service import utc_now
+
+    settings = _settings()
+    _logging(settings, quiet=True)
+    try:
+        demo = demo_settings(settings, args.into)
+    except DemoError as error:
+        print(f"postpoc: {error}", file=sys.stderr)
+        return 1
+    now = _fixed_now()
+    actor = console_actor(args.user, args.locale)
+
+    async def run() -> None:
+        service = await open_service(demo, clock=lambda: now)
+        try:
+            report = await build_demo(service.store, actor, now, seed=args.seed)
+            print(report, flush=True)
+        finally:
+            await service.store.dispose()
+        if args.no_chat:
+            return
+        service = await open_service(
+            demo, clock=(lambda: now) if os.environ.get("POSTPOC_NOW") else utc_now
+        )
+        try:
+            await chat(service, actor, demo.data_dir() / "charts")
+        finally:
+            await service.store.dispose()
+
+    try:
+        asyncio.run(run())
+    except DemoError as error:
+        print(f"postpoc: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print()
+    return 0
+
+
 def _doctor(_: argparse.Namespace) -> int:
     from bot.doctor import doctor
 
@@ -261,6 +337,32 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--out", default="postpoc-export", help="folder to write into")
     export.add_argument("--workspace", help="one workspace (default: all)")
     export.set_defaults(handler=_export)
+
+    record = commands.add_parser(
+        "record", help="a POC's decision record: answers, recommendation, decisions, audit trail"
+    )
+    record.add_argument("poc", help="the POC's handle")
+    record.add_argument("--format", choices=["md", "pdf", "html"], default="md")
+    record.add_argument(
+        "--out",
+        help="file to write (default: Markdown and HTML to standard output, PDF to <poc>-record.pdf)",
+    )
+    record.add_argument("--workspace", help="workspace key (default: the only one)")
+    record.add_argument("--locale", help="en or fr (default: from LANG)")
+    record.set_defaults(handler=_record)
+
+    demo = commands.add_parser(
+        "demo", help="a demo portfolio in its own database, then the console on it"
+    )
+    demo.add_argument(
+        "--into",
+        metavar="DATABASE_URL",
+        help="fill this database instead of demo.db (it must hold no console workspace)",
+    )
+    demo.add_argument("--no-chat", action="store_true", help="build it and exit")
+    demo.add_argument("--seed", type=int, default=18, help="the same seed, the same portfolio")
+    person_options(demo)
+    demo.set_defaults(handler=_demo)
 
     commands.add_parser(
         "doctor", help="check settings, database and platform credentials"

@@ -61,6 +61,11 @@ USAGES: tuple[Usage, ...] = (
         "reading <poc> [<indicator>] <value>",
         N_("record this week's value of an indicator (owner or lead)"),
     ),
+    Usage(
+        "record",
+        "record <poc> [pdf|md|html]",
+        N_("the decision record: answers, recommendation, decisions, readings, audit trail"),
+    ),
     Usage("role", "role <person> admin|lead|member", N_("set someone's role (admins)")),
     Usage(
         "subscribe",
@@ -70,6 +75,11 @@ USAGES: tuple[Usage, ...] = (
     Usage("unsubscribe", "unsubscribe", N_("stop the weekly nudge in this channel (leads)")),
     Usage("mentions", "mentions on|off", N_("whether the nudge mentions owners (leads)")),
     Usage("subscriptions", "subscriptions", N_("the channels that get the nudge")),
+    Usage(
+        "nudge",
+        "nudge preview",
+        N_("what this channel's weekly nudge would say now, posting nothing (leads)"),
+    ),
     Usage("away", "away until <YYYY-MM-DD> | away off", N_("pause your weekly check-ins")),
     Usage(
         "llm",
@@ -94,6 +104,8 @@ ALIASES = {
     "abonner": "subscribe",
     "desabonner": "unsubscribe",
     "absent": "away",
+    "dossier": "record",
+    "rappel": "nudge",
     "?": "help",
     "hi": "hello",
     "hello": "hello",

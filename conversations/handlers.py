@@ -11,9 +11,21 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
-from conversations import assessments, charts, health, interviews, outbox, subscriptions, summaries
+from conversations import (
+    assessments,
+    charts,
+    health,
+    interviews,
+    nudges,
+    outbox,
+    record_formats,
+    subscriptions,
+    summaries,
+)
+from conversations import record as records
 from conversations.access import require_admin, require_lead, require_owner_or_lead
 from conversations.answers import Invalid, format_answer, parse_answer
 from conversations.bank import QuestionDef
@@ -29,6 +41,7 @@ from conversations.llm.admin import llm
 from conversations.llm.narratives import narrative_for
 from conversations.messages import (
     Card,
+    Document,
     Field,
     Image,
     PersonRef,
@@ -539,7 +552,42 @@ async def home(ctx: Context, _: Command) -> list[Reply]:
     return [summaries.home_card(views, ctx.bank, ctx.t, healths)]
 
 
+async def record(ctx: Context, command: Command) -> list[Reply]:
+    """The decision record of a POC, as a file in the person's direct conversation."""
+    syntax = "record <poc> [pdf|md|html]"
+    _need(command, 1, syntax)
+    poc = await find_poc(ctx, command.args[0])
+    form = command.args[1].lower() if len(command.args) > 1 else "pdf"
+    if form not in record_formats.FORMATS:
+        raise UserError("Usage: {syntax}", syntax=syntax)
+    built = await records.build(ctx.repo, ctx.bank, poc, ctx.t, ctx.now)
+    await ctx.audit("record_made", poc.id, format=form)
+    document = Document(
+        make=partial(record_formats.render, built, form),
+        filename=built.filename(form),
+        media_type=record_formats.MEDIA_TYPES[form],
+        title=built.title,
+        fallback=ctx.t(
+            "The decision record of {poc} can't be sent as a file here. Whoever runs postpoc writes it with: postpoc record {poc} --format {format}",
+            poc=poc.handle,
+            format=form,
+        ),
+    )
+    if ctx.inbound.place.is_direct:
+        return [document]
+    return [
+        Say(
+            ctx.t(
+                "The decision record of {poc} is in your direct messages with me.", poc=poc.handle
+            )
+        ),
+        document,
+    ]
+
+
 HANDLERS: dict[str, Handler] = {
+    "record": record,
+    "nudge": nudges.nudge,
     "subscribe": subscriptions.subscribe,
     "unsubscribe": subscriptions.unsubscribe,
     "mentions": subscriptions.mentions,

@@ -11,7 +11,8 @@ posting, so a user's answer can never ping a channel or disguise a link.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -204,7 +205,28 @@ class Image:
     visibility: Visibility = Visibility.PRIVATE
 
 
-Reply = Say | Ask | Answered | Card | Image
+@dataclass(frozen=True)
+class Document:
+    """A file for the person who asked (a decision record).
+
+    Adapters that can send files send it to the person's direct conversation
+    with the bot; where the platform can't take a file from the bot,
+    ``fallback`` says how else to get it (the command that writes it).
+    ``make`` writes the file's bytes: adapters call it once the core has
+    answered, so that rendering (a PDF takes about a second) happens after
+    the transaction, not while it holds the database; being slow, it is best
+    run in a worker thread.
+    """
+
+    make: Callable[[], bytes] = field(compare=False, repr=False)
+    filename: str
+    media_type: str
+    title: str
+    fallback: str
+    visibility: Visibility = Visibility.DIRECT
+
+
+Reply = Say | Ask | Answered | Card | Image | Document
 
 
 @dataclass(frozen=True)

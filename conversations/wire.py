@@ -12,6 +12,7 @@ from conversations.messages import (
     Button,
     Card,
     Choice,
+    Document,
     Field,
     Image,
     PersonRef,
@@ -50,6 +51,16 @@ def dump(reply: Reply) -> dict[str, Any]:
             "png": base64.b64encode(reply.png).decode(),
             "alt": reply.alt,
             "filename": reply.filename,
+            "visibility": reply.visibility.value,
+        }
+    if isinstance(reply, Document):
+        return {
+            "type": "document",
+            "content": base64.b64encode(reply.make()).decode(),
+            "filename": reply.filename,
+            "media_type": reply.media_type,
+            "title": reply.title,
+            "fallback": reply.fallback,
             "visibility": reply.visibility.value,
         }
     return {
@@ -109,6 +120,16 @@ def load(data: dict[str, Any]) -> Reply:
             base64.b64decode(data["png"]),
             data["alt"],
             data.get("filename", "chart.png"),
+            visibility,
+        )
+    if kind == "document":
+        content = base64.b64decode(data["content"])
+        return Document(
+            lambda: content,
+            data["filename"],
+            data["media_type"],
+            data["title"],
+            data["fallback"],
             visibility,
         )
     if kind == "answered":

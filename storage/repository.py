@@ -502,6 +502,15 @@ class Repo:
         )
         return result.scalar_one_or_none()
 
+    async def poc_checkins(self, poc_id: int) -> Sequence[CheckIn]:
+        """Every check-in of a POC, oldest first (the decision record)."""
+        result = await self.session.execute(
+            select(CheckIn)
+            .where(CheckIn.poc_id == poc_id)
+            .order_by(col(CheckIn.sent_at), col(CheckIn.id))
+        )
+        return result.scalars().all()
+
     async def checkins_to_remind(self, sent_before: datetime) -> Sequence[CheckIn]:
         result = await self.session.execute(
             select(CheckIn).where(
@@ -813,5 +822,12 @@ class Repo:
             select(AuditEvent)
             .where(AuditEvent.workspace_id == workspace_id)
             .order_by(col(AuditEvent.id))
+        )
+        return result.scalars().all()
+
+    async def poc_audit_events(self, poc_id: int) -> Sequence[AuditEvent]:
+        """The audit trail of one POC, oldest first (the decision record)."""
+        result = await self.session.execute(
+            select(AuditEvent).where(AuditEvent.poc_id == poc_id).order_by(col(AuditEvent.id))
         )
         return result.scalars().all()

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conversations.messages import Answered, Ask, Card, Image, QuestionKind, Reply, Say
+from conversations.messages import (
+    Answered,
+    Ask,
+    Card,
+    Document,
+    Image,
+    QuestionKind,
+    Reply,
+    Say,
+)
 
 NUMBERED = (QuestionKind.CHOICE, QuestionKind.MULTI_CHOICE)
 
@@ -18,6 +27,8 @@ def render(reply: Reply, image_dir: Path | None = None) -> list[str]:
         return _card(reply)
     if isinstance(reply, Image):
         return _image(reply, image_dir)
+    if isinstance(reply, Document):
+        return _document(reply, image_dir)
     if isinstance(reply, Answered):
         return []
     raise TypeError(f"no console rendering for {type(reply).__name__}")
@@ -58,3 +69,14 @@ def _image(image: Image, image_dir: Path | None) -> list[str]:
     path = image_dir / image.filename
     path.write_bytes(image.png)
     return [f"{image.alt}: {path}"]
+
+
+def _document(document: Document, image_dir: Path | None) -> list[str]:
+    """Written beside the charts' folder, in ``records/``; the path is shown."""
+    if image_dir is None:
+        return [f"[{document.title}: {document.filename}]"]
+    folder = image_dir.parent / "records"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / document.filename
+    path.write_bytes(document.make())
+    return [f"{document.title}: {path}"]

@@ -6,6 +6,9 @@ reply       goes to
 Ask         the person's direct conversation with the bot, always (its
             message is edited later, which an ephemeral can't be)
 Answered    edits the message that carried the question
+Document    uploaded to the person's direct conversation (``files_upload_v2``,
+            scope ``files:write``); when Slack refuses the upload, its
+            ``fallback`` text is posted there instead
 DIRECT      the direct conversation (``chat.postMessage`` to the user id)
 PRIVATE     only the asker, where they asked: in their direct conversation
             a plain message; for a slash command or a button in a channel
@@ -21,18 +24,21 @@ go to the same place are posted as one message.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack import logs
 from bot.slack.blocks import fallback, message_blocks
-from bot.slack.calls import quietly
+from bot.slack.calls import error_code, quietly
 from bot.slack.history import is_dm, post_once
 from bot.slack.questions import Person, PostedRef, Questions
-from conversations.messages import Answered, Ask, Reply, Visibility
+from conversations.messages import Answered, Ask, Document, Reply, Say, Visibility
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,11 @@ class Responder:
                     batch, batch_route = [], None
                     await self._question(client, origin, who, reply)
                     continue
+                if isinstance(reply, Document):
+                    await self._send(client, origin, batch_route, batch)
+                    batch, batch_route = [], None
+                    await self._document(client, origin, reply)
+                    continue
                 where = route(origin, reply.visibility)
                 if where != batch_route:
                     await self._send(client, origin, batch_route, batch)
@@ -94,6 +105,35 @@ class Responder:
             await self._send(client, origin, batch_route, batch)
         finally:
             await self.questions.save(who)
+
+    async def _document(self, client: AsyncWebClient, origin: Origin, document: Document) -> None:
+        """The file in the person's DM, under a line saying what it is. The
+        DM's id comes from that line's post (a user id is no channel for an
+        upload, and opening the DM would need another scope)."""
+        title = message_blocks([Say(document.title)], origin.language)
+        dm = origin.channel_id if origin.is_direct and is_dm(origin.channel_id) else None
+        posted = await post_once(
+            client, channel=origin.user_id, dm=dm, blocks=title, text=document.title
+        )
+        if posted is None:
+            return
+        channel = str(posted["channel"])
+        # Rendering takes a second or so: off the event loop, which answers Slack.
+        content = await asyncio.to_thread(document.make)
+        try:
+            await client.files_upload_v2(
+                channel=channel,
+                file=content,
+                filename=document.filename,
+                title=document.title,
+            )
+            return
+        except (SlackApiError, SlackRequestError, ClientError, TimeoutError) as error:
+            logs.post_failed("files_upload_v2", error_code(error))
+        blocks = message_blocks([Say(document.fallback)], origin.language)
+        await post_once(
+            client, channel=origin.user_id, dm=channel, blocks=blocks, text=document.fallback
+        )
 
     async def _question(
         self, client: AsyncWebClient, origin: Origin, who: Person, reply: Answered | Ask

@@ -9,6 +9,9 @@ chat:write     questions and replies in the person's DM (``chat.postMessage`` to
                user id), settling a question (``chat.update``), channel posts of
                the weekly watch (the bot invited there), ``chat.postEphemeral``
 commands       ``/poc``
+files:write    ``files_upload_v2`` (``files.getUploadURLExternal``, then
+               ``files.completeUploadExternal``): a decision record, sent as a
+               file to the person's DM (``/poc record``)
 im:history     the ``message.im`` event: answers typed in the DM; reading the
                DM back (``conversations.history``) to find a check-in a
                stopped process may have posted without recording it
@@ -22,5 +25,5 @@ go through ``response_url``, which needs none either.
 
 from __future__ import annotations
 
-BOT_SCOPES = ("chat:write", "commands", "im:history", "users:read")
+BOT_SCOPES = ("chat:write", "commands", "files:write", "im:history", "users:read")
 BOT_EVENTS = ("app_home_opened", "app_uninstalled", "message.im", "tokens_revoked")

@@ -26,6 +26,7 @@ from conversations.messages import (
     Button,
     Card,
     Choice,
+    Document,
     Image,
     PersonRef,
     QuestionKind,
@@ -122,6 +123,11 @@ def replies_card(replies: Iterable[Reply], t: Translator) -> Json:
             wide = True
         elif isinstance(reply, Image):
             body.extend(_separated([_image(reply)], body))
+        elif isinstance(reply, Document):
+            # A bot can hand a file to Teams only through a file consent card
+            # and an upload to the person's OneDrive (personal chat only);
+            # until then the person is told how to get the record.
+            body.extend(_separated(paragraph(reply.fallback), body))
         elif isinstance(reply, Ask):
             body.extend(_separated(question_body(reply, t), body))
         # Answered is never merged: it updates the question's own card.

@@ -100,6 +100,8 @@ ACTIONS = (
     Action("decide", "decide {poc} frame Good value, needs a kill switch", LEADS, "Frame", True),
     Action("reading", "reading {poc} 14", OWNER_OR_LEAD, "Recorded 14", True),
     Action("role", "role {person} lead", ADMIN, "Max is now", True),
+    Action("record", "record {poc} md", ANYONE, "in your direct messages", True),
+    Action("nudge", "nudge preview", LEADS, "A preview, posted nowhere", False),
     Action(
         "subscribe",
         "subscribe weekly tuesday 10:00",

@@ -126,6 +126,12 @@ class FakeSlack:
     revoked: set[str] = field(default_factory=set)
     codes: dict[str, Installation] = field(default_factory=dict)
     envelopes_acked: dict[str, dict[str, Any]] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    """Bytes sent to each upload URL, by file id."""
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Files shared by ``files.completeUploadExternal``: channel, title, name, content."""
+    _pending_files: dict[str, str] = field(default_factory=dict)
+    _files: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _views: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -144,6 +150,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{hook}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -352,7 +359,7 @@ class FakeSlack:
             "ok": True,
             "app_id": "A0POSTPOC",
             "authed_user": {"id": found.installer},
-            "scope": "chat:write,commands,im:history,users:read",
+            "scope": "chat:write,commands,files:write,im:history,users:read",
             "token_type": "bot",
             "access_token": found.token,
             "bot_user_id": BOT_USER,
@@ -360,6 +367,46 @@ class FakeSlack:
             "enterprise": {"id": found.enterprise_id} if found.enterprise_id else None,
             "is_enterprise_install": False,
         }
+
+    def _files_getUploadURLExternal(
+        self, args: dict[str, Any], token: str | None
+    ) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._files):06d}"
+        self._pending_files[file_id] = str(args["filename"])
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.StreamResponse:
+        """The upload URL: takes the file's bytes (as files.slack.com does, an
+        "OK" that is not JSON)."""
+        file_id = request.match_info["file_id"]
+        if file_id not in self._pending_files:
+            return web.Response(status=404, text="unknown upload")
+        self.uploads[file_id] = await request.read()
+        self.calls.append(Call("upload", {"file_id": file_id}, None, path=file_id))
+        return web.Response(text=f"OK - {len(self.uploads[file_id])}")
+
+    def _files_completeUploadExternal(
+        self, args: dict[str, Any], token: str | None
+    ) -> dict[str, Any]:
+        listed = args.get("files")
+        files = json.loads(listed) if isinstance(listed, str) else listed or []
+        shared = []
+        for entry in files:
+            file_id = str(entry.get("id"))
+            if file_id not in self.uploads:
+                return {"ok": False, "error": "file_not_found"}
+            self.files[file_id] = {
+                "channel": args.get("channel_id"),
+                "title": entry.get("title"),
+                "name": self._pending_files[file_id],
+                "content": self.uploads[file_id],
+            }
+            shared.append(
+                {"id": file_id, "title": entry.get("title"), "name": self._pending_files[file_id]}
+            )
+        return {"ok": True, "files": shared}
 
     def _apps_connections_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         return {"ok": True, "url": self.url.replace("http", "ws") + "/socket"}

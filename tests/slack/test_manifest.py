@@ -23,7 +23,10 @@ METHOD_SCOPES = {
     "chat.postMessage": "chat:write",
     "chat.update": "chat:write",
     "chat.postEphemeral": "chat:write",
-    "conversations.history": "im:history",  # the bot's DM only: finding an unrecorded post
+    "conversations.history": "im:history",
+    "files.getUploadURLExternal": "files:write",  # /poc record: the file to the DM
+    "files.completeUploadExternal": "files:write",
+    "upload": None,  # the upload URL files.getUploadURLExternal handed out  # the bot's DM only: finding an unrecorded post
     "views.open": None,
     "views.update": None,
     "views.publish": None,
@@ -78,6 +81,7 @@ async def test_the_bot_calls_only_methods_its_scopes_allow(slack: Slack) -> None
     await lea.presses_edit(lea.messages()[0])
     await lea.opens_home()
     await lea.runs("/poc summary invoice-agent post")
+    await lea.runs("/poc record invoice-agent")
     # The outbox looks for a check-in a stopped process may have posted.
     await slack.bot.messenger.find(
         Destination("slack:T0ACME", person=lea.user_id), "checkin:1:2026-W45", datetime.now(UTC)
