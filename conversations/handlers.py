@@ -114,7 +114,6 @@ async def new(ctx: Context, command: Command) -> list[Reply]:
                 title=title,
                 poc=handle,
             ),
-            visibility=Visibility.CHANNEL,
         )
     ]
 
@@ -318,7 +317,6 @@ async def owner(ctx: Context, command: Command) -> list[Reply]:
                 name=_name(person),
                 poc=poc.handle,
             ),
-            visibility=Visibility.CHANNEL,
         )
     ]
 
