@@ -126,11 +126,28 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
     async def _send(
         self, turn: Any, workspace: str, messages: Sequence[routing.Message], t: Translator
     ) -> None:
+        platform = self.service.platform
         for message in messages:
-            sent = await self.connector.send(turn, cards.activity_for(message, t))
+            shown = cards.activity_for(message, t)
             question = message.question
-            if question is not None and sent:
-                await self.service.platform.remember_posted(workspace, question.token, sent)
+            earlier = await platform.posted(workspace, question.token) if question else None
+            if question is not None and earlier is not None and question.error:
+                # Asked again after an answer it could not take: the same card,
+                # with what was wrong shown in it, not one more card.
+                await self.connector.update(turn, earlier, shown)
+                continue
+            sent = await self.connector.send(turn, shown)
+            if question is None or not sent:
+                continue
+            if earlier is None:
+                await platform.remember_posted(workspace, question.token, sent)
+                continue
+            # Posted again (``interview``, a resume): the old card loses its inputs.
+            await platform.repost(workspace, question.token, sent)
+            try:
+                await self.connector.update(turn, earlier, cards.moved_on_activity(question, t))
+            except OutboundError as error:
+                log.warning("could not retire a question's earlier card: %s", error)
 
     async def _settle(
         self, turn: Any, workspace: str, answered: Answered, *, personal: bool

@@ -17,3 +17,4 @@ WELCOME_TEAM = N_(
     "personal chat with me."
 )
 SORRY = N_("Sorry, something went wrong on my side. Type hello to pick up where you were.")
+MOVED_ON = N_("This question was asked again further down; answer it there.")
