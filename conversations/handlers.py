@@ -429,6 +429,7 @@ async def _post_to_home(ctx: Context, poc: Poc, card: Card, key: str) -> None:
         destination=Destination(ctx.workspace.key, channel=poc.home_channel),
         replies=[card],
         due_at=ctx.now,
+        extra=outbox.notify(ctx.person.platform_id, ctx.person.locale),
     )
 
 
