@@ -15,6 +15,17 @@ from sqlalchemy.engine import URL
 
 from storage.database import default_sqlite_path, resolve_url
 
+BOT_FRAMEWORK_ENDPOINTS = (
+    "to_bot_from_channel_openid_metadata_url",
+    "to_bot_from_channel_token_issuer",
+    "to_bot_from_emulator_openid_metadata_url",
+    "to_channel_from_bot_login_url",
+    "to_channel_from_bot_oauth_scope",
+    "oauth_url",
+)
+"""The settings of a private cloud, named as botbuilder names them."""
+US_GOVERNMENT_CHANNEL_SERVICE = "https://botframework.azure.us"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -77,6 +88,28 @@ class Settings(BaseSettings):
     postpoc_admins: str | None = Field(
         default=None,
         description="comma-separated platform user ids (Slack U…, Teams 29:…) who administer every workspace they are seen in",
+    )
+    channel_service: str | None = Field(
+        default=None,
+        description="the Bot Framework cloud: https://botframework.azure.us for US Government; unset: public cloud",
+    )
+    to_bot_from_channel_openid_metadata_url: str | None = Field(
+        default=None, description="private cloud: OpenID metadata of the channel's signing keys"
+    )
+    to_bot_from_channel_token_issuer: str | None = Field(
+        default=None, description="private cloud: the issuer of the channel's tokens"
+    )
+    to_bot_from_emulator_openid_metadata_url: str | None = Field(
+        default=None, description="private cloud: OpenID metadata for Emulator and skill tokens"
+    )
+    to_channel_from_bot_login_url: str | None = Field(
+        default=None, description="private cloud: where the bot gets its outbound tokens"
+    )
+    to_channel_from_bot_oauth_scope: str | None = Field(
+        default=None, description="private cloud: the scope of the bot's outbound tokens"
+    )
+    oauth_url: str | None = Field(
+        default=None, description="private cloud: the Bot Framework token service"
     )
 
     scheduler: bool = Field(
@@ -220,6 +253,21 @@ class Settings(BaseSettings):
             yield "MICROSOFT_APP_TENANT_ID is missing: a SingleTenant bot needs its tenant"
         if self.microsoft_app_type not in ("SingleTenant", "MultiTenant", "UserAssignedMSI"):
             yield "MICROSOFT_APP_TYPE must be SingleTenant, MultiTenant or UserAssignedMSI"
+        endpoints = {name.upper(): getattr(self, name) for name in BOT_FRAMEWORK_ENDPOINTS}
+        missing = [name for name, value in endpoints.items() if not value]
+        if missing and len(missing) < len(endpoints):
+            # botbuilder's private-cloud mode has no defaults: one set means all are needed.
+            yield f"Bot Framework endpoints go together; also set {', '.join(missing)}"
+        built_in = len(missing) == len(endpoints)
+        if (
+            built_in
+            and self.channel_service
+            and self.channel_service.rstrip("/") != US_GOVERNMENT_CHANNEL_SERVICE
+        ):
+            yield (
+                f"CHANNEL_SERVICE must be {US_GOVERNMENT_CHANNEL_SERVICE} (US Government) "
+                "or unset; for another cloud set the TO_BOT_FROM_* and TO_CHANNEL_FROM_BOT_* endpoints"
+            )
 
     def db_url(self) -> URL:
         return resolve_url(self.database_url, self.postpoc_data_dir)

@@ -58,7 +58,7 @@ USAGES: tuple[Usage, ...] = (
     ),
     Usage(
         "reading",
-        "reading <poc> [<indicator>] <value>",
+        "reading <poc> [<indicator>] <value> [unit]",
         N_("record this week's value of an indicator (owner or lead)"),
     ),
     Usage(

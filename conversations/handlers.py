@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from functools import partial
@@ -52,7 +52,7 @@ from conversations.messages import (
     Visibility,
 )
 from conversations.watch import load_watched
-from storage.models import Decision, Outcome, Person, Poc, Reading, Role, Stage
+from storage.models import Decision, Indicator, Outcome, Person, Poc, Reading, Role, Stage
 
 Handler = Callable[[Context, Command], Awaitable[list[Reply]]]
 
@@ -127,7 +127,6 @@ async def new(ctx: Context, command: Command) -> list[Reply]:
                 title=title,
                 poc=handle,
             ),
-            visibility=Visibility.CHANNEL,
         )
     ]
 
@@ -341,7 +340,6 @@ async def owner(ctx: Context, command: Command) -> list[Reply]:
                 name=_name(person),
                 poc=poc.handle,
             ),
-            visibility=Visibility.CHANNEL,
         )
     ]
 
@@ -454,6 +452,7 @@ async def _post_to_home(ctx: Context, poc: Poc, card: Card, key: str) -> None:
         destination=Destination(ctx.workspace.key, channel=poc.home_channel),
         replies=[card],
         due_at=ctx.now,
+        extra=outbox.notify(ctx.person.platform_id, ctx.person.locale),
     )
 
 
@@ -466,8 +465,48 @@ def _iso_date(value: object) -> date | None:
     return None
 
 
+_READING = QuestionDef.model_validate(
+    {
+        "key": "reading",
+        "type": QuestionKind.NUMBER,
+        "label": {"en": "reading", "fr": "mesure"},
+        "text": {"en": "reading", "fr": "mesure"},
+    }
+)
+
+
+_NUMBER_FIRST = re.compile(r"^[+-]?[0-9]")
+
+
+def _split_reading(
+    ctx: Context, args: Sequence[str], indicators: Sequence[Indicator]
+) -> tuple[str, Indicator | None, str]:
+    """``[<indicator>] <value> [unit]`` as (indicator name, indicator, value text).
+
+    The value is where the rest of the words read as a number in the
+    indicator's unit ("13", "13 minutes"): an indicator's name may hold a
+    number of its own ("Top 3 accuracy 92 %"). When no split reads, the last
+    word is the value, so the error names what is wrong.
+    """
+    for start in range(len(args)):
+        name = " ".join(args[:start]).strip()
+        if name:
+            found = [i for i in indicators if i.name.lower() == name.lower()]
+        else:
+            found = list(indicators) if len(indicators) == 1 else []
+        if not found:
+            continue
+        text = " ".join(args[start:])
+        unit = found[0].unit or None
+        if not isinstance(parse_answer(_READING, text=text, unit=unit, translate=ctx.t), Invalid):
+            return name, found[0], text
+    if len(indicators) == 1 and args and _NUMBER_FIRST.match(args[0]):
+        return "", indicators[0], " ".join(args)  # a number in the wrong unit: say so
+    return " ".join(args[:-1]).strip(), None, args[-1]
+
+
 async def reading(ctx: Context, command: Command) -> list[Reply]:
-    syntax = "reading <poc> [<indicator>] <value>"
+    syntax = "reading <poc> [<indicator>] <value> [unit]"
     _need(command, 2, syntax)
     poc = await find_poc(ctx, command.args[0])
     require_owner_or_lead(ctx, poc)
@@ -478,8 +517,8 @@ async def reading(ctx: Context, command: Command) -> list[Reply]:
             "{poc} has no value indicator yet: it comes from the interview's value questions.",
             poc=poc.handle,
         )
-    name = " ".join(command.args[1:-1]).strip()
-    if name:
+    name, indicator, typed = _split_reading(ctx, command.args[1:], indicators)
+    if indicator is None and name:
         matching = [i for i in indicators if i.name.lower() == name.lower()]
         if not matching:
             known = ", ".join(i.name for i in indicators)
@@ -490,21 +529,11 @@ async def reading(ctx: Context, command: Command) -> list[Reply]:
                 known=known,
             )
         indicator = matching[0]
-    elif len(indicators) == 1:
+    elif indicator is None and len(indicators) == 1:
         indicator = indicators[0]
-    else:
+    elif indicator is None:
         raise UserError("Name the indicator: {syntax}", syntax=syntax)
-    number_question = QuestionDef.model_validate(
-        {
-            "key": "reading",
-            "type": QuestionKind.NUMBER,
-            "label": {"en": "reading", "fr": "mesure"},
-            "text": {"en": "reading", "fr": "mesure"},
-        }
-    )
-    value = parse_answer(
-        number_question, text=command.args[-1], unit=indicator.unit or None, translate=ctx.t
-    )
+    value = parse_answer(_READING, text=typed, unit=indicator.unit or None, translate=ctx.t)
     if isinstance(value, Invalid):
         raise UserError("{problem}", problem=value.message)
     assert indicator.id is not None

@@ -32,7 +32,8 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from conversations import wire
 from conversations.delivery import DeliveryError, Destination, Messenger
-from conversations.messages import Reply
+from conversations.i18n import N_, translator
+from conversations.messages import Reply, Say
 from conversations.metrics import OUTBOX_BACKLOG, POSTS
 from storage.models import Delivery, DeliveryStatus
 from storage.repository import Repo, Store
@@ -123,6 +124,25 @@ class Orphan:
     reason: str
 
 
+FAILURE_NOTICE = "failure_notice"
+"""The kind of the DM that tells a lead a post of theirs failed for good."""
+FAILED_POST = N_(
+    "I could not post {what} in channel {channel}: {reason}. If I am not a member "
+    "of that channel, invite me there (in Slack: /invite @postpoc), and I will post "
+    "there from the next time on."
+)
+KIND_NAMES = {
+    "decision": N_("the decision"),
+    "nudge": N_("the weekly health nudge"),
+}
+
+
+def notify(person: str, locale: str) -> dict[str, Any]:
+    """``extra`` for :func:`delivery_row`: whom to tell, in their DM, if the
+    post fails for good (the lead who took the decision or subscribed)."""
+    return {"notify": {"person": person, "locale": locale}}
+
+
 async def enqueue(repo: Repo, **post: Any) -> bool:
     """Queue one post (see :func:`delivery_row`), once per key. Returns False
     when the key was already queued."""
@@ -158,6 +178,13 @@ class Outbox:
             # follow now) or ended without a thread (they fail now).
             for delivery in waiting:
                 await self._one(delivery, report)
+        if report.failed:
+            # A post that failed for good queued a notice to its lead: tell them now.
+            async with self.store.unit() as repo:
+                again = await repo.due_deliveries(self.clock(), self.settings.batch)
+            for delivery in again:
+                if delivery.kind == FAILURE_NOTICE:
+                    await self._one(delivery, report)
         async with self.store.unit() as repo:
             OUTBOX_BACKLOG.set(
                 await repo.count_deliveries(DeliveryStatus.PENDING)
@@ -330,6 +357,38 @@ class Outbox:
             if error is not None:
                 row.last_error = error[:500]
             await repo.save(row)
+            if status == DeliveryStatus.FAILED:
+                await self._failed_for_good(repo, row)
+
+    async def _failed_for_good(self, repo: Repo, row: Delivery) -> None:
+        """Say so where someone will read it: a WARNING with the outbox id, and
+        the lead the post was for, in their DM (queued, so sent once)."""
+        log.warning(
+            "post failed for good: outbox id %s, kind %s, to %s: %s",
+            row.id,
+            row.kind,
+            row.target,
+            row.last_error,
+        )
+        told = row.payload.get("notify")
+        channel = (row.payload.get("destination") or {}).get("channel")
+        if row.kind == FAILURE_NOTICE or not isinstance(told, dict) or not channel:
+            return
+        workspace = await repo.workspace_by_id(row.workspace_id)
+        if workspace is None or not workspace.active or not told.get("person"):
+            return
+        t = translator(str(told.get("locale") or "en"))
+        what = t(KIND_NAMES.get(row.kind, N_("a post")))
+        notice = Say(t(FAILED_POST, what=what, channel=channel, reason=row.last_error or "?"))
+        await enqueue(
+            repo,
+            workspace_id=row.workspace_id,
+            key=f"failed:{row.idempotency_key}"[:200],
+            kind=FAILURE_NOTICE,
+            destination=Destination(workspace.key, person=str(told["person"])),
+            replies=[notice],
+            due_at=self.clock(),
+        )
 
     async def _reschedule(
         self, delivery: Delivery, reason: str, retry_after: float | None, *, sending: bool = False

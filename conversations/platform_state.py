@@ -38,6 +38,14 @@ class PlatformState:
                 PostedMessage(workspace_id=found.id, token=token, ref=ref, created_at=self.clock())
             )
 
+    async def repost(self, workspace: str, token: str, ref: str) -> None:
+        """The question carrying ``token`` is now shown in message ``ref``
+        (posted again further down): it is the one to settle from now on."""
+        async with self.store.unit() as repo:
+            found = await _workspace(repo, workspace)
+            assert found.id is not None
+            await repo.repost(found.id, token, ref, self.clock())
+
     async def posted(self, workspace: str, token: str) -> str | None:
         async with self.store.unit() as repo:
             found = await repo.workspace(workspace)

@@ -9,7 +9,7 @@ from conversations.commands import Command
 from conversations.context import Context
 from conversations.errors import UserError
 from conversations.i18n import N_
-from conversations.messages import Card, Field, Reply, Say, Section, Visibility
+from conversations.messages import Card, Field, Reply, Say, Section
 from conversations.schedule import parse_time, parse_weekday, parse_zone
 from storage.models import Subscription
 
@@ -76,7 +76,6 @@ async def subscribe(ctx: Context, command: Command) -> list[Reply]:
     return [
         Say(
             _describe(ctx, subscription, "This channel will get the weekly health nudge {when}."),
-            visibility=Visibility.CHANNEL,
         )
     ]
 
@@ -108,7 +107,6 @@ async def unsubscribe(ctx: Context, _: Command) -> list[Reply]:
     return [
         Say(
             ctx.t("This channel will no longer get the weekly nudge."),
-            visibility=Visibility.CHANNEL,
         )
     ]
 
@@ -130,7 +128,7 @@ async def mentions(ctx: Context, command: Command) -> list[Reply]:
         if subscription.mention_owners
         else "The weekly nudge will name owners without mentioning them."
     )
-    return [Say(ctx.t(key), visibility=Visibility.CHANNEL)]
+    return [Say(ctx.t(key))]
 
 
 async def subscriptions(ctx: Context, _: Command) -> list[Reply]:

@@ -125,13 +125,19 @@ def _reason_lines(
     return "\n".join(lines)
 
 
-def _recommendation_section(result: rubric.Assessment, t: Translator, bank: Bank) -> Section:
-    text = t("Recommendation: {outcome}", outcome=outcome_name(result.outcome, t))
+def _recommendation_section(
+    result: rubric.Assessment, t: Translator, bank: Bank, *, headed: bool = True
+) -> Section:
+    """The outcome and why. ``headed=False`` under a title that already says
+    the outcome (the recommendation card): only the reasons and conditions."""
+    lines = [t("Recommendation: {outcome}", outcome=outcome_name(result.outcome, t))]
     if result.reasons:
-        text += "\n" + _reason_lines(result.reasons, t, bank)
+        lines.append(_reason_lines(result.reasons, t, bank))
     if result.conditions:
-        text += "\n" + t("Conditions to meet:") + "\n" + _reason_lines(result.conditions, t, bank)
-    return Section(title=t("Recommendation"), text=text)
+        lines += [t("Conditions to meet:"), _reason_lines(result.conditions, t, bank)]
+    if not headed:
+        return Section(text="\n".join(lines[1:]) or None)
+    return Section(title=t("Recommendation"), text="\n".join(lines))
 
 
 def narrative_section(narrative: str, t: Translator) -> Section:
@@ -146,7 +152,7 @@ def recommendation_card(poc: Poc, result: rubric.Assessment, t: Translator, bank
         Field(t(rubric.DIMENSION_NAMES[name]), f"{score}/100")
         for name, score in result.scores.items()
     )
-    sections = [_recommendation_section(result, t, bank)]
+    sections = [_recommendation_section(result, t, bank, headed=False)]
     sections.extend(
         Section(title=t("Scores") if i == 0 else None, fields=c)
         for i, c in enumerate(_chunks(scores))
@@ -171,8 +177,8 @@ def recommendation_card(poc: Poc, result: rubric.Assessment, t: Translator, bank
 def _decision_section(
     decision: Decision, decided_by: str | None, t: Translator, bank: Bank
 ) -> Section:
+    # The outcome is in the card's title: said once.
     fields = [
-        Field(t("Decision"), outcome_name(decision.outcome, t)),
         Field(t("Rationale"), decision.rationale),
         Field(t("Decided by"), decided_by or "?"),
         Field(t("Decided on"), t.date(decision.created_at.date())),
@@ -183,7 +189,7 @@ def _decision_section(
     if decision.conditions:
         conditions = [rubric.Reason.from_dict(c) for c in decision.conditions]
         text = t("Conditions:") + "\n" + _reason_lines(conditions, t, bank)
-    return Section(title=t("Decision"), fields=tuple(fields), text=text)
+    return Section(fields=tuple(fields), text=text)
 
 
 def decision_card(
@@ -244,9 +250,16 @@ def portfolio_card(views: Sequence[PocView], t: Translator, today: date | None =
     counts: dict[str, int] = {}
     for view in views:
         counts[stage_name(view.poc.stage, t)] = counts.get(stage_name(view.poc.stage, t), 0) + 1
-    overview = ", ".join(f"{name}: {count}" for name, count in counts.items())
+    overview = ", ".join(
+        t("{count} at stage {stage}", count=count, stage=name) for name, count in counts.items()
+    )
+    title = (
+        t("Portfolio: one POC")
+        if len(views) == 1
+        else t("Portfolio: {count} POCs", count=len(views))
+    )
     return Card(
-        title=t("Portfolio: {count} POCs", count=len(views)),
+        title=title,
         subtitle=overview,
         sections=tuple(sections),
         buttons=tuple(Button(view.poc.handle, f"summary {view.poc.handle}") for view in views[:5]),

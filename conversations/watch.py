@@ -253,7 +253,7 @@ class Watch:
                     destination=destination,
                     replies=[parent],
                     due_at=now,
-                    extra={"issues": issues},
+                    extra={"issues": issues, **subscriber(snapshot, sub)},
                 )
             )
             if detail is not None:
@@ -477,6 +477,12 @@ def watched_of(
             latest and latest.status == CheckInStatus.SENT and latest.reminded_at is not None
         ),
     )
+
+
+def subscriber(snapshot: Snapshot, sub: Subscription) -> dict[str, Any]:
+    """Whom to tell if the nudge can't be posted: whoever subscribed the channel."""
+    creator = snapshot.people.get(sub.created_by_id) if sub.created_by_id else None
+    return outbox.notify(creator.platform_id, creator.locale) if creator else {}
 
 
 def snapshot_locale(snapshot: Snapshot, sub: Subscription) -> str:

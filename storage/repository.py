@@ -760,6 +760,17 @@ class Repo:
         if existing is None:
             await self._add(posted)
 
+    async def repost(self, workspace_id: int, token: str, ref: str, now: datetime) -> None:
+        existing = await self.posted(workspace_id, token)
+        if existing is None:
+            await self._add(
+                PostedMessage(workspace_id=workspace_id, token=token, ref=ref, created_at=now)
+            )
+            return
+        existing.ref = ref
+        existing.created_at = now
+        await self.save(existing)
+
     async def posted(self, workspace_id: int, token: str) -> PostedMessage | None:
         result = await self.session.execute(
             select(PostedMessage).where(

@@ -280,6 +280,16 @@ async def test_a_reading_is_recorded_against_the_indicator(store: Store, lead: P
     assert [r.value for r in await rows(store, Reading)] == [13.0]
 
 
+async def test_a_reading_may_carry_its_unit(store: Store, lead: Person) -> None:
+    handle = await register(lead)
+    await answer_until_done(lead, await lead.says(f"/poc interview {handle}"))
+    assert "Recorded 13 minutes" in text(await lead.runs(f"reading {handle} 13 minutes"))
+    assert "Recorded 12.5 minutes" in text(await lead.runs(f"reading {handle} 12.5 min"))
+    wrong = text(await lead.runs(f"reading {handle} 13 hours"))
+    assert "has no indicator" not in wrong and "minutes" in wrong
+    assert [r.value for r in await rows(store, Reading)] == [13.0, 12.5]
+
+
 async def test_workspaces_never_see_each_others_pocs(lead: Person) -> None:
     handle = await register(lead, "Secret pricing agent")
     rival = Person(lead.service, "eve", workspace="test:rival")

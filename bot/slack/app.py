@@ -29,6 +29,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -123,6 +124,21 @@ def _keep_sdk_logs_quiet() -> None:
             logger.setLevel(logging.INFO)
 
 
+class _TokenAlreadyInClient(logging.Filter):
+    """Bolt reads ``SLACK_BOT_TOKEN`` from the environment on its own and, since
+    postpoc hands it a client that already carries that token, warns at every
+    start that the token "will be unused". Nothing is wrong: that one line goes."""
+
+    SKIPPED = warning_client_prioritized_and_token_skipped()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.SKIPPED
+
+
+BOLT_LOGGER = logging.getLogger("postpoc.slack.bolt")
+BOLT_LOGGER.addFilter(_TokenAlreadyInClient())
+
+
 def register(bolt: AsyncApp, listeners: Listeners) -> None:
     bolt.command(ids.COMMAND)(listeners.command)
     bolt.event("message")(listeners.message)
@@ -161,7 +177,7 @@ def build(
         process_before_response=True,
         # Bolt would otherwise make a logger named after the app ("postpoc") and
         # set its level, overriding the levels postpoc's own loggers inherit.
-        logger=logging.getLogger("postpoc.slack.bolt"),
+        logger=BOLT_LOGGER,
         client=client,
         # Without a signing secret no HTTP route is mounted (Socket Mode only),
         # and an empty secret verifies nothing: every request would be refused.

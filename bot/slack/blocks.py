@@ -375,6 +375,14 @@ def answered_blocks(
     return [block]
 
 
+def edited_answer_blocks(notice: str, edit_command: str, language: str = "en") -> list[Block]:
+    """After a person edited the message of their last answer: what the stored
+    answer is, and the Edit button that changes it."""
+    block: Block = {"type": "section", "text": mrkdwn(":pencil2: " + clip(notice, 2900))}
+    block["accessory"] = button(text("edit", language), ids.EDIT, edit_command)
+    return [block]
+
+
 def moved_on_blocks(ask_text: str, language: str) -> list[Block]:
     """A question asked again further down: its inputs removed, so only the
     latest message can answer it."""

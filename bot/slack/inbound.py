@@ -82,26 +82,65 @@ def command_inbound(body: Payload, actor: Actor, names: Mapping[str, str]) -> In
     )
 
 
+ANSWERING_SUBTYPES = (None, "", "file_share")
+"""Message subtypes that are something a person typed: plain, or with a file
+attached (Slack sends those as ``file_share``, their text being the answer)."""
+
+
 def is_person_message(event: Payload) -> bool:
     """A person typed in their direct conversation with the bot (not an edit,
     a deletion, a join or a bot's own message)."""
     return (
         event.get("type") == "message"
         and event.get("channel_type") == "im"
-        and not event.get("subtype")
+        and event.get("subtype") in ANSWERING_SUBTYPES
         and not event.get("bot_id")
         and bool(event.get("user"))
     )
 
 
+def edited_message(event: Payload) -> Payload | None:
+    """The new version of a message a person edited in their DM with the bot
+    (``message_changed``), or None for anything else (a bot's message, an
+    unfurl, a change in a channel)."""
+    if event.get("type") != "message" or event.get("subtype") != "message_changed":
+        return None
+    if event.get("channel_type") != "im":
+        return None
+    message = event.get("message")
+    if not isinstance(message, Mapping) or message.get("bot_id") or not message.get("user"):
+        return None
+    previous = event.get("previous_message")
+    if isinstance(previous, Mapping) and previous.get("text") == message.get("text"):
+        return None  # Slack also sends message_changed when it adds an unfurl
+    return message
+
+
+def attached_files(event: Payload) -> list[str]:
+    """The names of the files attached to a message, in order."""
+    files = event.get("files")
+    if not isinstance(files, list):
+        return []
+    names = (f.get("name") or f.get("title") for f in files if isinstance(f, Mapping))
+    return [str(name) for name in names if name]
+
+
 def message_inbound(
-    event: Payload, actor: Actor, names: Mapping[str, str], delivery_id: str | None
+    event: Payload,
+    actor: Actor,
+    names: Mapping[str, str],
+    delivery_id: str | None,
+    file_note: str = "file attached: {name}",
 ) -> Inbound:
+    """A typed message; each attached file is noted after the text (``file_note``
+    in the person's language), so an answer sent with a file is kept whole."""
     raw = str(event.get("text") or "")
+    typed = plain_text(raw, names).strip()
+    notes = [file_note.format(name=name) for name in attached_files(event)]
     return Inbound(
         actor=actor,
         place=Place(channel_id=str(event.get("channel") or ""), is_direct=True),
-        text=plain_text(raw, names).strip(),
+        text="\n".join(part for part in (typed, *notes) if part),
         mentions=mentions(raw, names),
         delivery_id=delivery_id,
     )

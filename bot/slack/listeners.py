@@ -50,6 +50,7 @@ from bot.slack.inbound import (
     command_inbound,
     command_press,
     delivery_of,
+    edited_message,
     is_person_message,
     mentioned,
     message_inbound,
@@ -57,7 +58,7 @@ from bot.slack.inbound import (
     submitted,
 )
 from bot.slack.profiles import Profiles
-from bot.slack.questions import PostedRef
+from bot.slack.questions import Person, PostedRef
 from bot.slack.replies import Origin, Responder
 from bot.slack.texts import text
 from bot.slack.work import Turn, Turns, Work
@@ -268,6 +269,10 @@ class Listeners:
         request: AsyncBoltRequest,
     ) -> None:
         """A typed answer (or command) in the DM: acknowledged once stored."""
+        edited = edited_message(event)
+        if edited is not None:
+            await self._edited(client, context, event, edited)
+            return
         if not is_person_message(event):
             return
         workspace, user = workspace_of(context), str(event["user"])
@@ -291,9 +296,43 @@ class Listeners:
         actor = await self.profiles.actor(client, workspace, user)
         names = await self.profiles.names(client, workspace, mentioned(event.get("text", "")))
         outcome = await self.service.handle(
-            message_inbound(event, actor, names, delivery_id=body.get("event_id"))
+            message_inbound(
+                event,
+                actor,
+                names,
+                delivery_id=body.get("event_id"),
+                file_note=text("file_attached", actor.locale),
+            )
         )
-        return Origin(workspace, user, actor.locale, channel_id=event.get("channel")), outcome
+        origin = Origin(
+            workspace,
+            user,
+            actor.locale,
+            channel_id=event.get("channel"),
+            typed_ts=str(event.get("ts") or "") or None,
+        )
+        return origin, outcome
+
+    async def _edited(
+        self, client: AsyncWebClient, context: AsyncBoltContext, event: Body, message: Body
+    ) -> None:
+        """A person edited a message in the DM: an edit changes no stored answer,
+        so they are told how to change it (acknowledged at once, told after)."""
+        workspace, user = workspace_of(context), str(message["user"])
+
+        async def tell() -> None:
+            if not await self.installed.active(workspace):
+                return
+            actor = await self.profiles.actor(client, workspace, user)
+            await self.responder.edited(
+                client,
+                Person(workspace, user),
+                str(event.get("channel") or ""),
+                str(message.get("ts") or ""),
+                actor.locale,
+            )
+
+        self.work.start(self._turn(workspace, user, tell()), key=(workspace, user))
 
     async def home(
         self, body: Body, event: Body, client: AsyncWebClient, context: AsyncBoltContext

@@ -28,6 +28,7 @@ from conversations.messages import Answered, Ask, Say
 from conversations.platform_state import PlatformState
 
 OPEN = "question"
+LAST_ANSWER = "last_answer"
 
 
 @dataclass(frozen=True)
@@ -139,23 +140,33 @@ class Questions:
         answered: Answered,
         language: str,
         shown_in: PostedRef | None = None,
+        typed_ts: str | None = None,
     ) -> None:
         """Replace a question's inputs with its answer. ``shown_in`` is the
         message the person acted on, for a question that was never posted by
-        token (one edited in a modal)."""
+        token (one edited in a modal). ``typed_ts`` is the message they typed
+        the answer in: should they edit it, they are shown this answer's Edit."""
         address = await self._load(who)
         ref = await self._posted(who, answered.token) or shown_in
         if ref is None:
             return
-        await self._update(
-            client,
-            ref,
-            answered_blocks(answered, edit_command(ref, answered.token), language),
-            answered.summary,
-        )
+        edit = edit_command(ref, answered.token)
+        await self._update(client, ref, answered_blocks(answered, edit, language), answered.summary)
+        if typed_ts and edit:
+            who.address = {
+                **(who.address or {}),
+                LAST_ANSWER: {"ts": typed_ts, "edit": edit, "summary": answered.summary[:300]},
+            }
+            who.changed = True
+            address = who.address
         if who.opened().get("token") == answered.token:
             who.address = {k: v for k, v in address.items() if k != OPEN}
             who.changed = True
+
+    async def last_answer(self, who: Person) -> dict[str, Any] | None:
+        """The answer the person last typed (its message ``ts``, ``edit`` command)."""
+        found = (await self._load(who)).get(LAST_ANSWER)
+        return found if isinstance(found, dict) else None
 
     async def save(self, who: Person) -> None:
         """Write the person's address back, if the delivery changed it."""

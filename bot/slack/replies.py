@@ -34,10 +34,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack import logs
-from bot.slack.blocks import fallback, message_blocks
+from bot.slack.blocks import edited_answer_blocks, fallback, message_blocks, say_blocks
 from bot.slack.calls import error_code, quietly
+from bot.slack.escape import clip
 from bot.slack.history import is_dm, post_once
 from bot.slack.questions import Person, PostedRef, Questions
+from bot.slack.texts import text
 from conversations.messages import Answered, Ask, Document, Reply, Say, Visibility
 
 
@@ -52,6 +54,7 @@ class Origin:
     is_direct: bool = True  # the channel is their direct conversation with the bot
     response_url: str | None = None
     message: PostedRef | None = None  # the message they acted on, if any
+    typed_ts: str | None = None  # the message they typed, when they typed one
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,32 @@ class Responder:
         if isinstance(reply, Ask):
             await self.questions.ask(client, who, reply, origin.language)
         else:
-            await self.questions.settle(client, who, reply, origin.language, origin.message)
+            await self.questions.settle(
+                client, who, reply, origin.language, origin.message, typed_ts=origin.typed_ts
+            )
+
+    async def edited(
+        self, client: AsyncWebClient, who: Person, channel: str, ts: str, language: str
+    ) -> None:
+        """The person edited message ``ts`` in their DM: if it was their last
+        answer, the Edit button of that answer; else how to change an answer."""
+        last = await self.questions.last_answer(who)
+        if last is not None and last.get("ts") == ts and last.get("edit"):
+            blocks = edited_answer_blocks(
+                text("edited_last_answer", language, answer=str(last.get("summary") or "")),
+                str(last["edit"]),
+                language,
+            )
+            fallback_text = text("edited_last_answer", language, answer="")
+        else:
+            fallback_text = text("edited_old_message", language)
+            blocks = say_blocks(Say(fallback_text))
+        await quietly(
+            "chat.postMessage",
+            client.chat_postMessage(
+                channel=channel or who.user_id, blocks=blocks, text=clip(fallback_text, 3000)
+            ),
+        )
 
     async def _send(
         self, client: AsyncWebClient, origin: Origin, where: Route | None, batch: list[Reply]

@@ -48,6 +48,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "… shortened to fit in Slack.",
         "fr": "… raccourci pour tenir dans Slack.",
     },
+    "file_attached": {"en": "file attached: {name}", "fr": "fichier joint : {name}"},
+    "edited_last_answer": {
+        "en": "You edited the message you answered with. Editing a message does not change "
+        "the answer postpoc stored ({answer}). To change it, press Edit.",
+        "fr": "Vous avez modifié le message de votre réponse. Modifier un message ne change "
+        "pas la réponse enregistrée par postpoc ({answer}). Pour la changer, appuyez sur Modifier.",
+    },
+    "edited_old_message": {
+        "en": "Editing an earlier message does not change its answer. To change an answer, "
+        "type `/poc edit <poc>`: it lists the questions, and `/poc edit <poc> <question>` "
+        "opens one.",
+        "fr": "Modifier un message plus ancien ne change pas sa réponse. Pour changer une "
+        "réponse, tapez `/poc edit <poc>` : la liste des questions s'affiche, et "
+        "`/poc edit <poc> <question>` en ouvre une.",
+    },
     "not_installed": {
         "en": "postpoc is not installed in this workspace any more.",
         "fr": "postpoc n'est plus installé dans cet espace de travail.",

@@ -19,12 +19,13 @@ from typing import Any
 
 import requests
 
-from bot.config import Settings
+from bot.config import BOT_FRAMEWORK_ENDPOINTS, Settings
 from bot.teams.options import Endpoints, TeamsOptions
 from bot.teams.sdk import (
     AppCredentials,
     BotFrameworkAuthentication,
     ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
     MicrosoftAppCredentials,
     ServiceClientCredentialsFactory,
 )
@@ -46,6 +47,9 @@ class BotConfiguration:
         # accepts the empty credentials that switch authentication off.
         self.APP_TYPE = settings.microsoft_app_type if self.APP_ID else "MultiTenant"
         self.APP_TENANTID = settings.microsoft_app_tenant_id or ""
+        if settings.channel_service:
+            self.CHANNEL_SERVICE = settings.channel_service.rstrip("/")
+        endpoints = endpoints or endpoints_of(settings)
         if endpoints is not None:
             self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = endpoints.openid_metadata_url
             self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = endpoints.token_issuer
@@ -53,6 +57,54 @@ class BotConfiguration:
             self.TO_CHANNEL_FROM_BOT_LOGIN_URL = endpoints.login_url
             self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = endpoints.oauth_scope
             self.OAUTH_URL = endpoints.oauth_url
+
+
+def endpoints_of(settings: Settings) -> Endpoints | None:
+    """A private cloud's endpoints from the settings (``TO_BOT_FROM_CHANNEL_*``,
+    ``TO_CHANNEL_FROM_BOT_*``, ``OAUTH_URL``), or None for a built-in cloud."""
+    values = [getattr(settings, name) for name in BOT_FRAMEWORK_ENDPOINTS]
+    if not all(values):
+        return None  # a partial set is refused at start (Settings.problems)
+    return Endpoints(
+        openid_metadata_url=str(settings.to_bot_from_channel_openid_metadata_url),
+        token_issuer=str(settings.to_bot_from_channel_token_issuer),
+        emulator_openid_metadata_url=str(settings.to_bot_from_emulator_openid_metadata_url),
+        login_url=str(settings.to_channel_from_bot_login_url),
+        oauth_scope=str(settings.to_channel_from_bot_oauth_scope),
+        oauth_url=str(settings.oauth_url),
+    )
+
+
+class SharedCredentials(ServiceClientCredentialsFactory):  # type: ignore[misc]
+    """The bot's outbound credentials, made once per app, scope and authority and
+    shared by every turn of the process.
+
+    botbuilder asks its factory for new credentials at every turn, and each new
+    credentials object has its own MSAL application, hence its own empty token
+    cache: one token request to Microsoft Entra per message, which Entra
+    throttles. Kept, MSAL's cache serves the token until shortly before it
+    expires (MSAL renews it itself).
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._made: dict[tuple[str, str, str, bool], Any] = {}
+
+    async def is_valid_app_id(self, app_id: str) -> bool:
+        return bool(await self._inner.is_valid_app_id(app_id))
+
+    async def is_authentication_disabled(self) -> bool:
+        return bool(await self._inner.is_authentication_disabled())
+
+    async def create_credentials(
+        self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
+    ) -> Any:
+        key = (app_id or "", oauth_scope or "", login_endpoint or "", bool(validate_authority))
+        if key not in self._made:
+            self._made[key] = await self._inner.create_credentials(
+                app_id, oauth_scope, login_endpoint, validate_authority
+            )
+        return self._made[key]
 
 
 def check_settings(settings: Settings) -> None:
@@ -159,13 +211,14 @@ def _reason(error: Exception) -> str:
 def authentication(settings: Settings, options: TeamsOptions) -> Any:
     """The inbound checks and outbound credentials for the app's settings."""
     check_settings(settings)
-    factory = (
+    configuration = BotConfiguration(settings, options.endpoints)
+    made = (
         FixedTokenFactory(settings.microsoft_app_id or "", options.outbound_token)
         if options.outbound_token is not None
-        else None
+        else ConfigurationServiceClientCredentialFactory(configuration)
     )
     inner = ConfigurationBotFrameworkAuthentication(
-        BotConfiguration(settings, options.endpoints), credentials_factory=factory
+        configuration, credentials_factory=SharedCredentials(made)
     )
     return StrictAuthentication(inner)
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from bot.teams import cards, inbound, routing, texts
+from bot.teams import cards, inbound, routing, size, texts
 from bot.teams.connector import (
     TENANT_TARGET,
     Connector,
@@ -24,7 +24,7 @@ from bot.teams.connector import (
     tenant_address,
 )
 from bot.teams.options import TeamsOptions
-from bot.teams.outbound import OutboundError
+from bot.teams.outbound import OutboundError, Refused
 from bot.teams.sdk import ActivityHandler
 from conversations.i18n import Translator, translator
 from conversations.messages import Answered, Card, Inbound, Reply, Say, Section
@@ -136,11 +136,36 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
     async def _send(
         self, turn: Any, workspace: str, messages: Sequence[routing.Message], t: Translator
     ) -> None:
+        platform = self.service.platform
         for message in messages:
-            sent = await self.connector.send(turn, cards.activity_for(message, t))
+            shown = size.fit(cards.activity_for(message, t), t(texts.SHORTENED))
             question = message.question
-            if question is not None and sent:
-                await self.service.platform.remember_posted(workspace, question.token, sent)
+            earlier = await platform.posted(workspace, question.token) if question else None
+            if question is not None and earlier is not None and question.error:
+                # Asked again after an answer it could not take: the same card,
+                # with what was wrong shown in it, not one more card.
+                await self.connector.update(turn, earlier, shown)
+                continue
+            try:
+                sent = await self.connector.send(turn, shown)
+            except Refused as error:
+                # Refused for good (too large, malformed): the person still learns
+                # that something was to be shown, and how to get at it.
+                log.warning("a reply was refused by the Bot Connector: %s", error)
+                short = {"type": "message", "text": t(texts.TOO_LARGE, status=error.status)}
+                await self.connector.send(turn, short)
+                continue
+            if question is None or not sent:
+                continue
+            if earlier is None:
+                await platform.remember_posted(workspace, question.token, sent)
+                continue
+            # Posted again (``interview``, a resume): the old card loses its inputs.
+            await platform.repost(workspace, question.token, sent)
+            try:
+                await self.connector.update(turn, earlier, cards.moved_on_activity(question, t))
+            except OutboundError as error:
+                log.warning("could not retire a question's earlier card: %s", error)
 
     async def _settle(
         self, turn: Any, workspace: str, answered: Answered, *, personal: bool

@@ -273,3 +273,11 @@ def _inputs(ask: Ask, t: Translator) -> list[Json]:
 def settled_activity(answered: Answered) -> Json:
     """What a question's message becomes once answered: the answer, and nothing to press."""
     return activity(adaptive_card(paragraph(f"✓ {answered.summary}")))
+
+
+def moved_on_activity(ask: Ask, t: Translator) -> Json:
+    """A question's earlier card once it is asked again further down: its text,
+    and nothing to press, so only the latest card answers it."""
+    body = paragraph(ask.text, isSubtle=True)
+    body.extend(paragraph(t(texts.MOVED_ON), isSubtle=True))
+    return activity(adaptive_card(body))

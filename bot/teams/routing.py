@@ -3,13 +3,12 @@
 Teams has no ephemeral messages: anything said in a channel thread is seen by
 everyone in it. So, for a command run in a channel:
 
-- CHANNEL replies answer in the thread, for all to see;
+- CHANNEL replies answer in the thread, for all to see (a decision, a
+  ``summary post``);
 - DIRECT replies go to the person's personal chat with the bot;
-- PRIVATE replies that are short text (a confirmation, an error) stay in the
-  thread: they only echo what the person typed there in public;
-- other PRIVATE replies (cards, questions: stored data the person did not ask
-  to share, ``summary`` rather than ``summary post``) go to the personal chat,
-  and the thread gets one line saying so.
+- PRIVATE replies (confirmations, errors, cards, questions: what only the
+  person asked for) go to the personal chat, and the thread gets one line
+  saying so: a channel stays quiet, as on Slack, where they are ephemeral.
 
 In the personal chat everything is answered where it was asked. Replies to
 one place are merged into as few messages as possible (Teams limits a bot to
@@ -23,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from conversations.messages import Answered, Ask, Reply, Say, Visibility
+from conversations.messages import Answered, Ask, Reply, Visibility
 
 
 class Where(StrEnum):
@@ -58,9 +57,7 @@ class Plan:
 def where(reply: Reply, *, personal: bool) -> Where:
     if personal or reply.visibility == Visibility.CHANNEL:
         return Where.HERE
-    if reply.visibility == Visibility.DIRECT:
-        return Where.PERSONAL
-    return Where.HERE if isinstance(reply, Say) else Where.PERSONAL
+    return Where.PERSONAL
 
 
 def plan(replies: Sequence[Reply], *, personal: bool) -> Plan:

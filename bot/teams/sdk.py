@@ -16,6 +16,7 @@ from botbuilder.core.teams import TeamsInfo  # type: ignore[import-untyped]
 from botbuilder.integration.aiohttp import (  # type: ignore[import-untyped]
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
 )
 from botbuilder.schema import (  # type: ignore[import-untyped]
     Activity,
@@ -42,6 +43,7 @@ __all__ = [
     "ClientRequestError",
     "CloudAdapter",
     "ConfigurationBotFrameworkAuthentication",
+    "ConfigurationServiceClientCredentialFactory",
     "ConversationParameters",
     "ConversationReference",
     "MicrosoftAppCredentials",

@@ -17,3 +17,12 @@ WELCOME_TEAM = N_(
     "personal chat with me."
 )
 SORRY = N_("Sorry, something went wrong on my side. Type hello to pick up where you were.")
+MOVED_ON = N_("This question was asked again further down; answer it there.")
+SHORTENED = N_(
+    "Shortened to fit in Teams. history <poc> <question> shows an answer whole; "
+    "summary and list of fewer POCs show more."
+)
+TOO_LARGE = N_(
+    "I could not show that reply in Teams (it was refused, status {status}). "
+    "Try a narrower command, such as history <poc> <question>."
+)

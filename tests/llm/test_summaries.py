@@ -124,9 +124,9 @@ async def test_a_decision_post_carries_the_narrative_and_the_rubric(store: Store
         store, "Assisted agent", FRAMED, assistant(by_rule(narrating(HONEST, CITED)))
     )
     decided = card(await assisted.runs("decide assisted-agent frame Monitoring first"))
-    assert [s.title for s in decided.sections] == ["Decision", "Recommendation", "In brief"]
+    assert [s.title for s in decided.sections] == [None, "Recommendation", "In brief"]
     without = card(await plain.runs("decide plain-agent frame Monitoring first"))
-    assert [s.title for s in without.sections] == ["Decision"]
+    assert [s.title for s in without.sections] == [None]
 
 
 @pytest.mark.parametrize(

@@ -326,7 +326,7 @@ async def test_home_list_and_subscriptions_count_only_this_tenant(world: World) 
     # Globex sees its own, and nothing of Acme.
     xavier = Person(world.service, "xavier", workspace=GLOBEX)
     theirs = text(await xavier.runs("list", channel="C-globex-finance"))
-    assert "Portfolio: 1 POCs" in theirs
+    assert "Portfolio: one POC" in theirs
     assert [line for line in theirs.splitlines() if line.startswith("-- ")] == [
         "-- Secret Merger Bot (secret-merger-bot) --"
     ]

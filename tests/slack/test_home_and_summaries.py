@@ -3,7 +3,7 @@ asked, posted to a channel only when asked to."""
 
 from __future__ import annotations
 
-from tests.slack.harness import Slack
+from tests.slack.harness import Slack, texts_of
 from tests.support.scripts import READY
 
 HELP = "postpoc helps you decide what happens to an AI agent after its proof of concept."
@@ -83,3 +83,36 @@ async def test_a_summary_is_private_unless_posted(slack: Slack) -> None:
     assert blocks[-2]["type"] == "context" or blocks[-1]["type"] == "context"
     assert len(blocks) <= 50
     assert channel_posts(slack) == [], "the channel post went through the command's response_url"
+
+
+async def test_commands_in_a_channel_answer_only_the_person_who_typed_them(slack: Slack) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    slack.person("U0OMAR", "Omar Haddad")
+
+    hooks = [
+        await lea.runs("/poc new Invoice agent"),
+        await lea.runs("/poc owner invoice-agent <@U0OMAR|omar>"),
+        await lea.runs("/poc subscribe weekly monday 09:00 Europe/Paris"),
+        await lea.runs("/poc mentions off"),
+        await lea.runs("/poc unsubscribe"),
+    ]
+
+    for hook in hooks:
+        [reply] = lea.replies(hook)
+        assert reply["response_type"] == "ephemeral", reply["text"]
+    assert channel_posts(slack) == []
+
+
+async def test_the_portfolio_and_a_decision_read_as_a_person_reads_them(slack: Slack) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+
+    [listed] = lea.replies(await lea.runs("/poc list"))
+    shown = str(listed["blocks"])
+    assert "Portfolio: one POC" in shown and "1 POCs" not in shown
+    assert "1 at stage POC" in shown and "POC: 1" not in shown
+
+    [decided] = lea.replies(await lea.runs("/poc decide invoice-agent frame Monitoring first"))
+    words = "\n".join(texts_of(decided["blocks"]))
+    assert "Decision on Invoice agent (invoice-agent): Frame" in words
+    assert words.count("Frame") == 1, "the decision card says its outcome once"

@@ -3,6 +3,7 @@ through OAuth (installs kept in the database); an uninstall is honoured."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,16 @@ async def test_a_revoked_bot_token_deletes_the_install(start_bot: StartBot, tmp_
 
     assert await installs(slack, BETA) == 0
     assert not await slack.bot.service.platform.is_active(f"slack:{BETA}")
+
+
+async def test_a_bot_token_in_the_environment_starts_without_bolts_unused_token_warning(
+    start_bot: StartBot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # As deployed: the token is in the environment, which Bolt reads on its own.
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-single-workspace")
+    with caplog.at_level(logging.DEBUG):
+        await start_bot(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    assert not [r for r in caplog.records if "will be unused" in r.getMessage()]

@@ -5,7 +5,7 @@ is edited in a modal that shows what was wrong."""
 from __future__ import annotations
 
 from bot.slack.profiles import Profiles
-from tests.slack.harness import Message, Slack
+from tests.slack.harness import Message, Slack, texts_of
 from tests.support.scripts import READY
 
 PEOPLE = {"Claire Martin": "U0CLAIRE", "Omar Haddad": "U0OMAR"}
@@ -48,6 +48,8 @@ async def test_a_whole_interview_by_buttons_pickers_and_replies(slack: Slack) ->
     recommendation = lea.last()
     assert recommendation.blocks[0]["type"] == "header"
     assert "Recommendation for invoice-agent: Industrialise" in recommendation.words()
+    shown = "\n".join(texts_of(recommendation.blocks))
+    assert shown.count("Recommendation") == 1, "the card says its title once"
     assert "Claire Martin" not in str(slack.fake.called("chat.postEphemeral"))
 
 

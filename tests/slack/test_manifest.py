@@ -70,6 +70,14 @@ def test_production_is_http_and_development_is_socket_mode() -> None:
     assert "request_url" not in development["settings"]["event_subscriptions"]
 
 
+def test_the_production_manifest_allows_the_org_wide_installs_the_guide_describes() -> None:
+    guide = (Path(__file__).parents[2] / "deploy" / "slack" / "README.md").read_text()
+    assert "org-wide install on Enterprise Grid" in guide
+    assert manifest("manifest.yaml")["settings"]["org_deploy_enabled"] is True
+    # Socket Mode is for development in one workspace; it can't be deployed org-wide.
+    assert manifest("manifest.dev.yaml")["settings"]["org_deploy_enabled"] is False
+
+
 async def test_the_bot_calls_only_methods_its_scopes_allow(slack: Slack) -> None:
     lea = slack.person("U0LEA", "Léa Martin")
     slack.person("U0CLAIRE", "Claire Martin")

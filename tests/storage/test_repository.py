@@ -638,3 +638,18 @@ async def test_a_unit_that_raises_writes_nothing(store: Store) -> None:
         assert await repo.audit_events(s.workspace_id) == []
         interview = await repo.interview(s.interview_id)
         assert interview is not None and interview.revision == 0
+
+
+async def test_a_question_posted_again_is_settled_where_it_was_last_posted(store: Store) -> None:
+    from conversations.platform_state import PlatformState
+
+    platform = PlatformState(store, lambda: at(0))
+    await platform.remember_posted("teams:contoso", "7.3.k", "first")
+    await platform.remember_posted("teams:contoso", "7.3.k", "ignored: the first is kept")
+    assert await platform.posted("teams:contoso", "7.3.k") == "first"
+
+    await platform.repost("teams:contoso", "7.3.k", "second")
+    await platform.repost("teams:contoso", "8.1.x", "new")
+
+    assert await platform.posted("teams:contoso", "7.3.k") == "second"
+    assert await platform.posted("teams:contoso", "8.1.x") == "new"

@@ -33,6 +33,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 ISSUER = "https://api.botframework.com"
+TEAMS_MESSAGE_LIMIT = 28_000
+"""Bytes of an activity above which the fake, like Teams, answers 413."""
 CHANNEL = "msteams"
 
 
@@ -201,6 +203,8 @@ class FakeBotFramework:
             probe = Call(method, path, conversation, activity_id, body, auth, 0, {})
             # Typing indicators are never failed: the bot doesn't retry them, by design.
             status = 200 if body.get("type") == "typing" else self._failure_for(probe.kind)
+            if status == 200 and len(json.dumps(body).encode()) > TEAMS_MESSAGE_LIMIT:
+                status = 413  # as Teams refuses a bot's message that is too large
             if status == 200 and self.chaos is not None and body.get("type") != "typing":
                 status = self.chaos.pick()
             result = self._result(probe) if status == 200 else {}

@@ -71,10 +71,13 @@ async def test_commands_by_mention_in_a_channel(served: Served, fake: FakeBotFra
     carol = teams.person("carol")
     await installed(served)
 
+    # The confirmation goes to the person: the channel only gets a line saying so.
     registered = await carol.runs("new Invoice agent", channel=AI_CHANNEL, team=TEAM)
-    [said] = registered.sent
-    assert said.kind == "reply" and str(said.conversation).startswith(f"{AI_CHANNEL};messageid=")
+    created, said, note = registered.sent
+    assert created.kind == "create" and said.conversation == created.posted_id
     assert "Registered Invoice agent as invoice-agent" in texts(said)
+    assert note.kind == "reply" and str(note.conversation).startswith(f"{AI_CHANNEL};messageid=")
+    assert "Registered" not in texts(note)
 
     posted = await carol.runs("summary invoice-agent post", channel=AI_CHANNEL, team=TEAM)
     [summary] = posted.sent
@@ -92,22 +95,24 @@ async def test_private_answers_in_a_channel_go_to_the_personal_chat_with_a_note(
 ) -> None:
     carol = served.client.person("carol")
     await installed(served)
-    await carol.runs("new Invoice agent", channel=AI_CHANNEL, team=TEAM)
+    registered = await carol.runs("new Invoice agent", channel=AI_CHANNEL, team=TEAM)
+    created = registered.sent[0]
+    assert created.kind == "create" and created.body["members"] == [{"id": carol.id}]
 
     posted = await carol.runs("list", channel=AI_CHANNEL, team=TEAM)
-    created, portfolio, note = posted.sent
-    assert created.kind == "create" and created.body["members"] == [{"id": carol.id}]
+    portfolio, note = posted.sent
     assert portfolio.conversation == created.posted_id
     assert "invoice-agent" in texts(portfolio)
     assert str(note.conversation).startswith(AI_CHANNEL)
     assert "I've sent the details to Carol in a personal chat." in texts(note)
     assert "invoice-agent" not in texts(note)
 
-    # An error stays in the thread: it only echoes what was typed there.
+    # An error is the person's too: told in the personal chat, the thread stays quiet.
     unknown = await carol.runs("frobnicate", channel=AI_CHANNEL, team=TEAM)
-    [error] = unknown.sent
-    assert str(error.conversation).startswith(AI_CHANNEL)
+    error, note = unknown.sent
+    assert error.conversation == created.posted_id
     assert "I don't know the command frobnicate" in texts(error)
+    assert "frobnicate" not in texts(note)
 
 
 async def test_mentioned_people_are_the_people_who_later_write(served: Served) -> None:

@@ -143,16 +143,39 @@ async def test_an_invalid_answer_is_asked_again_with_the_reason(teams: TeamsBotC
         data = press_for(card, READY[key])
         posted = await (alice.submits(card, data) if data else alice.says(READY[key]))
     again = await alice.says("a lot")
-    key, card = questions(again.sent)[-1]
-    assert key == "use_weekly_volume"
-    assert question_key(card) == "use_weekly_volume"
+    # The same card, with the reason shown in it: not one more card in the chat.
+    assert questions(again.sent) == []
+    [update] = again.updates
+    assert update.activity_id == card.posted_id
+    assert question_key(update) == "use_weekly_volume"
     attention = [
         run["text"]
-        for block in card.body["attachments"][0]["content"]["body"]
+        for block in update.body["attachments"][0]["content"]["body"]
         for run in block.get("inlines", [])
         if run.get("color") == "Attention"
     ]
-    assert attention, texts(card)
+    assert attention, texts(update)
+    assert press_for(update, "x") is None or actions(update), "the card can still be answered"
+
+    answered = await alice.says(READY["use_weekly_volume"])
+    assert [u.activity_id for u in answered.updates] == [card.posted_id]
+    assert texts(answered.updates[0]).startswith("✓ ")
+
+
+async def test_a_question_shown_again_leaves_one_live_card(teams: TeamsBotClient) -> None:
+    alice, posted = await started(teams)
+    _, first = questions(posted.sent)[-1]
+
+    shown_again = await alice.says("hello")
+    _, second = questions(shown_again.sent)[-1]
+    assert second.posted_id != first.posted_id
+    [retired] = shown_again.updates
+    assert retired.activity_id == first.posted_id and not actions(retired)
+    assert "asked again further down" in texts(retired)
+
+    answered = await alice.presses(second, "No")
+    assert [u.activity_id for u in answered.updates] == [second.posted_id]
+    assert not actions(answered.updates[0])
 
 
 async def test_adding_the_app_for_oneself_greets_once(teams: TeamsBotClient) -> None:

@@ -30,7 +30,7 @@ def test_the_manifest_names_one_bot_by_the_app_id_placeholder() -> None:
     assert m["manifestVersion"] == "1.17"
     [bot] = m["bots"]
     assert GUID.match(m["id"]) and bot["botId"] == m["id"]
-    assert set(bot["scopes"]) == {"personal", "team"}
+    assert set(bot["scopes"]) == {"personal", "team", "groupChat"}
     assert m["icons"] == {"color": "color.png", "outline": "outline.png"}
     assert all(v.startswith("https://") for k, v in m["developer"].items() if k.endswith("Url"))
 
@@ -38,7 +38,7 @@ def test_the_manifest_names_one_bot_by_the_app_id_placeholder() -> None:
 def test_the_command_lists_are_commands_the_core_knows() -> None:
     [bot] = manifest()["bots"]
     scopes = {scope for entry in bot["commandLists"] for scope in entry["scopes"]}
-    assert scopes == {"personal", "team"}
+    assert scopes == set(bot["scopes"])
     for entry in bot["commandLists"]:
         assert len(entry["commands"]) <= 10  # what Teams accepts per list
         for command in entry["commands"]:
@@ -47,6 +47,39 @@ def test_the_command_lists_are_commands_the_core_knows() -> None:
             assert parsed is not None and parsed.name in NAMES, command["title"]
         titles = [c["title"].removeprefix("/poc ") for c in entry["commands"]]
         assert "help" in titles
+
+
+def commands_in(scope: str) -> list[str]:
+    [bot] = manifest()["bots"]
+    [listed] = [e for e in bot["commandLists"] if e["scopes"] == [scope]]
+    return [c["title"].removeprefix("/poc ") for c in listed["commands"]]
+
+
+def test_each_scope_lists_the_commands_people_use_there_uncut() -> None:
+    assert {"decide", "role", "subscriptions", "interview", "edit"} <= set(commands_in("personal"))
+    assert {"interview", "history", "subscribe", "decide"} <= set(commands_in("team"))
+    assert commands_in("groupChat") == commands_in("team")
+    # Nothing that only works in a channel is offered in the personal chat.
+    assert not {"subscribe", "unsubscribe", "mentions"} & set(commands_in("personal"))
+    [bot] = manifest()["bots"]
+    for entry in bot["commandLists"]:
+        for command in entry["commands"]:
+            assert not command["description"].endswith("…"), command["title"]
+
+
+def test_the_package_speaks_french_too() -> None:
+    m = manifest()
+    info = m["localizationInfo"]
+    assert info["defaultLanguageTag"] == "en-us"
+    [french] = info["additionalLanguages"]
+    assert french["languageTag"] == "fr-fr"
+    texts = json.loads((PACKAGE / french["file"]).read_text(encoding="utf-8"))
+    assert texts["name.short"] == m["name"]["short"]
+    [bot] = m["bots"]
+    for i, entry in enumerate(bot["commandLists"]):
+        for j, _ in enumerate(entry["commands"]):
+            translated = texts[f"bots[0].commandLists[{i}].commands[{j}].description"]
+            assert 0 < len(translated) <= 128
 
 
 def test_in_the_personal_chat_commands_are_prefixed_so_an_interview_never_takes_them_as_answers() -> (

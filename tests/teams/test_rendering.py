@@ -246,7 +246,7 @@ def test_a_stored_reference_has_what_a_proactive_post_needs_and_no_activity_id()
 # -- routing ----------------------------------------------------------------------------
 
 
-def test_in_a_channel_cards_go_to_the_personal_chat_and_short_texts_stay() -> None:
+def test_in_a_channel_only_what_was_asked_for_all_stays_in_the_thread() -> None:
     question = ask(QuestionKind.TEXT, visibility=Visibility.DIRECT)
     plan = routing.plan(
         [
@@ -259,9 +259,10 @@ def test_in_a_channel_cards_go_to_the_personal_chat_and_short_texts_stay() -> No
         personal=False,
     )
     assert [(m.where, [type(r).__name__ for r in m.replies]) for m in plan.messages] == [
-        (routing.Where.HERE, ["Say", "Card"]),  # one message per place where possible
+        (routing.Where.PERSONAL, ["Say"]),  # a confirmation is the person's, as on Slack
         (routing.Where.PERSONAL, ["Ask"]),
         (routing.Where.PERSONAL, ["Card"]),
+        (routing.Where.HERE, ["Card"]),  # a post asked for
     ]
     assert plan.moved_to_personal
     assert plan.settle == (Answered("7.3.k", "done"),)

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from conversations.delivery import DeliveryError
+from conversations.messages import Say
 from conversations.outbox import Outbox
 from conversations.service import Service
 from conversations.watch import Watch
@@ -160,9 +161,52 @@ async def test_a_refused_post_is_not_retried(store: Store, clock: Clock) -> None
     await watch.tick()
     clock.advance(hours=2)
     await watch.tick()
-    row, detail = await deliveries(store)
-    assert row.status == DeliveryStatus.FAILED and fake.attempts == 1
+    row, detail, *_ = await deliveries(store)
+    assert row.status == DeliveryStatus.FAILED
     assert detail.status == DeliveryStatus.FAILED, "no thread to go in"
+    assert fake.posted_keys() == ["failed:nudge:1:2026-W45"], "only the notice went out"
+
+
+async def test_a_post_that_fails_for_good_is_told_to_the_lead_and_logged(
+    store: Store, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = FakeMessenger()
+    fake.failures.append(DeliveryError("not_in_channel", retryable=False))
+    with caplog.at_level("WARNING", logger="postpoc.outbox"):
+        await watch_over(store, clock, fake).tick()
+
+    [notice] = fake.posts
+    assert notice.destination.person == "lea", "the lead who subscribed the channel"
+    told = notice.replies[0]
+    assert isinstance(told, Say)
+    assert "could not post the weekly health nudge in channel C0: not_in_channel" in told.text
+    assert "/invite @postpoc" in told.text
+    failed = [r for r in caplog.records if r.levelname == "WARNING"]
+    nudge = next(d for d in await deliveries(store) if d.kind == "nudge")
+    assert any(f"outbox id {nudge.id}" in r.getMessage() for r in failed)
+
+    # Told once: the notice is not repeated at the next pass.
+    clock.advance(hours=2)
+    await watch_over(store, clock, fake).tick()
+    assert len(fake.posts) == 1
+
+
+async def test_a_decision_post_that_fails_for_good_is_told_to_the_lead_who_decided(
+    store: Store, clock: Clock
+) -> None:
+    lea = Person(Service(store, clock=clock), "lea")
+    await lea.runs("new Pricing agent", channel="C9")
+    fake = FakeMessenger()
+    fake.failures.append(DeliveryError("not_in_channel", retryable=False))
+    await lea.runs("decide pricing-agent stop No value measured", channel="C1")
+    outbox = Outbox(store, {"test": fake}, clock=clock, sleep=Sleeps(), jitter=lambda: 0.5)
+    await outbox.drain()
+    await outbox.drain()
+
+    notices = [p for p in fake.posts if p.key and p.key.startswith("failed:decision:")]
+    [notice] = notices
+    assert notice.destination.person == "lea"
+    assert "could not post the decision in channel C9" in str(notice.replies[0])
 
 
 async def test_nothing_is_posted_to_a_workspace_that_removed_the_bot(
