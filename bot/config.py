@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL
 
+from bot import extras
 from storage.database import default_sqlite_path, resolve_url
 
 
@@ -68,6 +69,13 @@ class Settings(BaseSettings):
         default=False, description="serve /api/messages even without an app id (Emulator)"
     )
 
+    drain_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=300,
+        description="after SIGTERM, longest wait for requests in flight to finish (keep it under the grace period)",
+    )
+
     scheduler: bool = Field(
         default=True,
         description="run the weekly watch inside `postpoc serve` (turn off when a CronJob runs `postpoc tick`)",
@@ -94,6 +102,11 @@ class Settings(BaseSettings):
     )
     reading_gap_weeks: int = Field(
         default=3, ge=1, description="weeks without a reading before health turns amber"
+    )
+
+    pushgateway_url: str | None = Field(
+        default=None,
+        description="Prometheus Pushgateway that `postpoc tick` pushes each pass's counters to; unset: no push",
     )
 
     llm_model: str | None = Field(
@@ -137,6 +150,12 @@ class Settings(BaseSettings):
         if value:
             resolve_url(value)  # raises with the reason for an unsupported database
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case_level(cls, value: object) -> object:
+        # LOG_LEVEL=debug is as clear as DEBUG.
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("llm_model")
     @classmethod
@@ -187,6 +206,8 @@ class Settings(BaseSettings):
             yield "MICROSOFT_APP_TENANT_ID is missing: a SingleTenant bot needs its tenant"
         if self.microsoft_app_type not in ("SingleTenant", "MultiTenant", "UserAssignedMSI"):
             yield "MICROSOFT_APP_TYPE must be SingleTenant, MultiTenant or UserAssignedMSI"
+        # A setting whose optional extra is not installed (LLM_MODEL without langchain).
+        yield from extras.missing(dict(self))
 
     def db_url(self) -> URL:
         return resolve_url(self.database_url, self.postpoc_data_dir)
