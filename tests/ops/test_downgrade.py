@@ -1,0 +1,91 @@
+"""Rolling the schema back: ``postpoc db downgrade <revision>``, never below
+what this version can read (storage.migrate.OLDEST_READABLE_REVISION)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from storage import migrate
+from storage.database import resolve_url, sync_url
+
+pytestmark = pytest.mark.storage
+POSTPOC = str(Path(sys.executable).with_name("postpoc"))
+
+
+def postpoc(database_url: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    kept = ("SLACK_", "MICROSOFT_", "DATABASE_URL", "POSTPOC_", "TEAMS_", "LLM_", "LOG_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(kept)}
+    return subprocess.run(
+        [POSTPOC, *args],
+        env={**env, "DATABASE_URL": database_url, "LOG_FORMAT": "console"},
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def revision_and_tables(database_url: str) -> tuple[str | None, set[str]]:
+    engine = sa.create_engine(sync_url(resolve_url(database_url)), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return migrate.current_revision(connection), set(
+                sa.inspect(connection).get_table_names()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_the_floor_is_a_revision_this_code_knows() -> None:
+    assert migrate.OLDEST_READABLE_REVISION in migrate.known_revisions()
+
+
+def test_going_below_what_this_version_reads_is_refused(database_url: str, tmp_path: Path) -> None:
+    assert postpoc(database_url, tmp_path, "db", "upgrade").returncode == 0
+    order = sorted(migrate.known_revisions())
+    below = order[order.index(migrate.OLDEST_READABLE_REVISION) - 1]
+    refused = postpoc(database_url, tmp_path, "db", "downgrade", below)
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines() == [
+        f"postpoc: db downgrade: refusing to go below {migrate.OLDEST_READABLE_REVISION}, "
+        "the oldest schema this version can read (storage.migrate.OLDEST_READABLE_REVISION); "
+        "an older release's postpoc can take it further"
+    ]
+    assert revision_and_tables(database_url)[0] == migrate.head_revision(), "nothing changed"
+    unknown = postpoc(database_url, tmp_path, "db", "downgrade", "9999")
+    assert unknown.returncode == 1 and "unknown revision '9999'" in unknown.stderr
+    at_floor = postpoc(database_url, tmp_path, "db", "downgrade", migrate.OLDEST_READABLE_REVISION)
+    assert at_floor.returncode == 0, at_floor.stderr
+    assert at_floor.stdout.startswith(
+        f"database at revision {migrate.OLDEST_READABLE_REVISION}, was {migrate.head_revision()}"
+    )
+
+
+def test_every_migration_goes_down_and_up_again(database_url: str) -> None:
+    """What a rollback runs: each migration's downgrade(), on this database."""
+    url = resolve_url(database_url)
+    migrate.upgrade(url)
+    _, at_head = revision_and_tables(database_url)
+    first = min(migrate.known_revisions())
+    assert migrate.downgrade(url, first, floor=first) == migrate.head_revision()
+    revision, tables = revision_and_tables(database_url)
+    assert revision == first
+    later = {"address", "slack_installations", "checkin"}  # from 0002, 0003 and 0004
+    assert later <= at_head and not later & tables and "poc" in tables
+    migrate.upgrade(url)
+    assert revision_and_tables(database_url) == (migrate.head_revision(), at_head)
+
+
+def test_a_database_already_below_is_not_touched(database_url: str) -> None:
+    url = resolve_url(database_url)
+    first = min(migrate.known_revisions())
+    migrate.upgrade(url, first)
+    with pytest.raises(migrate.DowngradeRefused, match="nothing to downgrade"):
+        migrate.downgrade(url, migrate.OLDEST_READABLE_REVISION)
+    assert revision_and_tables(database_url)[0] == first
