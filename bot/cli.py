@@ -223,9 +223,13 @@ def _forget(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from bot.admin import collect, write_csv, write_json
 
+    # Into the data directory by default: the working directory may be
+    # read-only (a container's root file system) or shared.
+    out = Path(args.out) if args.out else _settings().data_dir() / "export"
+
     async def action(store: Store, _: datetime) -> str:
         export = await collect(store, args.workspace)
-        written = (write_json if args.format == "json" else write_csv)(export, Path(args.out))
+        written = (write_json if args.format == "json" else write_csv)(export, out)
         return "\n".join(str(path) for path in written)
 
     return _admin(action)
@@ -301,7 +305,9 @@ def parser() -> argparse.ArgumentParser:
         "export", help="portfolio, answers with history, decisions, readings"
     )
     export.add_argument("--format", choices=["csv", "json"], default="csv")
-    export.add_argument("--out", default="postpoc-export", help="folder to write into")
+    export.add_argument(
+        "--out", help="folder to write into (default: export/ in the data directory)"
+    )
     export.add_argument("--workspace", help="one workspace (default: all)")
     export.set_defaults(handler=_export)
 
