@@ -25,7 +25,12 @@ from bot.drain import Drain
 from conversations.delivery import Messenger
 from conversations.metrics import HANDLING_SECONDS, REQUESTS
 from conversations.service import Service
-from storage.migrate import head_revision, known_revisions
+from storage.migrate import (
+    OLDEST_READABLE_REVISION,
+    head_revision,
+    known_revisions,
+    revisions_in_order,
+)
 from storage.repository import Unavailable
 
 log = logging.getLogger("postpoc.server")
@@ -46,6 +51,12 @@ SHUTDOWN_SECONDS = 2.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PLATFORMS = {"/slack": "slack", "/api/messages": "teams"}
+_ORDER = revisions_in_order()
+
+
+def revision_order(revision: str) -> int:
+    """Where ``revision`` is in this code's chain of migrations (0: the first)."""
+    return _ORDER.index(revision)
 
 
 def platform_of(path: str) -> tuple[str, str]:
@@ -107,8 +118,16 @@ async def readyz(request: web.Request) -> web.Response:
         revision = await service.store.schema_revision()
     except Unavailable:
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
-    if revision != head and (revision is None or revision in request.app[KNOWN]):
-        # Behind this code: wait for the migration (the newest replica runs it at start).
+    if (
+        revision != head
+        and (revision is None or revision in request.app[KNOWN])
+        and (
+            revision is None or revision_order(revision) < revision_order(OLDEST_READABLE_REVISION)
+        )
+    ):
+        # Behind what this code reads: wait for the migration (the newest
+        # replica runs it at start). At or above the floor (a schema rolled
+        # back with `postpoc db downgrade`) it still serves.
         body = {
             "status": "unavailable",
             "database": "reachable",

@@ -141,7 +141,7 @@ class DowngradeRefused(Exception):
     """The downgrade asked for can't be done; the message says why, for the operator."""
 
 
-def _order() -> list[str]:
+def revisions_in_order() -> list[str]:
     """Every revision this code knows, from the first to the head."""
     script = ScriptDirectory.from_config(alembic_config())
     return [revision.revision for revision in reversed(list(script.walk_revisions()))]
@@ -151,7 +151,7 @@ def downgrade(url: URL, revision: str, floor: str = OLDEST_READABLE_REVISION) ->
     """Take the database at ``url`` down to ``revision`` (a revision id), never
     below ``floor``; safe against replicas migrating at the same time (the same
     lock as :func:`upgrade`). Returns the revision the database was at."""
-    order = _order()
+    order = revisions_in_order()
     if revision not in order:
         raise DowngradeRefused(
             f"unknown revision {revision!r}: this version knows {', '.join(order)}"

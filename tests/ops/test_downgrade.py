@@ -89,3 +89,30 @@ def test_a_database_already_below_is_not_touched(database_url: str) -> None:
     with pytest.raises(migrate.DowngradeRefused, match="nothing to downgrade"):
         migrate.downgrade(url, migrate.OLDEST_READABLE_REVISION)
     assert revision_and_tables(database_url)[0] == first
+
+
+async def test_replicas_stay_ready_on_a_schema_rolled_back_to_the_floor(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `db downgrade` to the floor, this version's replicas keep serving
+    (a rollback needs no outage); below the floor they are not ready."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    import bot.server
+    from bot.config import Settings
+    from bot.runtime import open_service
+
+    settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+    service = await open_service(settings)
+    order = migrate.revisions_in_order()
+    monkeypatch.setattr(bot.server, "OLDEST_READABLE_REVISION", order[-2])
+    try:
+        migrate.downgrade(resolve_url(database_url), order[-2], floor=order[-2])
+        async with TestClient(TestServer(bot.server.build_app(service, settings))) as client:
+            at_floor = await client.get("/readyz")
+            assert at_floor.status == 200 and (await at_floor.json())["schema"] == order[-2]
+            migrate.downgrade(resolve_url(database_url), order[-3], floor=order[-3])
+            below = await client.get("/readyz")
+            assert below.status == 503 and (await below.json())["expected"] == order[-1]
+    finally:
+        await service.store.dispose()
