@@ -117,7 +117,11 @@ def _tick(_: argparse.Namespace) -> int:
     try:
         asyncio.run(run())
     except (OperationalError, InterfaceError, Unavailable) as failure:
-        error = f"can't reach the database: {_reason(failure)} {_check_database_url()}"
+        # Pushed as a pass that could not finish, then said as every command says it.
+        if settings.pushgateway_url:
+            outcome = tick.Outcome(None, "database", started, time.perf_counter() - clock)
+            tick.push(settings.pushgateway_url, outcome)
+        raise failure from None
     except Exception as failure:
         # A bug: its traceback goes to the log, the scheduler gets the line and the code.
         logging.getLogger("postpoc.tick").exception("the pass could not finish")
