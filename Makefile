@@ -5,11 +5,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run chat test lint typecheck messages clean
+.PHONY: run chat test lint typecheck messages lock clean
 
-$(INSTALLED): pyproject.toml
+# Every dependency at the version and hashes of the lock (requirements/all.txt,
+# exported from uv.lock), then the project itself, editable, without resolving
+# anything again.
+$(INSTALLED): pyproject.toml requirements/all.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/all.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e '.[dev]'
 	touch $(INSTALLED)
 
 run: $(INSTALLED)
@@ -43,6 +47,16 @@ KEYWORDS := -k N_ -k t -k translate -k ctx.t -k UserError -k Forbidden
 messages: $(INSTALLED)
 	$(BIN)/pybabel extract --no-location --omit-header --sort-output $(KEYWORDS) -o $(VENV)/postpoc.pot bot conversations
 	$(BIN)/pybabel update --no-fuzzy-matching -i $(VENV)/postpoc.pot -d conversations/locales -D postpoc
+
+# Resolve every dependency again (uv.lock, for every platform), then export what
+# each install reads: all.txt (make test, CI), base.txt and llm.txt (the image,
+# without or with EXTRAS=llm). Review the diff, run make test, commit the five.
+# `make lock UPGRADE=--upgrade` moves everything to the newest allowed versions.
+lock: $(INSTALLED)
+	$(BIN)/uv lock --python 3.11 $(UPGRADE)
+	$(BIN)/uv export --frozen --no-emit-project --format requirements-txt --quiet --all-extras -o requirements/all.txt
+	$(BIN)/uv export --frozen --no-emit-project --format requirements-txt --quiet -o requirements/base.txt
+	$(BIN)/uv export --frozen --no-emit-project --format requirements-txt --quiet --extra llm -o requirements/llm.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,9 +87,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _tick(_: argparse.Namespace) -> int:
     """One pass of the weekly watch: plan what is due, send it, exit."""
+    from bot import executor
     from bot.runtime import open_service, platform_messengers
     from bot.scheduler import build_watch, summarise
     from conversations.service import utc_now
+    from conversations.watch import TickReport
 
     settings = _settings()
     _logging(settings)
@@ -96,27 +99,70 @@ def _tick(_: argparse.Namespace) -> int:
     fixed = os.environ.get("POSTPOC_NOW")
     now = datetime.fromisoformat(fixed) if fixed else None
 
-    async def run() -> str:
+    from bot import tick
+
+    reports: list[TickReport] = []
+
+    async def run() -> None:
+        executor.install()
         service = await open_service(settings, clock=(lambda: now) if now else utc_now)
         try:
             watch = build_watch(service, platform_messengers(service, settings), settings)
-            return summarise(await watch.tick())
+            reports.append(await watch.tick())
         finally:
             await service.store.dispose()
 
-    print(asyncio.run(run()))
-    return 0
+    started, clock = time.time(), time.perf_counter()
+    error = None
+    try:
+        asyncio.run(run())
+    except (OperationalError, InterfaceError, Unavailable) as failure:
+        # Pushed as a pass that could not finish, then said as every command says it.
+        if settings.pushgateway_url:
+            outcome = tick.Outcome(None, "database", started, time.perf_counter() - clock)
+            tick.push(settings.pushgateway_url, outcome)
+        raise failure from None
+    except Exception as failure:
+        # A bug: its traceback goes to the log, the scheduler gets the line and the code.
+        logging.getLogger("postpoc.tick").exception("the pass could not finish")
+        error = f"{type(failure).__name__}: {_reason(failure)}"
+    report = reports[0] if reports else None
+    outcome = tick.Outcome(report, error, started, time.perf_counter() - clock)
+    if settings.pushgateway_url:
+        tick.push(settings.pushgateway_url, outcome)
+    print(tick.summary(outcome, summarise(report) if report else ""))
+    return outcome.exit_code
 
 
 def _db_upgrade(_: argparse.Namespace) -> int:
     from storage import migrate
 
-    url = _settings().db_url()
+    settings = _settings()
+    _logging(settings)  # Alembic's lines too: JSON under LOG_FORMAT=json
+    url = settings.db_url()
     # Alembic names each migration as it runs it: that is the progress shown.
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
     migrate.upgrade(url)
     print(
         f"database at revision {migrate.head_revision()} ({url.render_as_string(hide_password=True)})"
+    )
+    return 0
+
+
+def _db_downgrade(args: argparse.Namespace) -> int:
+    from storage import migrate
+
+    settings = _settings()
+    _logging(settings)
+    url = settings.db_url()
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
+    try:
+        before = migrate.downgrade(url, args.revision)
+    except migrate.DowngradeRefused as refused:
+        print(f"postpoc: db downgrade: {refused}", file=sys.stderr)
+        return 1
+    print(
+        f"database at revision {args.revision}, was {before} ({url.render_as_string(hide_password=True)})"
     )
     return 0
 
@@ -149,6 +195,7 @@ def _admin(action: Callable[[Store, datetime], Awaitable[str]]) -> int:
     from storage.database import make_engine
 
     settings = _settings()
+    _logging(settings, quiet=True)
 
     async def run() -> str:
         store = Store(make_engine(settings.db_url()))
@@ -180,9 +227,13 @@ def _forget(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from bot.admin import collect, write_csv, write_json
 
+    # Into the data directory by default: the working directory may be
+    # read-only (a container's root file system) or shared.
+    out = Path(args.out) if args.out else _settings().data_dir() / "export"
+
     async def action(store: Store, _: datetime) -> str:
         export = await collect(store, args.workspace)
-        written = (write_json if args.format == "json" else write_csv)(export, Path(args.out))
+        written = (write_json if args.format == "json" else write_csv)(export, out)
         return "\n".join(str(path) for path in written)
 
     return _admin(action)
@@ -334,7 +385,9 @@ def parser() -> argparse.ArgumentParser:
         "export", help="portfolio, answers with history, decisions, readings"
     )
     export.add_argument("--format", choices=["csv", "json"], default="csv")
-    export.add_argument("--out", default="postpoc-export", help="folder to write into")
+    export.add_argument(
+        "--out", help="folder to write into (default: export/ in the data directory)"
+    )
     export.add_argument("--workspace", help="one workspace (default: all)")
     export.set_defaults(handler=_export)
 
@@ -372,6 +425,11 @@ def parser() -> argparse.ArgumentParser:
         dest="db_command", required=True
     )
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
+    downgrade = db.add_parser(
+        "downgrade", help="roll the schema back to a revision (never below what this version reads)"
+    )
+    downgrade.add_argument("revision", help="the revision to go down to, e.g. 0004")
+    downgrade.set_defaults(handler=_db_downgrade)
     db.add_parser("current", help="exit 0 when migrations are current").set_defaults(
         handler=_db_current
     )
@@ -401,8 +459,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OperationalError, InterfaceError, Unavailable) as error:
         # Unreachable or locked at start (each command reports it once, plainly;
         # a running bot answers "try again" instead and recovers by itself).
-        print(f"postpoc: can't reach the database: {_reason(error)}", file=sys.stderr)
+        print(
+            f"postpoc: can't reach the database: {_reason(error)} {_check_database_url()}",
+            file=sys.stderr,
+        )
         return 1
+
+
+def _check_database_url() -> str:
+    """Which setting to look at, and what it says (without its password)."""
+    try:
+        shown = Settings().db_url().render_as_string(hide_password=True)
+    except Exception:  # the settings themselves are wrong: that is said elsewhere
+        return "(check DATABASE_URL)"
+    return f"(check DATABASE_URL: {shown})"
 
 
 def _reason(error: BaseException) -> str:

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL
 
+from bot import extras
 from storage.database import default_sqlite_path, resolve_url
 
 BOT_FRAMEWORK_ENDPOINTS = (
@@ -112,6 +113,13 @@ class Settings(BaseSettings):
         default=None, description="private cloud: the Bot Framework token service"
     )
 
+    drain_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=300,
+        description="after SIGTERM, longest wait for requests in flight to finish (keep it under the grace period)",
+    )
+
     scheduler: bool = Field(
         default=True,
         description="run the weekly watch inside `postpoc serve` (turn off when a CronJob runs `postpoc tick`)",
@@ -138,6 +146,11 @@ class Settings(BaseSettings):
     )
     reading_gap_weeks: int = Field(
         default=3, ge=1, description="weeks without a reading before health turns amber"
+    )
+
+    pushgateway_url: str | None = Field(
+        default=None,
+        description="Prometheus Pushgateway that `postpoc tick` pushes each pass's counters to; unset: no push",
     )
 
     llm_model: str | None = Field(
@@ -204,6 +217,12 @@ class Settings(BaseSettings):
             resolve_url(value)  # raises with the reason for an unsupported database
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case_level(cls, value: object) -> object:
+        # LOG_LEVEL=debug is as clear as DEBUG.
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("llm_model")
     @classmethod
     def _blank_is_no_model(cls, value: str | None) -> str | None:
@@ -268,6 +287,8 @@ class Settings(BaseSettings):
                 f"CHANNEL_SERVICE must be {US_GOVERNMENT_CHANNEL_SERVICE} (US Government) "
                 "or unset; for another cloud set the TO_BOT_FROM_* and TO_CHANNEL_FROM_BOT_* endpoints"
             )
+        # A setting whose optional extra is not installed (LLM_MODEL without langchain).
+        yield from extras.missing(dict(self))
 
     def db_url(self) -> URL:
         return resolve_url(self.database_url, self.postpoc_data_dir)

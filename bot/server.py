@@ -9,23 +9,32 @@ counted in the metrics by platform, kind and status.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 
+import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot import logs
+from bot import executor, logs
 from bot.config import Settings
+from bot.drain import Drain
 from conversations.delivery import Messenger
 from conversations.metrics import HANDLING_SECONDS, REQUESTS
 from conversations.service import Service
-from storage.migrate import head_revision, known_revisions
+from storage.migrate import (
+    OLDEST_READABLE_REVISION,
+    head_revision,
+    known_revisions,
+    revisions_in_order,
+)
 from storage.repository import Unavailable
 
 log = logging.getLogger("postpoc.server")
+access = structlog.get_logger("postpoc.access")
 
 SERVICE = web.AppKey("service", Service)
 SETTINGS = web.AppKey("settings", Settings)
@@ -33,9 +42,21 @@ MESSENGERS = web.AppKey("messengers", dict[str, Messenger])
 """The messenger of each mounted platform, for the outbox of this process."""
 HEAD = web.AppKey("head", str)
 KNOWN = web.AppKey("known", set[str])
+DRAIN = web.AppKey("drain", Drain)
+
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Not counted as requests in flight by the drain."""
+SHUTDOWN_SECONDS = 2.0
+"""After the drain, how long aiohttp waits for what is left before closing."""
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PLATFORMS = {"/slack": "slack", "/api/messages": "teams"}
+_ORDER = revisions_in_order()
+
+
+def revision_order(revision: str) -> int:
+    """Where ``revision`` is in this code's chain of migrations (0: the first)."""
+    return _ORDER.index(revision)
 
 
 def platform_of(path: str) -> tuple[str, str]:
@@ -53,8 +74,13 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     logs.bind_request(request_id[:64], platform)
     started = time.perf_counter()
     status = 500
+    drain = request.app.get(DRAIN)
     try:
-        response = await handler(request)
+        if drain is None or request.path in PROBES:
+            response = await handler(request)
+        else:
+            with drain.request():
+                response = await handler(request)
         status = response.status
         response.headers["X-Request-Id"] = request_id[:64]
         return response
@@ -62,9 +88,19 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         status = error.status
         raise
     finally:
+        elapsed = time.perf_counter() - started
         if platform != "http":
             REQUESTS.labels(platform, kind, str(status)).inc()
-            HANDLING_SECONDS.labels(platform, kind).observe(time.perf_counter() - started)
+            HANDLING_SECONDS.labels(platform, kind).observe(elapsed)
+        # The access line: the path only (never the query string) and no body,
+        # so nothing a person typed can reach the log through it.
+        access.info(
+            "request",
+            method=request.method,
+            path=request.path[:200],
+            status=status,
+            ms=round(elapsed * 1000, 1),
+        )
 
 
 async def healthz(_: web.Request) -> web.Response:
@@ -75,12 +111,23 @@ async def healthz(_: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """Ready for traffic: the database answers and its schema is this code's (or newer)."""
     service, head = request.app[SERVICE], request.app[HEAD]
+    if request.app[DRAIN].draining:
+        # Stopping: out of the Service's endpoints at once, while requests finish.
+        return web.json_response({"status": "draining"}, status=503)
     try:
         revision = await service.store.schema_revision()
     except Unavailable:
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
-    if revision != head and (revision is None or revision in request.app[KNOWN]):
-        # Behind this code: wait for the migration (the newest replica runs it at start).
+    if (
+        revision != head
+        and (revision is None or revision in request.app[KNOWN])
+        and (
+            revision is None or revision_order(revision) < revision_order(OLDEST_READABLE_REVISION)
+        )
+    ):
+        # Behind what this code reads: wait for the migration (the newest
+        # replica runs it at start). At or above the floor (a schema rolled
+        # back with `postpoc db downgrade`) it still serves.
         body = {
             "status": "unavailable",
             "database": "reachable",
@@ -106,6 +153,7 @@ def build_app(service: Service, settings: Settings) -> web.Application:
     app[MESSENGERS] = {}
     app[HEAD] = head_revision() or ""
     app[KNOWN] = known_revisions()
+    app[DRAIN] = Drain()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
@@ -127,9 +175,15 @@ async def serve(settings: Settings) -> None:
     from bot.runtime import open_service
     from bot.scheduler import build_watch, run_forever
 
+    executor.install()
     service = await open_service(settings)
     app = build_app(service, settings)
-    runner = web.AppRunner(app, access_log=None)
+    if os.environ.get("POSTPOC_TEST_ROUTES") == "1":
+        # Hidden, for tests only (as POSTPOC_NOW is for tick): a request held open.
+        from bot.testing import add_test_routes
+
+        add_test_routes(app)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, settings.listen_host, settings.port)
     await site.start()
@@ -146,6 +200,15 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signal_number, stopping.set)
     try:
         await stopping.wait()
+        drain = app[DRAIN]
+        drain.start()
+        log.info("draining: %d requests in flight", drain.in_flight)
+        if not await drain.finished(settings.drain_seconds):
+            log.warning(
+                "stopping with %d requests still in flight after %s s",
+                drain.in_flight,
+                settings.drain_seconds,
+            )
         log.info("stopping")
     finally:
         if watcher is not None:

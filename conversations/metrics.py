@@ -18,7 +18,8 @@ HANDLING_SECONDS = Histogram(
     "postpoc_handling_seconds",
     "Time to handle one request, from receipt to response.",
     ["platform", "kind"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    # Up to 30 s: a turn that waits on a language model and a slow platform can take that long.
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30),
 )
 INTERVIEW_STEPS = Counter(
     "postpoc_interview_steps_total",

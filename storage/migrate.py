@@ -124,3 +124,63 @@ def new_revision(message: str, workdir: Path) -> None:
         command.revision(config, message=message, autogenerate=True, rev_id=f"{int(head) + 1:04d}")
 
     _with_connection(url, run)
+
+
+# --- rolling back ------------------------------------------------------------
+
+OLDEST_READABLE_REVISION = "0004"
+"""The oldest schema this code works on. ``postpoc db downgrade`` refuses to
+go below it: the replicas of this version (and of the release before, whose
+head it is at least) would fail on the missing tables. A release whose code
+needs a new migration's tables raises it to that migration; a release written
+expand-first (its code also runs on the previous schema) keeps it at the
+previous release's head, so that a rollback can downgrade to it."""
+
+
+class DowngradeRefused(Exception):
+    """The downgrade asked for can't be done; the message says why, for the operator."""
+
+
+def revisions_in_order() -> list[str]:
+    """Every revision this code knows, from the first to the head."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+
+
+def downgrade(url: URL, revision: str, floor: str = OLDEST_READABLE_REVISION) -> str | None:
+    """Take the database at ``url`` down to ``revision`` (a revision id), never
+    below ``floor``; safe against replicas migrating at the same time (the same
+    lock as :func:`upgrade`). Returns the revision the database was at."""
+    order = revisions_in_order()
+    if revision not in order:
+        raise DowngradeRefused(
+            f"unknown revision {revision!r}: this version knows {', '.join(order)}"
+        )
+    if order.index(revision) < order.index(floor):
+        raise DowngradeRefused(
+            f"refusing to go below {floor}, the oldest schema this version can read "
+            f"(storage.migrate.OLDEST_READABLE_REVISION); an older release's postpoc "
+            f"can take it further"
+        )
+    before: list[str | None] = []
+
+    def run(connection: Connection) -> None:
+        current = current_revision(connection)
+        before.append(current)
+        if current is not None and current not in order:
+            raise DowngradeRefused(
+                f"the database is at {current}, which this version does not know: "
+                f"run the downgrade with the release that migrated it"
+            )
+        if current is None or order.index(current) < order.index(revision):
+            raise DowngradeRefused(
+                f"the database is at {current or 'no revision'}, below {revision}: "
+                f"nothing to downgrade (postpoc db upgrade goes up)"
+            )
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+        connection.commit()
+
+    _with_connection(url, run)
+    return before[0]

@@ -49,6 +49,21 @@ def env_of(stage_env: list[str]) -> dict[str, str]:
     return pairs
 
 
+def builder_commands(extras: str | None = None) -> list[str]:
+    """The builder's commands with ``EXTRAS`` expanded (its default when None)."""
+    builder = dockerfile().stage("builder")
+    (arg,) = [a.value for a in builder.all("ARG") if a.value.startswith("EXTRAS")]
+    value = arg.partition("=")[2].strip('"') if extras is None else extras
+    return [
+        re.sub(r"\$\{EXTRAS:-(\w+)\}", lambda m: value or m[1], command)
+        for command in builder.run_commands()
+    ]
+
+
+def pip_installs(commands: list[str]) -> list[list[str]]:
+    return [shell_words(c) for c in commands if re.search(r"\bpip\b.*\binstall\b", c)]
+
+
 def test_every_stage_is_python_3_11_slim() -> None:
     stages = dockerfile().stages
     assert len(stages) >= 2, "a builder stage and a final stage"
@@ -58,21 +73,84 @@ def test_every_stage_is_python_3_11_slim() -> None:
 
 
 def test_the_builder_installs_with_the_commands_the_readme_gives() -> None:
-    built = dockerfile().stage("builder").run_commands()
+    built = [shell_words(c) for c in builder_commands()]
     documented = code_block_after(README.read_text(encoding="utf-8"), INSTALL_MARKER)
-    assert built == documented
+    assert built == [shell_words(c) for c in documented]
 
 
 def test_the_project_is_installed_not_linked() -> None:
-    installs = [
-        shell_words(c)
-        for c in dockerfile().stage("builder").run_commands()
-        if re.search(r"\bpip install\b", c)
-    ]
+    installs = pip_installs(builder_commands())
     assert installs, "the builder runs pip install"
+    (project,) = [words for words in installs if "." in words]
+    assert "--no-deps" in project, "dependencies come from the lock only"
     for words in installs:
-        assert "." in words, words
         assert not {"-e", "--editable"} & set(words), "an editable install needs the sources"
+
+
+@pytest.mark.parametrize("extras", ["", "llm"])
+def test_dependencies_come_from_the_lock_with_their_hashes(extras: str) -> None:
+    """Every install is either the lock's export for these extras, hashes
+    required, or the project itself without its dependencies."""
+    installs = pip_installs(builder_commands(extras))
+    locked = [words for words in installs if "-r" in words]
+    assert len(locked) == 1 and len(installs) == 2, installs
+    (words,) = locked
+    assert "--require-hashes" in words
+    lock = ROOT / words[words.index("-r") + 1]
+    assert lock == ROOT / "requirements" / f"{extras or 'base'}.txt"
+    assert lock.is_file() and "--hash=sha256:" in lock.read_text(encoding="utf-8")
+    assert lock.relative_to(ROOT).as_posix() in dockerignore().context(ROOT)
+    extra = set(PYPROJECT["project"]["optional-dependencies"].get(extras, []))
+    assert not extras or extra, f"{extras} is an extra of pyproject.toml"
+
+
+def test_the_base_image_is_pinned_by_digest_or_says_how_to() -> None:
+    default = dockerfile().args["PYTHON_IMAGE"]
+    if "@sha256:" not in default:
+        text = DOCKERFILE.read_text(encoding="utf-8")
+        assert "UNPINNED BASE IMAGE" in text and "imagetools inspect" in text
+
+
+def test_no_pip_or_setuptools_at_run_time() -> None:
+    builder, final = dockerfile().stage("builder"), dockerfile().final
+    assert any("-m venv --without-pip /opt/venv" in c for c in builder.run_commands())
+    uninstalls = [shell_words(c) for c in final.run_commands() if "uninstall" in c]
+    assert uninstalls and {"pip", "setuptools", "wheel"} <= set(uninstalls[0])
+    assert {"--yes", "-y"} & set(uninstalls[0]), "no question to answer in a build"
+
+
+def test_the_bot_runs_without_pip_or_setuptools(tmp_path: Path) -> None:
+    """What the image keeps is enough: every module of the bot imports with
+    pip, setuptools and pkg_resources hidden."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class _Gone:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('pip', 'setuptools', 'pkg_resources', 'wheel'):\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, _Gone())\n",
+        encoding="utf-8",
+    )
+    modules = sorted(
+        ".".join(p.relative_to(ROOT).with_suffix("").parts)
+        for package in ("bot", "conversations", "storage")
+        for p in (ROOT / package).rglob("*.py")
+        if "migrations" not in p.parts and p.name != "__init__.py"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import importlib; [importlib.import_module(m) for m in {modules!r}]",
+        ],
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_the_final_stage_copies_only_the_virtual_environment() -> None:

@@ -185,4 +185,4 @@ def test_tick_runs_one_pass_and_says_what_it_did(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("planned 0 nudges, 0 check-ins, 0 reminders; sent 0")
+    assert done.stdout.startswith("tick ok: planned 0 nudges, 0 check-ins, 0 reminders; sent 0")

@@ -316,7 +316,8 @@ async def test_weekly_posts_interrupted_by_kills_go_out_once_or_are_flagged(
     # Later, once the leases of the interrupted posts have run out.
     later = now + timedelta(minutes=10)
     for _ in range(2):
-        assert await run_to_end(tick(fake_slack, database_url, folder, later)) == 0
+        # 1 when a detail whose thread was never confirmed fails for good (allowed below).
+        assert await run_to_end(tick(fake_slack, database_url, folder, later)) in (0, 1)
 
     rows = await deliveries(engine)
     statuses = Counter(status for _, _, status, _ in rows)

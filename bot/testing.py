@@ -1,0 +1,40 @@
+"""Routes for tests of the running process only, mounted when
+``POSTPOC_TEST_ROUTES=1`` (never in the manifests or the image's settings).
+
+``GET /_test/hold`` is a request that stays in flight until ``POST
+/_test/release``: what a slow turn looks like to the drain, without a
+platform or a clock to wait on. ``GET /_test/held`` says how many are held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+HELD = web.AppKey("held", list[asyncio.Event])
+
+
+async def hold(request: web.Request) -> web.Response:
+    released = asyncio.Event()
+    request.app[HELD].append(released)
+    await released.wait()
+    return web.json_response({"status": "released"})
+
+
+async def held(request: web.Request) -> web.Response:
+    waiting = sum(not event.is_set() for event in request.app[HELD])
+    return web.json_response({"held": waiting})
+
+
+async def release(request: web.Request) -> web.Response:
+    for event in request.app[HELD]:
+        event.set()
+    return web.json_response({"status": "ok"})
+
+
+def add_test_routes(app: web.Application) -> None:
+    app[HELD] = []
+    app.router.add_get("/_test/hold", hold)
+    app.router.add_get("/_test/held", held)
+    app.router.add_post("/_test/release", release)
