@@ -30,11 +30,12 @@ async def test_record_in_the_personal_chat_says_how_to_get_the_file(
 async def test_record_says_so_in_french(
     teams: TeamsBotClient,
 ) -> None:
-    claire = teams.person("claire", locale="fr-FR")
-    await claire.says("bonjour")
-    await claire.says("nouveau Agent factures")
+    # Alice is the tenant's listed admin (the fixtures' POSTPOC_ADMINS), here in French.
+    alice = teams.person("alice", locale="fr-FR")
+    await alice.says("bonjour")
+    await alice.says("nouveau Agent factures")
 
-    posted = await claire.says("dossier agent-factures")
+    posted = await alice.says("dossier agent-factures")
 
     assert "postpoc record agent-factures --format pdf" in posted.text()
     assert "ne peut pas être envoyé ici en fichier" in posted.text()
