@@ -20,6 +20,8 @@ from conversations.bank import QuestionDef
 from conversations.commands import Command
 from conversations.context import Context
 from conversations.delivery import Destination
+from conversations.depths import depth
+from conversations.early_stop import is_continue
 from conversations.engine import unit_of
 from conversations.errors import UserError
 from conversations.help import ROLE_NAMES, help_card
@@ -197,7 +199,9 @@ async def _charts(ctx: Context, poc: Poc) -> list[Reply]:
 
 async def interview(ctx: Context, command: Command) -> list[Reply]:
     _need(command, 1, "interview <poc>")
-    return await interviews.begin(ctx, await find_poc(ctx, command.args[0]))
+    # "interview <poc> continue": go on for the record after a stop rule ended the questions
+    go_on = len(command.args) > 1 and is_continue(command.args[1])
+    return await interviews.begin(ctx, await find_poc(ctx, command.args[0]), go_on=go_on)
 
 
 async def edit(ctx: Context, command: Command) -> list[Reply]:
@@ -549,4 +553,5 @@ HANDLERS: dict[str, Handler] = {
     "role": role,
     "decide": decide,
     "reading": reading,
+    "depth": depth,
 }
