@@ -48,7 +48,9 @@ def check(before: engine.InterviewState, step: engine.Step, bank: Bank) -> engin
     if step.completed:
         # The last answer: the interview ends as usual, with the recommendation.
         return step
-    held = replace(state, early_stop=HELD, status=engine.PAUSED)
+    # Still active: the owner's typing reaches the interview, which takes none of it
+    # as an answer until they go on (conversations.interviews).
+    held = replace(state, early_stop=HELD)
     kept = tuple(r for r in step.replies if not isinstance(r, Ask))
     return replace(step, state=held, replies=kept, stopped=True)
 

@@ -28,9 +28,10 @@ EN = Translator("en")
 FULL = "full"
 
 
-def assess(
-    answers: dict[str, Any], bank: Bank, settings: RubricSettings = RubricSettings()
-) -> Assessment:
+DEFAULTS = RubricSettings()
+
+
+def assess(answers: dict[str, Any], bank: Bank, settings: RubricSettings = DEFAULTS) -> Assessment:
     """The rules as a full-depth interview reads them: every question asked. The
     complete answers here describe a POC the triage would interview lightly;
     tests/test_depths.py shows the lighter depths reach the same outcomes."""

@@ -92,6 +92,15 @@ READY: dict[str, str] = {
 }
 
 
+async def interview_at_depth(person: Person, handle: str, depth: str = "full") -> list[Reply]:
+    """Starts the interview and, as a lead, raises it to ``depth`` (``READY`` alone is
+    a light interview: staff only, reviewed before effect, no personal data)."""
+    await person.says(f"/poc interview {handle}")
+    raised = text(await person.says(f"/poc depth {handle} {depth}"))
+    assert f"now goes to {depth} depth" in raised, raised
+    return await person.says(f"/poc interview {handle}")
+
+
 def current_key(replies: Sequence[Reply]) -> str:
     token = read_token(last_ask(replies).token)
     assert token is not None
