@@ -61,9 +61,10 @@ async def depth(ctx: Context, command: Command) -> list[Reply]:
             poc=poc.handle,
             tier=bank.depth.label(triage.tier, ctx.t.language),
         )
-    await ctx.repo.move_interview(
-        interview, interview.revision, depth_floor=wanted, updated_at=ctx.now
-    )
+    # Not a step: the question the owner is looking at stays the one to answer
+    # (a deeper depth only adds questions), so its buttons stay valid.
+    interview.depth_floor = wanted
+    await ctx.repo.save(interview)
     await ctx.audit(
         "depth_raised",
         poc.id,

@@ -124,7 +124,7 @@ async def new(ctx: Context, command: Command) -> list[Reply]:
 async def _view(ctx: Context, poc: Poc) -> summaries.PocView:
     assert poc.id is not None
     answers = await assessments.answers_for(ctx, poc)
-    applicable = list(ctx.bank.applicable(answers))
+    applicable = list(ctx.bank.applicable(answers, await assessments.depth_floor(ctx, poc)))
     interview = await ctx.repo.latest_interview(poc.id)
     decision = await ctx.repo.latest_decision(poc.id)
     owner = await ctx.repo.person_by_id(poc.owner_id) if poc.owner_id else None
@@ -215,9 +215,10 @@ async def edit(ctx: Context, command: Command) -> list[Reply]:
 async def _questions(ctx: Context, poc: Poc) -> Card:
     """The questions that apply to a POC, by the key ``edit`` and ``history`` take."""
     answers = await assessments.answers_for(ctx, poc)
+    floor = await assessments.depth_floor(ctx, poc)
     fields = [
         Field(question.key, question.label.get(ctx.t.language))
-        for question in ctx.bank.applicable(answers)
+        for question in ctx.bank.applicable(answers, floor)
     ]
     sections = tuple(
         Section(title=ctx.t("Questions") if i == 0 else None, fields=tuple(fields[i : i + 10]))

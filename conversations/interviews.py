@@ -262,7 +262,9 @@ async def edit(ctx: Context, poc: Poc, key: str) -> list[Reply]:
         )
     await _take_over(ctx, interview)
     state = await state_of(ctx, interview, poc)
-    kept = engine.effective_answers(ctx.bank, state.answers)
+    kept = engine.effective_answers(
+        bank_of(interview), state.answers, state.context, state.depth_floor
+    )
     if key not in kept and key != state.current:
         raise UserError(
             "That question does not apply to {poc} given its other answers.", poc=poc.handle
