@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conversations import rubric, summaries
-from conversations.bank import SKIPPED
+from conversations.bank import SKIPPED, load_bank
 from conversations.context import Context
 from conversations.engine import effective_answers
 from conversations.messages import Reply
@@ -24,14 +24,32 @@ def answers_of(rows: Mapping[str, Answer]) -> dict[str, Any]:
     return {key: SKIPPED if row.skipped else row.value for key, row in rows.items()}
 
 
+async def depth_floor(ctx: Context, poc: Poc) -> str | None:
+    """The depth the POC's answers are read at, beyond what the triage gives:
+    the one a lead raised the interview to, or the deepest for an interview
+    begun on a bank without depths (it asked every question)."""
+    assert poc.id is not None
+    interview = await ctx.repo.latest_interview(poc.id)
+    if interview is None or ctx.bank.depth is None:
+        return None
+    if (
+        interview.flow == ctx.bank.flow
+        and load_bank(interview.flow, interview.flow_version).depth is None
+    ):
+        return ctx.bank.depth.order[-1]
+    return interview.depth_floor
+
+
 async def answers_for(ctx: Context, poc: Poc) -> dict[str, Any]:
     assert poc.id is not None
-    return effective_answers(ctx.bank, answers_of(await ctx.repo.current_answers(poc.id)))
+    rows = await ctx.repo.current_answers(poc.id)
+    return effective_answers(ctx.bank, answers_of(rows), floor=await depth_floor(ctx, poc))
 
 
 async def live(ctx: Context, poc: Poc) -> rubric.Assessment:
     """The recommendation on the answers as they are now."""
-    return rubric.assess(await answers_for(ctx, poc), ctx.bank)
+    answers = await answers_for(ctx, poc)
+    return rubric.assess(answers, ctx.bank, floor=await depth_floor(ctx, poc))
 
 
 async def record(ctx: Context, poc: Poc) -> rubric.Assessment:
@@ -71,6 +89,15 @@ async def on_completed(ctx: Context, poc: Poc, _: Interview | None = None) -> li
         await ctx.audit("stage_changed", poc.id, stage=Stage.ASSESSING.value)
     result = await record(ctx, poc)
     return [summaries.recommendation_card(poc, result, ctx.t, ctx.bank)]
+
+
+async def on_stopped_early(ctx: Context, poc: Poc) -> rubric.Assessment:
+    """A stop rule holds before the last question: recorded as at the end."""
+    await sync_indicator(ctx, poc, await answers_for(ctx, poc))
+    if poc.stage == Stage.POC:
+        await ctx.repo.set_stage(poc, Stage.ASSESSING, ctx.now)
+        await ctx.audit("stage_changed", poc.id, stage=Stage.ASSESSING.value)
+    return await record(ctx, poc)
 
 
 async def sync_indicator(ctx: Context, poc: Poc, answers: Mapping[str, Any]) -> Indicator | None:

@@ -9,7 +9,7 @@ whose condition can never hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from conversations.deciding import DECIDING
 from conversations.messages import QuestionKind
 
 AnswerValue = Any
@@ -67,13 +68,12 @@ class QuestionDef(BaseModel):
     integer: bool = False
     max_length: int = 10_000
     when: tuple[dict[str, Expected], ...] = ()
+    tiers: tuple[str, ...] | None = None
 
     @field_validator("when", mode="before")
     @classmethod
     def _any_of(cls, value: Any) -> Any:
-        if value is None:
-            return ()
-        return (value,) if isinstance(value, Mapping) else value
+        return _groups(value)
 
     @model_validator(mode="after")
     def _coherent(self) -> QuestionDef:
@@ -100,12 +100,85 @@ class QuestionDef(BaseModel):
         return value
 
 
+def _groups(value: Any) -> Any:
+    """``when`` as a tuple of groups: one mapping is one group."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, Mapping) else value
+
+
 class SectionDef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     key: str
     title: Localised
     reference: str | None = None
+    tiers: tuple[str, ...] | None = None
     questions: tuple[QuestionDef, ...]
+
+
+class TierDef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: str
+    label: Localised
+
+
+class DepthRule(BaseModel):
+    """``tier`` when ``when`` holds; ``because`` is the clause the owner is told."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    tier: str
+    because: Localised
+    when: tuple[dict[str, Expected], ...] = ()
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _any_of(cls, value: Any) -> Any:
+        return _groups(value)
+
+
+class ImpliedDef(BaseModel):
+    """At a depth that does not ask ``key``, the triage answers in ``when`` settle it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: str
+    value: Any
+    when: tuple[dict[str, Expected], ...]
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _any_of(cls, value: Any) -> Any:
+        return _groups(value)
+
+
+class DepthDef(BaseModel):
+    """How deep the interview goes: tiers from the lightest, rules read in order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    tiers: tuple[TierDef, ...]
+    triage: tuple[str, ...]
+    rules: tuple[DepthRule, ...]
+    otherwise: DepthRule
+    implied: tuple[ImpliedDef, ...] = ()
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        return tuple(tier.key for tier in self.tiers)
+
+    def label(self, tier: str, locale: str) -> str:
+        return next(t.label.get(locale) for t in self.tiers if t.key == tier)
+
+    def deeper(self, one: str, other: str) -> str:
+        return max(one, other, key=self.order.index)
+
+
+@dataclass(frozen=True)
+class Depth:
+    """The depth in force once the triage decides it, and why."""
+
+    tier: str
+    because: Localised
+    raised: bool = False
+    """A lead set it deeper than the triage answers give."""
 
 
 class BankFile(BaseModel):
@@ -114,6 +187,7 @@ class BankFile(BaseModel):
     version: int
     locales: tuple[str, ...]
     context: dict[str, QuestionKind] = {}
+    depth: DepthDef | None = None
     sections: tuple[SectionDef, ...]
 
 
@@ -130,6 +204,7 @@ class Bank:
     version: int
     sections: tuple[SectionDef, ...]
     context: tuple[tuple[str, QuestionKind], ...] = ()
+    depth: DepthDef | None = None
 
     # A bank is read far more often than it is loaded: index it once.
     @cached_property
@@ -153,13 +228,116 @@ class Bank:
     def index(self, key: str) -> int:
         return self._by_key[key][0]
 
-    def applicable(self, answers: Mapping[str, AnswerValue]) -> Iterator[QuestionDef]:
-        """The questions to ask given the answers so far, in order."""
-        return (q for q in self.questions if is_applicable(q, answers))
+    def applicable(
+        self, answers: Mapping[str, AnswerValue], floor: str | None = None
+    ) -> Iterator[QuestionDef]:
+        """The questions to ask given the answers so far, in order.
+
+        ``floor`` is the depth a lead raised the interview to, if any."""
+        depths = self.possible_depths(answers, floor)
+        return (q for q in self.questions if self.asks(q, depths) and is_applicable(q, answers))
+
+    # -- depth ----------------------------------------------------------------------
+
+    @cached_property
+    def _tiers(self) -> dict[str, frozenset[str]]:
+        every = self.depth.order if self.depth else ()
+        return {
+            q.key: frozenset(q.tiers or s.tiers or every)
+            for s in self.sections
+            for q in s.questions
+        }
+
+    def tiers_of(self, key: str) -> frozenset[str]:
+        """The depths that ask a question (every depth when the bank has none)."""
+        return self._tiers[key]
+
+    def asks(self, question: QuestionDef, depths: Collection[str]) -> bool:
+        """Is ``question`` asked at one of ``depths``? Always, in a bank without depths."""
+        return not depths or not self._tiers[question.key].isdisjoint(depths)
+
+    def possible_depths(
+        self, answers: Mapping[str, AnswerValue], floor: str | None = None
+    ) -> tuple[str, ...]:
+        """The depths the interview can still end up at: one once the triage has
+        decided, more while it has not; () for a bank without depths."""
+        if self.depth is None:
+            return ()
+        found: list[str] = []
+        for rule in (*self.depth.rules, self.depth.otherwise):
+            holds = _three_valued(rule.when, answers) if rule.when else True
+            if holds is False:
+                continue
+            found.append(rule.tier)
+            if holds is True:
+                break
+        depth = self.depth
+        raised = {depth.deeper(tier, floor) if floor else tier for tier in found}
+        return tuple(tier for tier in depth.order if tier in raised)
+
+    def depth_of(
+        self, answers: Mapping[str, AnswerValue], floor: str | None = None
+    ) -> Depth | None:
+        """The depth in force and why, once the triage has decided it."""
+        if self.depth is None:
+            return None
+        for rule in (*self.depth.rules, self.depth.otherwise):
+            holds = _three_valued(rule.when, answers) if rule.when else True
+            if holds is None:
+                return None
+            if holds:
+                if floor and self.depth.deeper(rule.tier, floor) != rule.tier:
+                    return Depth(floor, rule.because, raised=True)
+                return Depth(rule.tier, rule.because)
+        raise AssertionError("otherwise always holds")  # pragma: no cover
+
+    def implied(
+        self, answers: Mapping[str, AnswerValue], depths: Collection[str]
+    ) -> dict[str, AnswerValue]:
+        """Answers the triage settles for questions the depth does not ask."""
+        if self.depth is None or not depths:
+            return {}
+        settled: dict[str, AnswerValue] = {}
+        for rule in self.depth.implied:
+            if self.asks(self.question(rule.key), depths) or rule.key in settled:
+                continue
+            if any(_group_holds(group, answers) for group in rule.when):
+                settled[rule.key] = rule.value
+        return settled
+
+    def may_apply(self, known: Mapping[str, AnswerValue], floor: str | None = None) -> list[str]:
+        """The questions that can still apply given what is known, in order: those
+        answered, and those whose condition or depth is not decided yet.
+
+        ``known`` holds the answers that count (and context values). A question
+        whose condition waits on an open question counts; one whose condition
+        can no longer hold does not. So the list only loses questions as
+        answers come in."""
+        depths = self.possible_depths(known, floor)
+        status: dict[str, AnswerValue] = {}
+        keys: list[str] = []
+        for question in self.questions:
+            if not self.asks(question, depths):
+                continue
+            if question.key in known:
+                status[question.key] = known[question.key]
+                keys.append(question.key)
+                continue
+            lookup = {**known, **status}
+            if not question.when or any(
+                _three_valued((group,), lookup, absent_is_open=False) is not False
+                for group in question.when
+            ):
+                status[question.key] = _OPEN
+                keys.append(question.key)
+        return keys
 
 
 SKIPPED = object()
 """Marks a question the person skipped, in an answers mapping."""
+
+_OPEN = object()
+"""Marks a question that can still apply and has no answer yet (``Bank.may_apply``)."""
 
 
 def language_of(locale: str) -> str:
@@ -180,6 +358,30 @@ def _group_holds(group: Mapping[str, Expected], answers: Mapping[str, AnswerValu
         if not _matches(answers[key], expected):
             return False
     return True
+
+
+def _three_valued(
+    groups: Sequence[Mapping[str, Expected]],
+    answers: Mapping[str, AnswerValue],
+    absent_is_open: bool = True,
+) -> bool | None:
+    """Does any group hold: True, False, or None while an answer it needs is
+    still open (absent, or marked ``_OPEN``; with ``absent_is_open`` False an
+    absent answer is one that will never come)."""
+    undecided = False
+    for group in groups:
+        verdict: bool | None = True
+        for key, expected in group.items():
+            value = answers.get(key, _OPEN if absent_is_open else None)
+            if value is _OPEN:
+                verdict = None
+            elif value is SKIPPED or value is None or not _matches(value, expected):
+                verdict = False
+                break
+        if verdict is True:
+            return True
+        undecided = undecided or verdict is None
+    return None if undecided else False
 
 
 def _matches(actual: AnswerValue, expected: Expected) -> bool:
@@ -224,6 +426,145 @@ def _check(file: BankFile) -> None:
             _check_shape(question, seen)
             _check_conditions(question, seen)
             seen[question.key] = question
+    if file.depth is not None:
+        _check_depth(file, seen)
+    elif any(s.tiers for s in file.sections) or any(
+        q.tiers for s in file.sections for q in s.questions
+    ):
+        raise BankError("tiers are named, but the bank has no depth: section")
+
+
+def _check_depth(file: BankFile, questions: Mapping[str, QuestionDef]) -> None:
+    depth = file.depth
+    assert depth is not None
+    order = depth.order
+    if not order or len(set(order)) != len(order):
+        raise BankError("depth: name at least one tier, each once")
+    for tier in depth.tiers:
+        if not tier.label.en.strip() or not tier.label.fr.strip():
+            raise BankError(f"depth: tier {tier.key} is missing a translation")
+    sections = [s.key for s in file.sections]
+    if list(depth.triage) != sections[: len(depth.triage)] or not depth.triage:
+        raise BankError("depth: triage must name the first sections of the bank, in order")
+    triage: dict[str, QuestionDef] = {}
+    for section in file.sections:
+        for where, tiers in (
+            (section.key, section.tiers),
+            *((q.key, q.tiers) for q in section.questions),
+        ):
+            if tiers is not None and (not tiers or set(tiers) - set(order)):
+                raise BankError(f"{where}: tiers must be among {', '.join(order)}")
+        if section.key in depth.triage:
+            for question in section.questions:
+                if question.tiers or section.tiers or question.when:
+                    raise BankError(
+                        f"{question.key}: a triage question is asked at every depth, unconditionally"
+                    )
+                triage[question.key] = question
+    for rule in (*depth.rules, depth.otherwise):
+        where = f"depth rule for {rule.tier}"
+        if rule.tier not in order:
+            raise BankError(f"{where}: unknown tier (tiers: {', '.join(order)})")
+        if not rule.because.en.strip() or not rule.because.fr.strip():
+            raise BankError(f"{where}: because is missing a translation")
+        _check_triage_groups(where, rule.when, triage)
+    if depth.otherwise.when:
+        raise BankError("depth: otherwise takes no condition")
+    for implied in depth.implied:
+        where = f"depth: implied {implied.key}"
+        if implied.key not in questions or implied.key in triage:
+            raise BankError(f"{where}: not a question after the triage")
+        if not _can_take(questions[implied.key], implied.value):
+            raise BankError(f"{where}: {implied.value!r} is not an answer it can take")
+        if not implied.when:
+            raise BankError(f"{where}: say which triage answers imply it")
+        _check_triage_groups(where, implied.when, triage)
+
+
+def _check_triage_groups(
+    where: str, groups: Sequence[Mapping[str, Expected]], triage: Mapping[str, QuestionDef]
+) -> None:
+    for group in groups:
+        for key, expected in group.items():
+            if key not in triage:
+                raise BankError(f"{where}: {key} is not a triage question")
+            for value in _expected_values(expected):
+                if not _can_take(triage[key], value):
+                    raise BankError(f"{where}: {key} can't answer {value!r}")
+
+
+def check_needs(bank: Bank, needs: Iterable[str]) -> None:
+    """Every answer the recommendation decides on is asked at every depth the
+    interview can reach, or implied by the triage answers that reach it.
+
+    A depth is reached by its own rule, or by a lead raising a lighter one, so
+    each rule is checked with each depth from its own to the deepest."""
+    needed = sorted(set(needs))
+    for key in needed:
+        if not bank.has(key):
+            raise BankError(
+                f"{key}: the recommendation reads this answer, but the bank never asks it"
+            )
+    depth = bank.depth
+    if depth is None:
+        return
+    for rule in (*depth.rules, depth.otherwise):
+        reached = depth.order[depth.order.index(rule.tier) :]
+        for tier in reached:
+            for key in needed:
+                if tier in bank.tiers_of(key) or _implied_by(bank, key, rule):
+                    continue
+                how = (
+                    f"when {_describe_groups(rule.when)}"
+                    if rule.when
+                    else "when no depth rule holds"
+                )
+                raised = "" if tier == rule.tier else f" (raised from {rule.tier})"
+                raise BankError(
+                    f"{key}: the recommendation needs this answer, but a {tier} interview{raised} "
+                    f"does not ask it, reached {how}, and no triage answer implies it. "
+                    f"Add {tier} to its tiers, or imply it under depth: implied."
+                )
+
+
+def _implied_by(bank: Bank, key: str, rule: DepthRule) -> bool:
+    """Does every way ``rule`` holds make one of ``key``'s implications hold?"""
+    assert bank.depth is not None
+    implications = [i for i in bank.depth.implied if i.key == key]
+    if not rule.when or not implications:
+        return False
+    return all(
+        any(_entails(bank, group, wanted) for i in implications for wanted in i.when)
+        for group in rule.when
+    )
+
+
+def _entails(bank: Bank, group: Mapping[str, Expected], wanted: Mapping[str, Expected]) -> bool:
+    """Whenever ``group`` holds, ``wanted`` holds too."""
+    for key, expected in wanted.items():
+        if key not in group:
+            return False
+        given = _allowed(bank.question(key), group[key])
+        needed = _allowed(bank.question(key), expected)
+        if given is None or needed is None or not given <= needed:
+            return False
+    return True
+
+
+def _allowed(question: QuestionDef, expected: Expected) -> frozenset[Any] | None:
+    """The answers of ``question`` that match ``expected``, when they can be listed."""
+    if question.type == QuestionKind.MULTI_CHOICE:
+        return frozenset(v for v in question.choice_values if _matches([v], expected))
+    possible = _possible_values(question)
+    if possible is None:
+        return None
+    return frozenset(v for v in possible if _matches(v, expected))
+
+
+def _describe_groups(groups: Sequence[Mapping[str, Expected]]) -> str:
+    return " or ".join(
+        " and ".join(f"{k} {_describe(v)}" for k, v in group.items()) for group in groups
+    )
 
 
 _NUMERIC_ONLY = ("min", "max", "integer", "unit", "unit_from")
@@ -336,12 +677,15 @@ def parse_bank(text: str) -> Bank:
     except ValidationError as error:
         raise BankError(_explain(error, raw)) from None
     _check(file)
-    return Bank(
+    bank = Bank(
         flow=file.flow,
         version=file.version,
         sections=file.sections,
         context=tuple(file.context.items()),
+        depth=file.depth,
     )
+    check_needs(bank, DECIDING.get(bank.flow, ()))
+    return bank
 
 
 def _explain(error: ValidationError, raw: Any) -> str:
@@ -396,7 +740,10 @@ def mermaid(bank: Bank, locale: str = "en") -> str:
     for section in bank.sections:
         lines.append(f'  subgraph {section.key}["{_quote(section.title.get(locale))}"]')
         for q in section.questions:
-            lines.append(f'    {q.key}["{_quote(q.key)} ({q.type})"]')
+            shown = f"{q.type}"
+            if bank.depth is not None and bank.tiers_of(q.key) != frozenset(bank.depth.order):
+                shown += " · " + ", ".join(t for t in bank.depth.order if t in bank.tiers_of(q.key))
+            lines.append(f'    {q.key}["{_quote(q.key)} ({shown})"]')
         lines.append("  end")
         for q in section.questions:
             if previous:
@@ -419,10 +766,12 @@ def _quote(text: str) -> str:
     return text.replace('"', "'")
 
 
-def required_keys(bank: Bank, answers: Mapping[str, AnswerValue]) -> Sequence[str]:
-    """Required questions that apply and have no real answer yet."""
+def required_keys(
+    bank: Bank, answers: Mapping[str, AnswerValue], floor: str | None = None
+) -> Sequence[str]:
+    """Required questions that apply (at the interview's depth) and have no real answer yet."""
     return [
         q.key
-        for q in bank.applicable(answers)
+        for q in bank.applicable(answers, floor)
         if q.required and (q.key not in answers or answers[q.key] is SKIPPED)
     ]

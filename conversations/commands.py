@@ -50,6 +50,11 @@ USAGES: tuple[Usage, ...] = (
         "history <poc> <question>",
         N_("every answer given to a question, with who and when"),
     ),
+    Usage(
+        "depth",
+        "depth <poc> standard|full",
+        N_("ask more questions than the triage's depth gives; never fewer (leads)"),
+    ),
     Usage("owner", "owner <poc> <person>", N_("name the POC's owner (leads)")),
     Usage(
         "decide",
@@ -99,6 +104,7 @@ ALIASES = {
     "responsable": "owner",
     "decider": "decide",
     "mesure": "reading",
+    "profondeur": "depth",
     "role": "role",
     "aide": "help",
     "abonner": "subscribe",

@@ -38,6 +38,11 @@ class InterviewState:
     editing: str | None
     answers: Mapping[str, Any]
     context: Mapping[str, Any] = field(default_factory=dict)
+    depth_floor: str | None = None
+    """The depth a lead raised the interview to (never below the triage's)."""
+    early_stop: str | None = None
+    """``held`` once a stop rule holds and questions stopped; ``continued`` when
+    the owner chose to go on for the record."""
 
     @property
     def known(self) -> dict[str, Any]:
@@ -104,31 +109,58 @@ class Step:
     recorded: Recorded | None = None
     completed: bool = False
     state_changed: bool = False
+    stopped: bool = False
+    """A stop rule holds: the questions stop here (``conversations.early_stop``)."""
 
 
 # -- reading the state --------------------------------------------------------
 
 
 def effective_answers(
-    bank: Bank, answers: Mapping[str, Any], context: Mapping[str, Any] | None = None
+    bank: Bank,
+    answers: Mapping[str, Any],
+    context: Mapping[str, Any] | None = None,
+    floor: str | None = None,
 ) -> dict[str, Any]:
-    """The answers that count: those of questions that apply given earlier answers.
+    """The answers that count: those of questions that apply given earlier answers,
+    at the interview's depth.
 
     An answer left behind by a question that no longer applies (its condition
-    changed after an edit) is kept in storage but ignored here.
+    changed after an edit, or the triage now sets a lighter depth) is kept in
+    storage but ignored here.
     """
     kept: dict[str, Any] = dict(context or {})
+    # Triage questions come first and have no conditions: the depth reads them as given.
+    depths = bank.possible_depths({**kept, **answers}, floor)
     for question in bank.questions:
-        if question.key in answers and is_applicable(question, kept):
+        if (
+            question.key in answers
+            and bank.asks(question, depths)
+            and is_applicable(question, kept)
+        ):
             kept[question.key] = answers[question.key]
     return {key: value for key, value in kept.items() if key in answers}
 
 
 def _applicable_keys(
-    bank: Bank, answers: Mapping[str, Any], context: Mapping[str, Any] | None = None
+    bank: Bank,
+    answers: Mapping[str, Any],
+    context: Mapping[str, Any] | None = None,
+    floor: str | None = None,
 ) -> list[str]:
-    kept = {**(context or {}), **effective_answers(bank, answers, context)}
-    return [q.key for q in bank.questions if is_applicable(q, kept)]
+    kept = {**(context or {}), **effective_answers(bank, answers, context, floor)}
+    return [q.key for q in bank.applicable(kept, floor)]
+
+
+def still_applicable(
+    bank: Bank,
+    answers: Mapping[str, Any],
+    context: Mapping[str, Any] | None = None,
+    floor: str | None = None,
+) -> list[str]:
+    """The questions that can still apply given the answers so far (progress' total)."""
+    kept = {**(context or {}), **effective_answers(bank, answers, context, floor)}
+    return bank.may_apply(kept, floor)
 
 
 def next_question(
@@ -136,9 +168,10 @@ def next_question(
     answers: Mapping[str, Any],
     after: str | None,
     context: Mapping[str, Any] | None = None,
+    floor: str | None = None,
 ) -> str | None:
     """The first applicable unanswered question after ``after`` (then from the top)."""
-    keys = _applicable_keys(bank, answers, context)
+    keys = _applicable_keys(bank, answers, context, floor)
     start = keys.index(after) + 1 if after in keys else 0
     for key in keys[start:] + keys[:start]:
         if key not in answers:
@@ -151,8 +184,9 @@ def previous_question(
     answers: Mapping[str, Any],
     before: str | None,
     context: Mapping[str, Any] | None = None,
+    floor: str | None = None,
 ) -> str | None:
-    keys = _applicable_keys(bank, answers, context)
+    keys = _applicable_keys(bank, answers, context, floor)
     if before not in keys:
         return keys[-1] if keys else None
     index = keys.index(before)
@@ -215,7 +249,9 @@ def prompt(state: InterviewState, bank: Bank, t: Translator, *, error: str | Non
     assert key is not None, "no question to ask in a finished interview"
     question = bank.question(key)
     section = bank.section_of(key)
-    keys = _applicable_keys(bank, state.answers, state.context)
+    # The total counts what can still apply, undecided conditions included, so
+    # it only shrinks as answers come in.
+    keys = still_applicable(bank, state.answers, state.context, state.depth_floor)
     position = keys.index(key) + 1 if key in keys else len(keys)
     unit = unit_of(bank, question, state.known, t)
     current = state.answers.get(key)
@@ -254,9 +290,9 @@ def prompt(state: InterviewState, bank: Bank, t: Translator, *, error: str | Non
 def start(state: InterviewState, bank: Bank, t: Translator) -> Step:
     """Start, or resume, at the first question still unanswered (or the current one)."""
     current = state.current
-    applicable = _applicable_keys(bank, state.answers, state.context)
+    applicable = _applicable_keys(bank, state.answers, state.context, state.depth_floor)
     if current is None or current in state.answers or current not in applicable:
-        current = next_question(bank, state.answers, None, state.context)
+        current = next_question(bank, state.answers, None, state.context, state.depth_floor)
     moved = replace(state, status=ACTIVE if current else COMPLETE, current=current, editing=None)
     changed = (moved.status, moved.current, moved.editing) != (
         state.status,
@@ -332,7 +368,9 @@ def _back(state: InterviewState, bank: Bank, t: Translator) -> Step:
         left = replace(state, editing=None, revision=state.revision + 1)
         replies: tuple[Reply, ...] = (prompt(left, bank, t),) if left.current else ()
         return Step(left, replies, state_changed=True)
-    previous = previous_question(bank, state.answers, state.current, state.context)
+    previous = previous_question(
+        bank, state.answers, state.current, state.context, state.depth_floor
+    )
     if previous is None:
         return Step(state, (Say(t("This is the first question.")), prompt(state, bank, t)))
     moved = replace(state, current=previous, revision=state.revision + 1)
@@ -355,14 +393,20 @@ def _record(state: InterviewState, key: str, value: Any, bank: Bank, t: Translat
             answer=shown,
         ),
     )
+    floor = state.depth_floor
     if state.editing:
         # Back to where the interview was, unless the edit made that question moot.
         still_open = (
-            state.current in _applicable_keys(bank, answers) and state.current not in answers
+            state.current in _applicable_keys(bank, answers, state.context, floor)
+            and state.current not in answers
         )
-        following = state.current if still_open else next_question(bank, answers, None)
+        following = (
+            state.current
+            if still_open
+            else next_question(bank, answers, None, state.context, floor)
+        )
     else:
-        following = next_question(bank, answers, key)
+        following = next_question(bank, answers, key, state.context, floor)
     moved = replace(
         state,
         answers=answers,
@@ -372,6 +416,34 @@ def _record(state: InterviewState, key: str, value: Any, bank: Bank, t: Translat
         revision=state.revision + 1,
     )
     recorded = Recorded(key, None if value is SKIPPED else value, skipped=value is SKIPPED)
+    told = _depth_decided(state, moved, bank, t)
     if following is None:
-        return Step(moved, (settled,), recorded=recorded, completed=True, state_changed=True)
-    return Step(moved, (settled, prompt(moved, bank, t)), recorded=recorded, state_changed=True)
+        return Step(moved, (settled, *told), recorded=recorded, completed=True, state_changed=True)
+    return Step(
+        moved, (settled, *told, prompt(moved, bank, t)), recorded=recorded, state_changed=True
+    )
+
+
+def depth_sentence(state: InterviewState, bank: Bank, t: Translator) -> str | None:
+    """The depth in force and why, in one sentence; None while the triage has not decided."""
+    decided = bank.depth_of(state.known, state.depth_floor)
+    if decided is None or bank.depth is None:
+        return None
+    tier = bank.depth.label(decided.tier, t.language)
+    if decided.raised:
+        return t("A lead set this interview to {tier} depth.", tier=tier)
+    return t(
+        "This interview goes to {tier} depth, because {because}.",
+        tier=tier,
+        because=decided.because.get(t.language),
+    )
+
+
+def _depth_decided(
+    before: InterviewState, after: InterviewState, bank: Bank, t: Translator
+) -> tuple[Reply, ...]:
+    """Tell the owner the depth once, when their answer decides it."""
+    if bank.depth_of(before.known, before.depth_floor) is not None:
+        return ()
+    sentence = depth_sentence(after, bank, t)
+    return (Say(sentence),) if sentence else ()

@@ -32,6 +32,8 @@ from conversations.bank import QuestionDef
 from conversations.commands import Command
 from conversations.context import Context
 from conversations.delivery import Destination
+from conversations.depths import depth
+from conversations.early_stop import is_continue
 from conversations.engine import unit_of
 from conversations.errors import UserError
 from conversations.help import ROLE_NAMES, help_card
@@ -134,7 +136,7 @@ async def new(ctx: Context, command: Command) -> list[Reply]:
 async def _view(ctx: Context, poc: Poc) -> summaries.PocView:
     assert poc.id is not None
     answers = await assessments.answers_for(ctx, poc)
-    applicable = list(ctx.bank.applicable(answers))
+    applicable = list(ctx.bank.applicable(answers, await assessments.depth_floor(ctx, poc)))
     interview = await ctx.repo.latest_interview(poc.id)
     decision = await ctx.repo.latest_decision(poc.id)
     owner = await ctx.repo.person_by_id(poc.owner_id) if poc.owner_id else None
@@ -209,7 +211,9 @@ async def _charts(ctx: Context, poc: Poc) -> list[Reply]:
 
 async def interview(ctx: Context, command: Command) -> list[Reply]:
     _need(command, 1, "interview <poc>")
-    return await interviews.begin(ctx, await find_poc(ctx, command.args[0]))
+    # "interview <poc> continue": go on for the record after a stop rule ended the questions
+    go_on = len(command.args) > 1 and is_continue(command.args[1])
+    return await interviews.begin(ctx, await find_poc(ctx, command.args[0]), go_on=go_on)
 
 
 async def edit(ctx: Context, command: Command) -> list[Reply]:
@@ -223,9 +227,10 @@ async def edit(ctx: Context, command: Command) -> list[Reply]:
 async def _questions(ctx: Context, poc: Poc) -> Card:
     """The questions that apply to a POC, by the key ``edit`` and ``history`` take."""
     answers = await assessments.answers_for(ctx, poc)
+    floor = await assessments.depth_floor(ctx, poc)
     fields = [
         Field(question.key, question.label.get(ctx.t.language))
-        for question in ctx.bank.applicable(answers)
+        for question in ctx.bank.applicable(answers, floor)
     ]
     sections = tuple(
         Section(title=ctx.t("Questions") if i == 0 else None, fields=tuple(fields[i : i + 10]))
@@ -636,4 +641,5 @@ HANDLERS: dict[str, Handler] = {
     "role": role,
     "decide": decide,
     "reading": reading,
+    "depth": depth,
 }

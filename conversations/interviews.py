@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from conversations import assessments, commands, engine
+from conversations import assessments, commands, early_stop, engine
 from conversations.access import may_answer, require_owner_or_lead
 from conversations.answers import Invalid
 from conversations.bank import SKIPPED, Bank, load_bank
@@ -64,11 +64,14 @@ async def load_state(repo: Repo, interview: Interview, poc: Poc) -> engine.Inter
         editing=interview.editing_key,
         answers=assessments.answers_of(rows),
         context=follow_ups.engine_context(interview.context),
+        depth_floor=interview.depth_floor,
+        early_stop=interview.early_stop,
     )
 
 
-async def begin(ctx: Context, poc: Poc) -> list[Reply]:
-    """``interview <poc>``: start, or resume where it stopped."""
+async def begin(ctx: Context, poc: Poc, go_on: bool = False) -> list[Reply]:
+    """``interview <poc>``: start, or resume where it stopped; ``go_on`` (``interview
+    <poc> continue``) goes on for the record after a stop rule ended the questions."""
     require_owner_or_lead(ctx, poc)
     assert poc.id is not None
     interview = await ctx.repo.latest_interview(poc.id)
@@ -86,7 +89,13 @@ async def begin(ctx: Context, poc: Poc) -> list[Reply]:
         await ctx.audit("interview_started", poc.id)
     await _take_over(ctx, interview)
     state = await state_of(ctx, interview, poc)
-    step = engine.start(state, ctx.bank, ctx.t)
+    if early_stop.held(state) and not go_on:
+        return _direct_if_needed(ctx, [await stopped_card(ctx, poc)])
+    step = (
+        early_stop.go_on(state, bank_of(interview), ctx.t)
+        if early_stop.held(state)
+        else engine.start(state, bank_of(interview), ctx.t)
+    )
     replies = await save(ctx, interview, poc, state, step)
     waiting = follow_ups.waiting(interview)
     if waiting is not None:
@@ -99,12 +108,21 @@ async def begin(ctx: Context, poc: Poc) -> list[Reply]:
             )
         )
         return [done, *replies]
+    return _direct_if_needed(ctx, replies)
+
+
+def _direct_if_needed(ctx: Context, replies: list[Reply]) -> list[Reply]:
     if not ctx.inbound.place.is_direct:
         return [
             Say(ctx.t("I'll ask you the questions in our direct conversation.")),
             *_direct(replies),
         ]
     return replies
+
+
+async def stopped_card(ctx: Context, poc: Poc) -> Reply:
+    """The recommendation a stop rule gave, with the way to go on for the record."""
+    return early_stop.card(poc.handle, await assessments.live(ctx, poc), ctx.t, ctx.bank)
 
 
 async def _take_over(ctx: Context, interview: Interview) -> None:
@@ -145,6 +163,8 @@ async def pending(ctx: Context) -> list[Reply]:
     waiting = follow_ups.waiting(interview)
     if waiting is not None:
         return [follow_ups.prompt(state, bank_of(interview), ctx.t, waiting)]
+    if early_stop.held(state) and state.editing is None:
+        return [await stopped_card(ctx, poc)]
     if engine.asked_key(state) is None:
         return []
     return [engine.prompt(state, bank_of(interview), ctx.t)]
@@ -165,6 +185,8 @@ async def answer_text(ctx: Context, text: str) -> list[Reply] | None:
     waiting = follow_ups.waiting(interview)
     if waiting is not None:
         return await _answer_follow_up(ctx, interview, poc, waiting, text)
+    if interview.early_stop == early_stop.HELD and interview.editing_key is None:
+        return await _while_stopped(ctx, interview, poc, text)
     if ctx.inbound.reply_to is not None:
         _check_token(ctx.inbound.reply_to, interview, poc)
     move = steering_move(text) or engine.Respond(text=text, mentions=ctx.inbound.mentions)
@@ -173,6 +195,25 @@ async def answer_text(ctx: Context, text: str) -> list[Reply] | None:
         # "help" in the conversation: what the bot can do, then why this question.
         return [help_card(ctx), *replies]
     return replies
+
+
+async def _while_stopped(
+    ctx: Context, interview: Interview, poc: Poc, text: str
+) -> list[Reply] | None:
+    """Typed text after a stop rule ended the questions: nothing is taken as an answer."""
+    if early_stop.is_continue(text):
+        return await begin(ctx, poc, go_on=True)
+    if commands.parse(text) is not None:
+        return None
+    return [
+        Say(
+            ctx.t(
+                "The questions for {poc} stopped: a stop rule holds. Type continue to go on "
+                "for the record, or edit {poc} <question> to change an answer.",
+                poc=poc.handle,
+            )
+        )
+    ]
 
 
 def _check_token(raw: str, interview: Interview, poc: Poc, asked: str | None = None) -> None:
@@ -221,7 +262,9 @@ async def edit(ctx: Context, poc: Poc, key: str) -> list[Reply]:
         )
     await _take_over(ctx, interview)
     state = await state_of(ctx, interview, poc)
-    kept = engine.effective_answers(ctx.bank, state.answers)
+    kept = engine.effective_answers(
+        bank_of(interview), state.answers, state.context, state.depth_floor
+    )
     if key not in kept and key != state.current:
         raise UserError(
             "That question does not apply to {poc} given its other answers.", poc=poc.handle
@@ -236,7 +279,10 @@ async def _step(ctx: Context, interview: Interview, poc: Poc, move: engine.Move)
     # The language model, when there is one, is asked before anything is written;
     # each call is bounded in time and None falls back to the step as it was.
     step = await numbers.reread(ctx, state, move, step, bank)
-    follow_up = await follow_ups.consider(ctx, interview, state, move, step, bank)
+    step = early_stop.check(state, step, bank)
+    follow_up = (
+        None if step.stopped else await follow_ups.consider(ctx, interview, state, move, step, bank)
+    )
     if not ctx.rehearsal:
         INTERVIEW_STEPS.labels(interview.flow, _step_name(move, step)).inc()
     replies = await save(ctx, interview, poc, state, step)
@@ -304,12 +350,17 @@ async def save(
             held_by_id=ctx.person_id,
             updated_at=ctx.now,
             completed_at=ctx.now if step.completed else interview.completed_at,
+            early_stop=step.state.early_stop,
         )
     replies: list[Reply] = list(step.replies)
     if step.recorded is not None:
         await _record(ctx, interview, poc, step.recorded, before.answers)
     if step.completed:
         replies.extend(await ON_COMPLETED[interview.flow](ctx, poc, interview))
+    elif step.stopped:
+        result = await assessments.on_stopped_early(ctx, poc)
+        await ctx.audit("stopped_early", poc.id, question=step.recorded and step.recorded.key)
+        replies.append(early_stop.card(poc.handle, result, ctx.t, ctx.bank))
     return replies
 
 

@@ -380,12 +380,23 @@ def _render(name: str, value: Any, translate: Translator, bank: Bank | None) -> 
 class _Answers:
     """The answers that apply, with typed accessors; skipped or absent reads as None."""
 
-    def __init__(self, bank: Bank, answers: Mapping[str, Any]) -> None:
+    def __init__(self, bank: Bank, answers: Mapping[str, Any], floor: str | None = None) -> None:
+        depths = bank.possible_depths(answers, floor)
         effective: dict[str, Any] = {}
         for question in bank.questions:
-            if question.key in answers and is_applicable(question, effective):
+            if (
+                question.key in answers
+                and bank.asks(question, depths)
+                and is_applicable(question, effective)
+            ):
                 effective[question.key] = answers[question.key]
-        self.values: Mapping[str, Any] = effective
+        # What the triage settles for questions this depth does not ask; the
+        # bank checks at load that every gate is asked or settled so at every depth.
+        implied = bank.implied(effective, depths)
+        self.values: Mapping[str, Any] = {**effective, **implied}
+        self.unasked: frozenset[str] = frozenset(
+            q.key for q in bank.questions if not bank.asks(q, depths) and q.key not in implied
+        )
 
     def raw(self, key: str) -> Any:
         value = self.values.get(key)
@@ -977,15 +988,22 @@ def _low_scores(
 
 
 def assess(
-    answers: Mapping[str, Any], bank: Bank, settings: RubricSettings = RubricSettings()
+    answers: Mapping[str, Any],
+    bank: Bank,
+    settings: RubricSettings = RubricSettings(),
+    floor: str | None = None,
 ) -> Assessment:
-    """Recommend an outcome from one interview's typed answers. Pure and deterministic."""
-    a = _Answers(bank, answers)
+    """Recommend an outcome from one interview's typed answers. Pure and deterministic.
+
+    ``floor`` is the depth a lead raised the interview to. A scored check that
+    reads a question the interview's depth does not ask is left out of its
+    dimension's score rather than failed."""
+    a = _Answers(bank, answers, floor)
     stops = _stop_reasons(a, bank)
-    missing = tuple(required_keys(bank, a.values))
+    missing = tuple(required_keys(bank, a.values, floor))
     gate_results = _gates(a, bank, settings)
     gates = tuple(g.gate for g in gate_results)
-    checks = _checks(a, settings)
+    checks = [c for c in _checks(a, settings) if a.unasked.isdisjoint(c.keys)]
     scores = _scores(checks)
     cap = _cap(a, bank)
 

@@ -170,6 +170,11 @@ class Interview(SQLModel, table=True):
     started_at: datetime = Field(default_factory=_now, sa_column=_stamp())
     updated_at: datetime = Field(default_factory=_now, sa_column=_stamp())
     completed_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    depth_floor: str | None = Field(default=None, max_length=16)
+    """The depth a lead raised the interview to; the triage answers give the rest."""
+    early_stop: str | None = Field(default=None, max_length=16)
+    """``held``: a stop rule held and the questions stopped; ``continued``: the
+    owner went on for the record."""
 
 
 class Answer(SQLModel, table=True):

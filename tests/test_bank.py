@@ -64,9 +64,9 @@ def q_def(key: str, kind: str = "yes_no", **fields: Any) -> QuestionDef:
 def test_packaged_bank_loads() -> None:
     bank = load_bank()
     assert bank.flow == "post-poc"
-    assert bank.version == 1
+    assert bank.version == 2
     assert len(bank.questions) == 77
-    assert load_bank("post-poc", 1) == bank
+    assert load_bank("post-poc", 2) == bank
     assert load_bank() is bank  # parsed once
     keys = [q.key for q in bank.questions]
     assert len(set(keys)) == len(keys)
@@ -525,4 +525,15 @@ def test_loader_rejects_incoherent_questions(questions: list[dict[str, Any]], pa
 
 
 def test_the_packaged_bank_is_loaded_once() -> None:
-    assert load_bank() is load_bank("post-poc", 1)
+    assert load_bank() is load_bank("post-poc", 2)
+
+
+def test_interviews_begun_on_version_1_still_load_with_the_same_questions() -> None:
+    """v1 (no depths) stays for interviews begun on it; v2 keeps every v1 question
+    under the same key, type and choices, so their answers read the same."""
+    old, new = load_bank("post-poc", 1), load_bank()
+    assert old.depth is None
+    for question in old.questions:
+        again = new.question(question.key)
+        assert (again.type, again.choice_values) == (question.type, question.choice_values)
+    assert {q.key for q in new.questions} == {q.key for q in old.questions}

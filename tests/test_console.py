@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import selectors
 import signal
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.scripts import READY
+from tests.support.scripts import READY, asked_in_order
 
 POSTPOC = [sys.executable, "-m", "bot.cli"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +30,9 @@ def environment(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def scripted_session(answers: dict[str, str] = READY) -> str:
-    lines = ["/poc new Invoice agent", "/poc interview invoice-agent", *answers.values()]
+    """A whole interview typed in one go: the answers of the questions it will ask, in order."""
+    asked = [answers[key] for key in asked_in_order(answers)]
+    lines = ["/poc new Invoice agent", "/poc interview invoice-agent", *asked]
     return "\n".join(lines) + "\n"
 
 
@@ -117,9 +120,9 @@ def test_a_session_killed_mid_interview_resumes_at_the_same_question(tmp_path: P
     terminal.until_prompt()
     terminal.send("/poc new Invoice agent")
     shown = terminal.send("/poc interview invoice-agent")
-    answered = list(READY.items())[:20]
-    for _, answer in answered:
-        shown = terminal.send(answer)
+    answered = asked_in_order(READY)[:20]
+    for key in answered:
+        shown = terminal.send(READY[key])
     question_line = next(line for line in shown.splitlines() if line.startswith("[invoice-agent"))
     terminal.kill()
     assert terminal.process.returncode == -signal.SIGKILL
@@ -128,10 +131,10 @@ def test_a_session_killed_mid_interview_resumes_at_the_same_question(tmp_path: P
     welcome = again.until_prompt()
     assert question_line in welcome, welcome
     summary = again.send("/poc summary invoice-agent")
-    for line in (
+    for line in (  # a light interview: the triage, then what the recommendation needs
         "Business manager: Claire Martin",
-        "Weekly volume: 1,200 tasks per week",
-        "Unit: minutes",
+        "Affected: Staff only",
+        "Baseline (without AI): 40",
     ):
         assert line in summary
     assert "20 of" in summary
@@ -155,3 +158,106 @@ def test_odd_lines_never_crash_the_console(tmp_path: Path, line: str) -> None:
     assert done.returncode == 0
     assert "Traceback" not in done.stdout + done.stderr
     assert "decide <poc>" in done.stdout
+
+
+# -- depth from the triage, answers as soon as they are known ------------------------------
+
+STANDARD = {**READY, "use_setting": "Customers or the public"}
+FULL = {
+    **READY,
+    "tier_annex3_uses": "Hiring, task allocation, monitoring or evaluating staff",
+    "tier_obligations_met": "no",
+}
+PROGRESS = re.compile(r"^\[invoice-agent · [^\]]* · (\d+)/(\d+)\]$", re.M)
+
+
+def chat(session: str, tmp_path: Path) -> str:
+    done = subprocess.run(
+        [*POSTPOC, "chat", "--user", "lea"],
+        input=session,
+        capture_output=True,
+        text=True,
+        env=environment(tmp_path),
+        cwd=ROOT,
+        timeout=180,
+        check=True,
+    )
+    assert "Traceback" not in done.stdout + done.stderr
+    return done.stdout
+
+
+def progress(out: str) -> list[tuple[int, int]]:
+    return [(int(n), int(total)) for n, total in PROGRESS.findall(out)]
+
+
+@pytest.mark.parametrize(
+    ("answers", "depth", "most"),
+    [(READY, "light", 30), (STANDARD, "standard", 45), (FULL, "full", 77)],
+    ids=["light", "standard", "full"],
+)
+def test_the_triage_sets_the_depth_and_the_number_of_questions(
+    tmp_path: Path, answers: dict[str, str], depth: str, most: int
+) -> None:
+    out = chat(scripted_session(answers), tmp_path)
+    shown = progress(out)
+    # one prompt per question asked, numbered 1, 2, 3 ... out of a total that never grows
+    assert [n for n, _ in shown] == list(range(1, len(shown) + 1))
+    totals = [total for _, total in shown]
+    assert totals[0] == 77 and totals == sorted(totals, reverse=True)
+    assert totals[-1] == len(shown) <= most
+    if depth == "full":
+        assert len(shown) == 77  # today's depth: every question of the bank
+    assert f"This interview goes to {depth} depth, because" in out
+    assert "== Recommendation for invoice-agent:" in out
+
+
+def test_a_light_poc_is_industrialised_in_30_questions_or_fewer(tmp_path: Path) -> None:
+    out = chat(scripted_session(READY), tmp_path)
+    assert len(progress(out)) <= 30
+    assert (
+        "This interview goes to light depth, because only staff see its outputs, a person "
+        "reviews each one before it takes effect, it handles no personal data and a wrong "
+        "output has at most a limited impact."
+    ) in out
+    assert "== Recommendation for invoice-agent: Industrialise ==" in out
+
+
+def test_a_declared_prohibited_use_ends_the_questions_at_once(tmp_path: Path) -> None:
+    session = "\n".join(
+        [
+            "/poc new Invoice agent",
+            "/poc interview invoice-agent",
+            "no",
+            "yes",  # social scoring
+            "no",  # not an answer any more
+            "continue",
+        ]
+    )
+    out = chat(session + "\n", tmp_path)
+    before, _, after = out.partition("== Recommendation for invoice-agent: Stop ==")
+    assert len(progress(before)) == 2 <= 6
+    assert "It falls under a use the EU AI Act prohibits: social scoring." in after
+    assert "(rests on EU AI Act art. 5(1)(c))" in after
+    assert "A lead decides, with decide invoice-agent" in after
+    assert "> /poc interview invoice-agent continue" in after
+    stopped, _, going = after.partition("Type continue to go on for the record")
+    assert progress(stopped) == []  # nothing asked after the stop ...
+    assert progress(going)[0][0] == 3  # ... until the owner goes on for the record
+    assert "Does it infer the emotions" in going
+
+
+def test_a_lead_raises_the_depth_in_the_console(tmp_path: Path) -> None:
+    triage = [STANDARD[key] for key in asked_in_order(STANDARD)[:10]]
+    session = [
+        "/poc new Invoice agent",
+        "/poc interview invoice-agent",
+        *triage,
+        "/poc depth invoice-agent light",
+        "/poc depth invoice-agent full",
+        "/poc interview invoice-agent",
+    ]
+    out = chat("\n".join(session) + "\n", tmp_path)
+    assert "This interview goes to standard depth, because" in out
+    assert "a lead can raise it, never lower it below that." in out
+    assert "invoice-agent now goes to full depth" in out
+    assert progress(out)[-1] == (11, 77)

@@ -16,7 +16,7 @@ from conversations.service import Service
 from storage.models import Answer, AuditEvent, Decision, Indicator, Poc, Reading, Stage
 from storage.repository import Store
 from tests.support.conversation import Clock, Person, last_ask, text
-from tests.support.scripts import READY, answer_until_done, current_key
+from tests.support.scripts import READY, answer_until_done, current_key, interview_at_depth
 
 pytestmark = pytest.mark.storage
 
@@ -48,7 +48,7 @@ async def test_a_complete_interview_ends_with_a_recommendation_and_its_reasons(
     store: Store, lead: Person
 ) -> None:
     handle = await register(lead)
-    first = await lead.says(f"/poc interview {handle}")
+    first = await interview_at_depth(lead, handle, "full")  # every question, the unit too
     assert current_key(first) == "screen_manipulation"
     last = await answer_until_done(lead, first)
     shown = text(last)
@@ -74,7 +74,7 @@ async def test_a_complete_interview_ends_with_a_recommendation_and_its_reasons(
 
 async def test_missing_answers_are_named_in_the_recommendation(lead: Person) -> None:
     handle = await register(lead)
-    replies = await lead.says(f"/poc interview {handle}")
+    replies = await interview_at_depth(lead, handle, "full")  # kill_how is asked at full depth
     answers = {**READY, "owner_business_manager": "skip", "kill_how": "skip"}
     last = await answer_until_done(lead, replies, answers)
     shown = text(last)
@@ -132,7 +132,7 @@ async def test_bad_input_at_every_question_type_gets_a_clear_re_ask(
 ) -> None:
     bank = load_bank()
     handle = await register(lead)
-    replies = await lead.says(f"/poc interview {handle}")
+    replies = await interview_at_depth(lead, handle, "full")  # every question type
     tried: set[QuestionKind] = set()
     while any(isinstance(r, Ask) for r in replies):
         ask = last_ask(replies)
@@ -164,7 +164,7 @@ async def test_long_emoji_and_right_to_left_answers_are_stored_and_shown_intact(
     store: Store, lead: Person, answer: str
 ) -> None:
     handle = await register(lead)
-    replies = await lead.says(f"/poc interview {handle}")
+    replies = await interview_at_depth(lead, handle, "full")  # use_users is asked at full depth
     while current_key(replies) != "use_users":
         replies = await lead.says(READY[current_key(replies)])
     await lead.says(answer)
@@ -210,7 +210,7 @@ async def test_changing_an_answer_keeps_its_history_and_audits_it(
     store: Store, lead: Person
 ) -> None:
     handle = await register(lead)
-    replies = await lead.says(f"/poc interview {handle}")
+    replies = await interview_at_depth(lead, handle, "full")  # with the unit, minutes
     await answer_until_done(lead, replies)
     edit = await lead.says(f"/poc edit {handle} value_poc_result")
     assert last_ask(edit).current == "12 minutes"
@@ -274,7 +274,7 @@ async def test_a_decision_needs_a_rationale(store: Store, lead: Person) -> None:
 
 async def test_a_reading_is_recorded_against_the_indicator(store: Store, lead: Person) -> None:
     handle = await register(lead)
-    await answer_until_done(lead, await lead.says(f"/poc interview {handle}"))
+    await answer_until_done(lead, await interview_at_depth(lead, handle, "full"))
     assert "Recorded 13 minutes" in text(await lead.runs(f"reading {handle} 13"))
     assert "number" in text(await lead.runs(f"reading {handle} thirteen")).lower()
     assert [r.value for r in await rows(store, Reading)] == [13.0]

@@ -42,7 +42,8 @@ def test_a_new_interview_starts_at_the_first_question_with_its_progress() -> Non
     step = engine.start(state(None), BANK, EN)
     ask = asked(step)
     assert engine.read_token(ask.token) == engine.Token(7, 4, "screen_manipulation")
-    assert ask.progress == f"Prohibited uses · 1/{len(list(BANK.applicable({})))}"
+    # Nothing is decided yet: every question can still apply, at any depth.
+    assert ask.progress == f"Prohibited uses · 1/{len(BANK.questions)}"
     assert ask.kind is QuestionKind.YES_NO
     assert step.state_changed and step.state.current == "screen_manipulation"
 

@@ -17,14 +17,25 @@ from conversations.rubric import (
     Assessment,
     Reason,
     RubricSettings,
-    assess,
     describe,
 )
+from conversations.rubric import assess as assess_at_depth
 from storage.models import Outcome
 from tests.support.typed import complete_answers
 
 BANK = load_bank()
 EN = Translator("en")
+FULL = "full"
+
+
+DEFAULTS = RubricSettings()
+
+
+def assess(answers: dict[str, Any], bank: Bank, settings: RubricSettings = DEFAULTS) -> Assessment:
+    """The rules as a full-depth interview reads them: every question asked. The
+    complete answers here describe a POC the triage would interview lightly;
+    tests/test_depths.py shows the lighter depths reach the same outcomes."""
+    return assess_at_depth(answers, bank, settings, floor=FULL)
 
 
 def with_(**changes: Any) -> dict[str, Any]:
@@ -48,7 +59,7 @@ def failed_gates(assessment: Assessment) -> list[str]:
 
 def test_complete_answers_answer_every_applicable_question() -> None:
     answers = complete_answers()
-    assert set(answers) == {q.key for q in BANK.applicable(answers)}
+    assert set(answers) == {q.key for q in BANK.applicable(answers, FULL)}
 
 
 def test_a_complete_worthy_poc_is_industrialised() -> None:
@@ -223,7 +234,7 @@ def test_nothing_answered_is_not_enough_information() -> None:
     result = assess({}, BANK)
 
     assert result.outcome is Outcome.NOT_ENOUGH_INFORMATION
-    assert result.missing == tuple(q.key for q in BANK.applicable({}) if q.required)
+    assert result.missing == tuple(q.key for q in BANK.applicable({}, FULL) if q.required)
 
 
 # --- gates -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from storage.repository import Store
 from tests.llm.fakes import FakeModel, assistant, scripted, structured
 from tests.llm.support import CHANGE, FOLLOW_UP, VAGUE, answer_until, by_rule
 from tests.support.conversation import Clock, Person, last_ask, text
-from tests.support.scripts import READY, answer_until_done, current_key
+from tests.support.scripts import READY, answer_until_done, current_key, interview_at_depth
 
 pytestmark = pytest.mark.storage
 
@@ -42,7 +42,7 @@ async def answers(store: Store, key: str) -> list[Answer]:
 
 
 async def at(lea: Person, key: str, script: dict[str, str] = READY) -> list:
-    first = await lea.says("/poc interview invoice-agent")
+    first = await interview_at_depth(lea, "invoice-agent", "full")  # free text is asked there
     return await answer_until(lea, first, key, script)
 
 
@@ -63,7 +63,7 @@ async def test_a_vague_answer_gets_one_follow_up_added_to_it(store: Store) -> No
     assert any(isinstance(r, Answered) for r in asked), "the question itself is settled"
 
     after = await lea.says("10 hours a week for 6 clerks", reply_to=follow_up.token)
-    assert current_key(after) == "use_setting"
+    assert current_key(after) == "use_weekly_volume"
     settled = [r for r in after if isinstance(r, Answered)]
     assert settled and settled[0].token == follow_up.token
     history = await answers(store, "use_task")
@@ -82,7 +82,7 @@ async def test_at_most_one_follow_up_per_question(store: Store) -> None:
     back = await lea.says("back")
     assert current_key(back) == "use_task"
     again = await lea.says(VAGUE)
-    assert current_key(again) == "use_setting", "vague again: no second follow-up"
+    assert current_key(again) == "use_weekly_volume", "vague again: no second follow-up"
     assert last_ask(again).text != FOLLOW_UP
     assert len(model.received) == asked_before, "the model is not even asked"
 
@@ -92,7 +92,7 @@ async def test_skip_leaves_the_answer_as_it_was(store: Store) -> None:
     await at(lea, "use_task")
     await lea.says(VAGUE)
     skipped = await lea.says("skip")
-    assert current_key(skipped) == "use_setting"
+    assert current_key(skipped) == "use_weekly_volume"
     assert [a.value for a in await answers(store, "use_task")] == [VAGUE]
 
 
@@ -112,7 +112,7 @@ async def test_back_during_a_follow_up_drops_it_and_goes_back(store: Store) -> N
     assert current_key(back) == "use_task"
     assert last_ask(back).text != FOLLOW_UP
     kept = await lea.says("Reads supplier invoices")
-    assert current_key(kept) == "use_setting"
+    assert current_key(kept) == "use_weekly_volume"
 
 
 async def test_a_follow_up_waiting_survives_a_restart(store: Store) -> None:
@@ -127,7 +127,7 @@ async def test_a_follow_up_waiting_survives_a_restart(store: Store) -> None:
     resumed = await again.says("/poc interview invoice-agent")
     assert last_ask(resumed).text == FOLLOW_UP
     after = await again.says("6 clerks, 10 hours a week")
-    assert current_key(after) == "use_setting"
+    assert current_key(after) == "use_weekly_volume"
     async with store.unit() as repo:
         [interview] = (await repo.session.execute(select(Interview))).scalars().all()
     assert interview.context["follow_ups"]["done"] == ["use_task"]
@@ -151,11 +151,11 @@ async def test_a_redelivered_answer_does_not_ask_twice(store: Store) -> None:
 async def test_an_edit_never_gets_a_follow_up(store: Store) -> None:
     model = by_rule()
     lea = await started(store, assistant(model))
-    await at(lea, "use_setting")
+    await at(lea, "use_weekly_volume")
     await lea.says("/poc edit invoice-agent use_task")
     asked = len(model.received)
     edited = await lea.says(VAGUE)
-    assert current_key(edited) == "use_setting"
+    assert current_key(edited) == "use_weekly_volume"
     assert len(model.received) == asked
 
 
@@ -222,7 +222,7 @@ async def test_without_a_usable_model_the_interview_is_as_before(store: Store, h
     lea = await started(store, model)
     await at(lea, "use_task")
     vague = await lea.says(VAGUE)
-    assert current_key(vague) == "use_setting"
+    assert current_key(vague) == "use_weekly_volume"
     assert all(not isinstance(r, Ask) or r.text != FOLLOW_UP for r in vague)
     await answer_until(lea, vague, "value_baseline")
     refused = await lea.says(CHANGE)
@@ -235,7 +235,7 @@ async def test_a_whole_interview_with_a_model(store: Store) -> None:
     model = by_rule()
     lea = await started(store, assistant(model))
     script = {**READY, "use_task": VAGUE, "value_baseline": CHANGE}
-    first = await lea.says("/poc interview invoice-agent")
+    first = await interview_at_depth(lea, "invoice-agent", "full")  # free text is asked there
     replies = await answer_until(lea, first, "use_task", script)
     replies = await lea.says(VAGUE)
     assert last_ask(replies).text == FOLLOW_UP

@@ -41,6 +41,7 @@ async def test_slack_is_acknowledged_before_the_model_answers(slack: Slack) -> N
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
+    await lea.runs("/poc depth invoice-agent full")  # the users' free text is asked there
     question = await lea.answers_until(typed=True, script=READY)
     assert question.key == "use_users"
     gated = Gated()

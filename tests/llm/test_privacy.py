@@ -11,7 +11,7 @@ from storage.repository import Store
 from tests.llm.fakes import assistant
 from tests.llm.support import VAGUE, answer_until, by_rule, quoted
 from tests.support.conversation import Clock, Person, text
-from tests.support.scripts import READY, answer_until_done
+from tests.support.scripts import READY, answer_until_done, interview_at_depth
 
 CONTACT = "Claire Martin, then Omar Haddad (omar.haddad@acme.example, +33 6 12 34 56 78)"
 SCRIPT = {**READY, "sup_escalation": CONTACT, "use_task": f"{VAGUE} for Lea and Omar Haddad"}
@@ -35,12 +35,12 @@ async def test_names_reach_the_model_only_when_the_workspace_allows_it(store: St
     lea = Person(Service(store, clock=Clock(), assistant=assistant(model)), "lea")
     await lea.says("hello")
     await lea.runs("new Invoice agent")
-    await answer_until(lea, await lea.says("/poc interview invoice-agent"), "use_task")
+    await answer_until(lea, await interview_at_depth(lea, "invoice-agent", "full"), "use_task")
     await lea.says(SCRIPT["use_task"])  # vague: a follow-up is considered
     asked = quoted(model.received[-1], "answer")
     assert asked == f"{VAGUE} for {PERSON} and {PERSON}", "a workspace member and a named owner"
     await lea.says("skip")
-    await answer_until_done(lea, await lea.says("/poc interview invoice-agent"), SCRIPT)
+    await answer_until_done(lea, await interview_at_depth(lea, "invoice-agent", "full"), SCRIPT)
 
     await lea.runs("summary invoice-agent")
     facts = quoted(model.received[-1], "poc")

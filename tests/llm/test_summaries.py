@@ -17,7 +17,7 @@ from storage.repository import Store
 from tests.llm.fakes import FakeModel, assistant
 from tests.llm.support import by_rule, narrating, quoted
 from tests.support.conversation import Clock, Person, text
-from tests.support.scripts import READY, answer_until_done
+from tests.support.scripts import READY, answer_until_done, interview_at_depth
 
 pytestmark = pytest.mark.storage
 
@@ -49,7 +49,7 @@ async def interviewed(
     await lea.says("hello")
     handle = title.lower().replace(" ", "-")
     await lea.runs(f"new {title}")
-    await answer_until_done(lea, await lea.says(f"/poc interview {handle}"), script)
+    await answer_until_done(lea, await interview_at_depth(lea, handle, "full"), script)
     return lea
 
 

@@ -19,7 +19,7 @@ from storage.models import Answer, AuditEvent, Role
 from storage.models import Person as PersonRow
 from storage.repository import Store
 from tests.support.conversation import Clock, Person
-from tests.support.scripts import READY, answer_until_done
+from tests.support.scripts import READY, answer_until_done, interview_at_depth
 
 pytestmark = pytest.mark.storage
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +41,8 @@ async def portfolio(store: Store) -> AsyncIterator[Store]:
         "risk_owner": "Ana Lima",
         "kill_who": "Ana Lima",
     }
-    await answer_until_done(lea, await lea.says("/poc interview invoice-agent"), answers)
+    # at full depth: the technical owner and the weekly volume are asked
+    await answer_until_done(lea, await interview_at_depth(lea, "invoice-agent", "full"), answers)
     await lea.says("/poc edit invoice-agent use_weekly_volume")
     await lea.says("1500")
     await lea.runs("decide invoice-agent frame Needs a rehearsed kill switch")

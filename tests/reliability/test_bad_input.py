@@ -39,7 +39,7 @@ from tests.reliability.support.database import broken_invariants, digest, engine
 from tests.slack.conftest import StartBot, fake_slack, no_slack_environment, start_bot
 from tests.slack.harness import APP_ID, Slack, sign
 from tests.support.conversation import Clock, Person, text
-from tests.support.scripts import READY, current_key
+from tests.support.scripts import READY, current_key, interview_at_depth
 from tests.teams.client import TeamsBotClient
 from tests.teams.conftest import fake, served, sleeps, sqlite_store, teams
 
@@ -215,7 +215,8 @@ class Asking:
 
 
 async def walk_to(person: Person, key: str) -> Ask:
-    replies = await person.says("/poc interview invoice-agent")
+    # at full depth: every question type is asked (a light interview has no date)
+    replies = await interview_at_depth(person, "invoice-agent", "full")
     for _ in range(120):
         if current_key(replies) == key:
             return [r for r in replies if isinstance(r, Ask)][-1]

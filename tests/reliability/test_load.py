@@ -43,11 +43,11 @@ KEYS = (
     "screen_emotion",
     "screen_sensitive_categorisation",
     "tier_annex3_uses",
-    "tier_profiling",
-    "tier_role",
-    "tier_declared",
-    "owner_business_manager",
-    "owner_technical",
+    "use_setting",
+    "risk_impact",
+    "sup_review",
+    "risk_personal_data",
+    "risk_autonomy",
 )
 """The questions every owner meets first, in order, with the answers of READY."""
 STORED_SECONDS = 120.0

@@ -30,6 +30,10 @@ async def test_a_whole_interview_by_buttons_pickers_and_replies(slack: Slack) ->
     first = lea.question()
     assert first.key == "screen_manipulation"
     assert [b["value"] for b in first.buttons] == ["yes", "no"]
+    # every question, so every kind of input (a light interview has no date)
+    assert "now goes to full depth" in str(
+        lea.replies(await lea.runs("/poc depth invoice-agent full"))
+    )
 
     used: set[str] = set()
     for _ in range(len(READY)):
@@ -89,9 +93,12 @@ async def test_an_answer_is_edited_in_a_modal_that_shows_what_was_wrong(slack: S
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
-    for _ in range(18):  # up to the first numbers: weekly volume, then the baseline
+    await lea.runs("/poc depth invoice-agent full")  # the weekly volume is asked at full depth
+    answered = ""
+    while answered != "use_weekly_volume":  # up to the first number: the weekly volume
         question = lea.question()
         await lea.answers(question, READY[question.key], PEOPLE)
+        answered = question.key
     volume = next(m for m in lea.messages() if "1,200" in m.words())
     current = lea.question()
 
@@ -172,3 +179,26 @@ async def test_a_modal_checked_too_slowly_closes_on_saving_and_says_so_after(
     await slack.settled()
     assert "Saved." in str(slack.fake.views[view_id])
     assert "Yes" in slack.message(lea.dm, lea.messages()[0].ts).words()
+
+
+async def test_a_stop_rule_answers_at_once_and_a_button_goes_on_for_the_record(
+    slack: Slack,
+) -> None:
+    lea = slack.person("U0LEA", "Léa Martin")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc interview invoice-agent")
+    await lea.presses(lea.question(), "yes")
+
+    stop = lea.last()
+    shown = stop.words()
+    assert "Recommendation for invoice-agent: Stop" in shown
+    assert "manipulating people or exploiting their vulnerabilities" in shown
+    assert "EU AI Act art. 5(1)(a)-(b)" in shown and "A lead decides" in shown
+    assert not lea.has_open_question(), "nothing else is asked"
+    await lea.says("no")
+    assert "Type continue to go on for the record" in lea.last().words()
+    assert not lea.has_open_question()
+
+    await lea.presses(stop, "Go on for the record")
+
+    assert lea.question().key == "screen_social_scoring"

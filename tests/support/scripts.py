@@ -7,8 +7,12 @@ change a few answers to tell other stories.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from conversations.engine import read_token
+from conversations.answers import Invalid, parse_answer
+from conversations.bank import load_bank
+from conversations.engine import next_question, read_token, unit_of
+from conversations.i18n import Translator
 from conversations.messages import Reply
 from tests.support.conversation import Person, last_ask, text
 
@@ -90,6 +94,37 @@ READY: dict[str, str] = {
     "view_confidence": "4",
     "view_why": "Large time saving, low risk, well supervised",
 }
+
+
+async def interview_at_depth(person: Person, handle: str, depth: str = "full") -> list[Reply]:
+    """Starts the interview and, as a lead, raises it to ``depth`` (``READY`` alone is
+    a light interview: staff only, reviewed before effect, no personal data)."""
+    await person.says(f"/poc interview {handle}")
+    raised = text(await person.says(f"/poc depth {handle} {depth}"))
+    assert f"now goes to {depth} depth" in raised, raised
+    return await person.says(f"/poc interview {handle}")
+
+
+def asked_in_order(answers: Mapping[str, str], floor: str | None = None) -> list[str]:
+    """The questions an interview asks, in order, when each is answered from ``answers``
+    (typed as a person types them): for scripts fed to the console in one go."""
+    bank, t = load_bank(), Translator("en")
+    typed: dict[str, Any] = {}
+    asked: list[str] = []
+    key = next_question(bank, typed, None, floor=floor)
+    while key is not None:
+        asked.append(key)
+        question = bank.question(key)
+        value = parse_answer(
+            question,
+            text=answers[key],
+            unit=unit_of(bank, question, typed, t),
+            translate=t,
+        )
+        assert not isinstance(value, Invalid), f"{key}: {answers[key]!r} is not an answer"
+        typed[key] = value
+        key = next_question(bank, typed, key, floor=floor)
+    return asked
 
 
 def current_key(replies: Sequence[Reply]) -> str:

@@ -60,6 +60,9 @@ async def test_a_complete_interview_with_buttons_inputs_and_typed_answers(
     teams: TeamsBotClient,
 ) -> None:
     alice, posted = await started(teams)
+    # every question, so every kind of input (a light interview has no date)
+    raised = await alice.says("/poc depth invoice-agent full")
+    assert "now goes to full depth" in raised.text()
     pressed = typed = 0
     used: set[str] = set()
     for _ in range(200):
@@ -136,6 +139,7 @@ async def test_the_typing_indicator_goes_first(teams: TeamsBotClient) -> None:
 
 async def test_an_invalid_answer_is_asked_again_with_the_reason(teams: TeamsBotClient) -> None:
     alice, posted = await started(teams)
+    await alice.says("/poc depth invoice-agent full")  # the weekly volume is asked at full depth
     for _ in range(30):  # to the first number question
         key, card = questions(posted.sent)[-1]
         if key == "use_weekly_volume":
@@ -186,3 +190,25 @@ async def test_adding_the_app_for_oneself_greets_once(teams: TeamsBotClient) -> 
     greeted = await teams.post(update)
     assert "Hello Alice!" in greeted.text()
     assert (await teams.post(update)).sent == []  # redelivered: not twice
+
+
+async def test_a_stop_rule_answers_at_once_and_a_button_goes_on_for_the_record(
+    teams: TeamsBotClient,
+) -> None:
+    alice, posted = await started(teams)
+    _, first = questions(posted.sent)[-1]
+    stopped = await alice.presses(first, "Yes")
+
+    assert questions(stopped.sent) == [], "nothing else is asked"
+    shown = stopped.text()
+    assert "Recommendation for invoice-agent: Stop" in shown
+    assert "EU AI Act art. 5(1)(a)-(b)" in shown and "A lead decides" in shown
+    [card] = [c for c in stopped.sent if "Go on for the record" in str(actions(c))]
+    typed = await alice.says("no")
+    assert "Type continue to go on for the record" in typed.text()
+    assert questions(typed.sent) == []
+
+    going = await alice.presses(card, "Go on for the record")
+
+    assert going.status == 201
+    assert questions(going.sent)[-1][0] == "screen_social_scoring"
