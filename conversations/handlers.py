@@ -16,7 +16,7 @@ from typing import Any
 from conversations import assessments, charts, health, interviews, outbox, subscriptions, summaries
 from conversations.access import require_admin, require_lead, require_owner_or_lead
 from conversations.answers import Invalid, format_answer, parse_answer
-from conversations.bank import QuestionDef
+from conversations.bank import SKIPPED, QuestionDef
 from conversations.commands import Command
 from conversations.context import Context
 from conversations.delivery import Destination
@@ -134,8 +134,9 @@ async def _view(ctx: Context, poc: Poc) -> summaries.PocView:
         assessment=await assessments.live(ctx, poc),
         decision=decision,
         decided_by=_name(decider),
-        answered=sum(1 for q in applicable if q.key in answers),
+        answered=sum(1 for q in applicable if q.key in answers and answers[q.key] is not SKIPPED),
         total=len(applicable),
+        skipped_needed=sum(1 for q in applicable if q.required and answers.get(q.key) is SKIPPED),
         interview_complete=interview is not None and interview.status == "complete",
     )
 
