@@ -75,7 +75,9 @@ def make_handle(title: str, taken: set[str]) -> str:
 async def find_poc(ctx: Context, handle: str) -> Poc:
     poc = await ctx.repo.poc(ctx.workspace_id, handle)
     if poc is None:
-        raise UserError("There is no POC called {poc}. Type list to see them.", poc=quoted(handle))
+        raise UserError(
+            "There is no POC called {poc}. Type {cmd}list to see them.", poc=quoted(handle)
+        )
     return poc
 
 
@@ -109,8 +111,8 @@ async def new(ctx: Context, command: Command) -> list[Reply]:
     return [
         Say(
             ctx.t(
-                "Registered {title} as {poc}, owned by you for now. Name its owner with owner {poc} <person>, "
-                "or start the interview with interview {poc}.",
+                "Registered {title} as {poc}, owned by you for now. Name its owner with {cmd}owner {poc} <person>, "
+                "or start the interview with {cmd}interview {poc}.",
                 title=title,
                 poc=handle,
             ),
@@ -221,7 +223,7 @@ async def _questions(ctx: Context, poc: Poc) -> Card:
         for i in range(0, len(fields), 10)
     )
     return Card(
-        title=ctx.t("Change an answer of {poc}: edit {poc} <question>", poc=poc.handle),
+        title=ctx.t("Change an answer of {poc}: {cmd}edit {poc} <question>", poc=poc.handle),
         sections=sections,
     )
 
@@ -232,7 +234,7 @@ async def history(ctx: Context, command: Command) -> list[Reply]:
     key = command.args[1]
     if not ctx.bank.has(key):
         raise UserError(
-            "{poc} has no question {question}. Type edit {poc} to see its questions and their keys.",
+            "{poc} has no question {question}. Type {cmd}edit {poc} to see its questions and their keys.",
             poc=poc.handle,
             question=quoted(key),
         )
@@ -315,7 +317,7 @@ async def owner(ctx: Context, command: Command) -> list[Reply]:
     return [
         Say(
             ctx.t(
-                "{name} now owns {poc}. They start the interview with interview {poc}.",
+                "{name} now owns {poc}. They start the interview with {cmd}interview {poc}.",
                 name=_name(person),
                 poc=poc.handle,
             ),

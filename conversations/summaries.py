@@ -174,7 +174,7 @@ def recommendation_card(poc: Poc, result: rubric.Assessment, t: Translator, bank
         sections=tuple(sections),
         context=(
             t(
-                "A lead records the decision with decide {poc} stop|frame|industrialise <rationale>.",
+                "A lead records the decision with {cmd}decide {poc} stop|frame|industrialise <rationale>.",
                 poc=poc.handle,
             ),
         ),
@@ -231,7 +231,9 @@ def portfolio_card(views: Sequence[PocView], t: Translator, today: date | None =
         return Card(
             title=t("Portfolio"),
             sections=(
-                Section(text=t("No POC registered yet. A lead registers one with new <title>.")),
+                Section(
+                    text=t("No POC registered yet. A lead registers one with {cmd}new <title>.")
+                ),
             ),
         )
     sections = []
@@ -294,7 +296,7 @@ def home_card(
         return Card(
             title=t("Your POCs"),
             sections=(
-                Section(text=t("You own no POC yet. A lead registers one with new <title>.")),
+                Section(text=t("You own no POC yet. A lead registers one with {cmd}new <title>.")),
             ),
         )
     sections = []

@@ -793,3 +793,19 @@ def test_the_assessment_is_deterministic() -> None:
 
 def test_answers_to_unknown_questions_are_ignored() -> None:
     assert assess(with_(not_a_question=True), BANK) == assess(complete_answers(), BANK)
+
+
+def test_reasons_read_as_written_french() -> None:
+    fr = Translator("fr")
+    low = assess(with_(cost_monthly=3000.0), BANK)
+    missed = assess(with_(value_poc_result=8.0), BANK)
+
+    assert describe(low.reasons[0], fr) == (
+        "La dimension Coût obtient 40/100 : coût mensuel au-dessus du plafond budgétaire."
+    )
+    assert describe(missed.conditions[0], fr) == (
+        "Montrez en usage réel que l'indicateur « handling time per invoice » atteint la cible "
+        "(6 minutes) ; valeur actuelle : 8 minutes."
+    )
+    several = assess(without("cost_per_task", "cost_bad_output") | {"cost_monthly": 3000.0}, BANK)
+    assert " ; coût par tâche inconnu ; " in describe(several.reasons[0], fr)
