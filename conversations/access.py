@@ -16,7 +16,7 @@ def is_lead(ctx: Context) -> bool:
 def require_lead(ctx: Context) -> None:
     if not is_lead(ctx):
         raise Forbidden(
-            "Only a lead can do that. Ask an admin to make you a lead (role <person> lead)."
+            "Only a lead can do that. Ask an admin to make you a lead ({cmd}role <person> lead)."
         )
 
 

@@ -17,7 +17,7 @@ number          ``float``, or ``int`` for an ``integer`` question
 yes_no          ``bool``
 person          ``{"id": str | None, "name": str}``, or ``None`` for "nobody"
 date            ``str``: ISO ``YYYY-MM-DD``
-scale           ``int`` from 1 to 5
+scale           ``int`` from 1 to 5, or ``float`` with one decimal (4.2)
 ==============  ============================================================
 
 Everything here is pure: no I/O, no clock, and no exception for any input.
@@ -41,7 +41,7 @@ from conversations.bank import QuestionDef
 from conversations.i18n import Translator
 from conversations.messages import PersonRef, QuestionKind
 
-__all__ = ["Invalid", "answer_hint", "format_answer", "parse_answer"]
+__all__ = ["Invalid", "answer_hint", "format_answer", "format_quantity", "parse_answer"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,19 @@ _UNIT_SYNONYMS = {
     **{w: "day" for w in ("d", "day", "days", "jour", "jours", "j")},
     **{w: "week" for w in ("wk", "wks", "week", "weeks", "semaine", "semaines")},
     **{w: "month" for w in ("month", "months", "mois")},
+    **{w: "year" for w in ("yr", "yrs", "year", "years", "ans", "annee", "annees")},
+}
+
+# A duration typed in another unit than the question's is converted: "30 days" to a
+# question in months is 1 month. Months are counted as 30 days, years as 12 months.
+_SECONDS = {
+    "second": Decimal(1),
+    "minute": Decimal(60),
+    "hour": Decimal(3600),
+    "day": Decimal(86400),
+    "week": Decimal(7 * 86400),
+    "month": Decimal(30 * 86400),
+    "year": Decimal(360 * 86400),
 }
 
 # Characters a stored text may not contain: C0 controls but tab and line feed,
@@ -184,7 +197,7 @@ def format_answer(
         except ValueError:
             return str(value)
     if kind == QuestionKind.SCALE:
-        return translate("{value}/5", value=value)
+        return translate("{value}/5", value=translate.number(value))
     return str(value)
 
 
@@ -513,6 +526,29 @@ def _unit_fits(typed: str, expected: str) -> bool:
     return all(_word_fits(a, b) for a, b in zip(typed_words, expected_words, strict=False))
 
 
+def _duration_factor(typed: str, candidates: Sequence[str]) -> Decimal | None:
+    """How many of the question's time unit one typed time unit is; None if not durations."""
+    typed_words = _unit_words(typed)
+    if not typed_words:
+        return None
+    typed_unit = _UNIT_SYNONYMS.get(typed_words[0])
+    if typed_unit not in _SECONDS:
+        return None
+    for expected in candidates:
+        expected_words = _unit_words(expected)
+        expected_unit = _UNIT_SYNONYMS.get(expected_words[0]) if expected_words else None
+        if expected_unit not in _SECONDS:
+            continue
+        # "5 hours per task" to "minutes per task": the words after the unit must fit too.
+        rest_typed, rest_expected = " ".join(typed_words[1:]), " ".join(expected_words[1:])
+        if rest_typed and rest_expected and not _unit_fits(rest_typed, rest_expected):
+            continue
+        if rest_typed and not rest_expected:
+            continue
+        return _SECONDS[typed_unit] / _SECONDS[expected_unit]
+    return None
+
+
 def _unit_candidates(question: QuestionDef, unit: str | None) -> list[str]:
     candidates = [unit] if unit else []
     if question.unit:
@@ -531,7 +567,8 @@ def _is_percent(unit: str | None) -> bool:
 
 
 def _example_number(question: QuestionDef) -> float:
-    example: float = EXAMPLE_NUMBER
+    # The bank's own example reads as an answer to that question; the default is a fallback.
+    example: float = EXAMPLE_NUMBER if question.example is None else question.example
     if question.max is not None and example > question.max:
         example = question.max
     if question.min is not None and example < question.min:
@@ -604,7 +641,10 @@ def _parse_number(
     if typed_unit:
         candidates = _unit_candidates(question, unit)
         if not any(_unit_fits(typed_unit, expected) for expected in candidates):
-            return _number_invalid(question, unit, translate)
+            factor = _duration_factor(typed_unit, candidates)
+            if factor is None:
+                return _number_invalid(question, unit, translate)
+            value = (value * factor).quantize(Decimal("0.01")).normalize()
 
     if abs(value) >= LARGEST_NUMBER or not math.isfinite(float(value)):
         return Invalid(
@@ -635,6 +675,11 @@ def _bounds_invalid(question: QuestionDef, translate: Translator) -> Invalid:
     if low is not None:
         return Invalid(translate("Please give a number of at least {min}.", min=low))
     return Invalid(translate("Please give a number of at most {max}.", max=high))
+
+
+def format_quantity(value: float, unit: str | None, translate: Translator) -> str:
+    """A number with its unit, as a person reads it: ``5 minutes``, ``12%``."""
+    return _format_number(value, unit, translate)
 
 
 def _format_number(value: float, unit: str | None, translate: Translator) -> str:
@@ -763,13 +808,18 @@ def _parse_date(raw: str, translate: Translator) -> str | Invalid:
 
 # -- scale ------------------------------------------------------------------------
 
-_SCALE = re.compile(r"([1-5])(?:\s*(?:/|out of|sur)\s*5)?")
+_SCALE = re.compile(r"([1-5])(?:[.,]([0-9]))?(?:\s*(?:/|out of|sur)\s*5)?")
 
 
-def _parse_scale(raw: str, translate: Translator) -> int | Invalid:
+def _parse_scale(raw: str, translate: Translator) -> int | float | Invalid:
+    """1 to 5, with at most one decimal (an average of ratings: 4.2)."""
     text = _ascii_digits(raw).strip().rstrip(".!").strip().casefold()
     if m := _SCALE.fullmatch(text):
-        return int(m.group(1))
+        whole, tenth = int(m.group(1)), m.group(2)
+        if not tenth or tenth == "0":
+            return whole
+        if whole < 5:
+            return whole + int(tenth) / 10
     return Invalid(translate("Please type a number from 1 to 5, for example 4."))
 
 

@@ -66,6 +66,8 @@ class QuestionDef(BaseModel):
     min: float | None = None
     max: float | None = None
     integer: bool = False
+    example: float | None = None
+    """A plausible answer shown in the hint and in error messages (number questions)."""
     max_length: int = 10_000
     when: tuple[dict[str, Expected], ...] = ()
     tiers: tuple[str, ...] | None = None
@@ -567,7 +569,7 @@ def _describe_groups(groups: Sequence[Mapping[str, Expected]]) -> str:
     )
 
 
-_NUMERIC_ONLY = ("min", "max", "integer", "unit", "unit_from")
+_NUMERIC_ONLY = ("min", "max", "integer", "unit", "unit_from", "example")
 
 
 def _check_shape(question: QuestionDef, earlier: Mapping[str, QuestionDef]) -> None:
@@ -579,6 +581,12 @@ def _check_shape(question: QuestionDef, earlier: Mapping[str, QuestionDef]) -> N
             raise BankError(f"{key}: {', '.join(used)} only apply to number questions")
     if question.min is not None and question.max is not None and question.min > question.max:
         raise BankError(f"{key}: min is greater than max")
+    example = question.example
+    if example is not None:
+        low_ok = question.min is None or example >= question.min
+        high_ok = question.max is None or example <= question.max
+        if not (low_ok and high_ok) or (question.integer and not float(example).is_integer()):
+            raise BankError(f"{key}: the example is not an answer the question accepts")
     if question.unit and question.unit_from:
         raise BankError(f"{key}: give unit or unit_from, not both")
     if question.unit_from:

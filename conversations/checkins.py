@@ -99,7 +99,10 @@ async def open_checkin(
         lines = [t("Still open from the frame decision:")]
         lines += [f"• {rubric.describe(c, t, load_bank())}" for c in open_conditions]
         lines.append(
-            t("When one is done, update its answer with edit {poc} <question>.", poc=poc.handle)
+            t(
+                "When one is done, update its answer with {cmd}edit {poc} <question>.",
+                poc=poc.handle,
+            )
         )
         intro += "\n" + "\n".join(lines)
     return [Say(intro), *step.replies]

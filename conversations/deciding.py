@@ -25,6 +25,8 @@ _POST_POC = frozenset(
         "sup_review",
         "sup_overseer",
         "sup_can_override",
+        "risk_autonomy",
+        "kill_who",
         # stop: no value, no better than the baseline; gate: the target is met
         "value_indicator",
         "value_direction",
@@ -32,6 +34,14 @@ _POST_POC = frozenset(
         "value_target",
         "value_poc_measured",
         "value_poc_result",
+        "value_defined",
+        # stop: one task costs more than it saves and the owner sees no way to cut it
+        "cost_per_task",
+        "cost_saving_kind",
+        "cost_saving_minutes",
+        "cost_hour_cost",
+        "cost_saving_money",
+        "cost_can_cut",
         # stop: a risk above tolerance, untreated; gate: the risk is treated
         "risk_level",
         "risk_treatment",

@@ -42,7 +42,7 @@ async def depth(ctx: Context, command: Command) -> list[Reply]:
     interview = await ctx.repo.latest_interview(poc.id)
     if interview is None:
         raise UserError(
-            "The interview for {poc} has not started. Type interview {poc}.", poc=poc.handle
+            "The interview for {poc} has not started. Type {cmd}interview {poc}.", poc=poc.handle
         )
     bank = interviews.bank_of(interview)
     if bank.depth is None:
@@ -83,7 +83,7 @@ async def depth(ctx: Context, command: Command) -> list[Reply]:
         Say(
             ctx.t(
                 "{poc} now goes to {tier} depth: {count} questions can still apply. "
-                "Its owner goes on with interview {poc}.",
+                "Its owner goes on with {cmd}interview {poc}.",
                 poc=poc.handle,
                 tier=bank.depth.label(wanted, ctx.t.language),
                 count=len(left),

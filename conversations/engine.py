@@ -315,7 +315,7 @@ def advance(state: InterviewState, move: Move, bank: Bank, t: Translator) -> Ste
             (
                 Say(
                     t(
-                        "Paused. Type interview {poc} to carry on where you stopped.",
+                        "Paused. Type {cmd}interview {poc} to carry on where you stopped.",
                         poc=state.poc_handle,
                     )
                 ),

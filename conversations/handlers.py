@@ -28,7 +28,7 @@ from conversations import (
 from conversations import record as records
 from conversations.access import require_admin, require_lead, require_owner_or_lead
 from conversations.answers import Invalid, format_answer, parse_answer
-from conversations.bank import QuestionDef
+from conversations.bank import SKIPPED, QuestionDef
 from conversations.commands import Command
 from conversations.context import Context
 from conversations.delivery import Destination
@@ -90,7 +90,9 @@ def make_handle(title: str, taken: set[str]) -> str:
 async def find_poc(ctx: Context, handle: str) -> Poc:
     poc = await ctx.repo.poc(ctx.workspace_id, handle)
     if poc is None:
-        raise UserError("There is no POC called {poc}. Type list to see them.", poc=quoted(handle))
+        raise UserError(
+            "There is no POC called {poc}. Type {cmd}list to see them.", poc=quoted(handle)
+        )
     return poc
 
 
@@ -124,8 +126,8 @@ async def new(ctx: Context, command: Command) -> list[Reply]:
     return [
         Say(
             ctx.t(
-                "Registered {title} as {poc}, owned by you for now. Name its owner with owner {poc} <person>, "
-                "or start the interview with interview {poc}.",
+                "Registered {title} as {poc}, owned by you for now. Name its owner with {cmd}owner {poc} <person>, "
+                "or start the interview with {cmd}interview {poc}.",
                 title=title,
                 poc=handle,
             ),
@@ -148,8 +150,9 @@ async def _view(ctx: Context, poc: Poc) -> summaries.PocView:
         assessment=await assessments.live(ctx, poc),
         decision=decision,
         decided_by=_name(decider),
-        answered=sum(1 for q in applicable if q.key in answers),
+        answered=sum(1 for q in applicable if q.key in answers and answers[q.key] is not SKIPPED),
         total=len(applicable),
+        skipped_needed=sum(1 for q in applicable if q.required and answers.get(q.key) is SKIPPED),
         interview_complete=interview is not None and interview.status == "complete",
     )
 
@@ -237,7 +240,7 @@ async def _questions(ctx: Context, poc: Poc) -> Card:
         for i in range(0, len(fields), 10)
     )
     return Card(
-        title=ctx.t("Change an answer of {poc}: edit {poc} <question>", poc=poc.handle),
+        title=ctx.t("Change an answer of {poc}: {cmd}edit {poc} <question>", poc=poc.handle),
         sections=sections,
     )
 
@@ -248,7 +251,7 @@ async def history(ctx: Context, command: Command) -> list[Reply]:
     key = command.args[1]
     if not ctx.bank.has(key):
         raise UserError(
-            "{poc} has no question {question}. Type edit {poc} to see its questions and their keys.",
+            "{poc} has no question {question}. Type {cmd}edit {poc} to see its questions and their keys.",
             poc=poc.handle,
             question=quoted(key),
         )
@@ -341,7 +344,7 @@ async def owner(ctx: Context, command: Command) -> list[Reply]:
     return [
         Say(
             ctx.t(
-                "{name} now owns {poc}. They start the interview with interview {poc}.",
+                "{name} now owns {poc}. They start the interview with {cmd}interview {poc}.",
                 name=_name(person),
                 poc=poc.handle,
             ),

@@ -1,9 +1,14 @@
-"""What the bot can do, as a card: shown on help, hello, and beside a
-question's own explanation when help is typed during an interview."""
+"""What the bot can do, as a card: shown on help, hello, and after a
+question's own explanation when help is typed during an interview.
+
+The list shows only what the person's role may run, each command written the
+way their platform wants it typed (``ctx.t.command_prefix``), its
+``<placeholders>`` in their language.
+"""
 
 from __future__ import annotations
 
-from conversations.commands import USAGES
+from conversations.commands import USAGES, Usage
 from conversations.context import Context
 from conversations.i18n import N_
 from conversations.messages import Card, Section
@@ -11,10 +16,33 @@ from storage.models import Role
 
 ROLE_NAMES = {Role.ADMIN: N_("admin"), Role.LEAD: N_("lead"), Role.MEMBER: N_("member")}
 
+NEEDS: dict[str, Role] = {
+    "new": Role.LEAD,
+    "owner": Role.LEAD,
+    "decide": Role.LEAD,
+    "subscribe": Role.LEAD,
+    "unsubscribe": Role.LEAD,
+    "mentions": Role.LEAD,
+    "role": Role.ADMIN,
+    "llm": Role.ADMIN,
+}
+"""The least role each command needs (the handlers check it; help only hides the rest)."""
+
+_RANK = {Role.MEMBER: 0, Role.LEAD: 1, Role.ADMIN: 2}
+
+
+def allowed(usage: Usage, role: Role) -> bool:
+    return _RANK[role] >= _RANK[NEEDS.get(usage.name, Role.MEMBER)]
+
 
 def help_card(ctx: Context) -> Card:
     t = ctx.t
-    lines = "\n".join(f"{usage.syntax}  —  {t(usage.summary)}" for usage in USAGES)
+    role = Role(ctx.person.role)
+    lines = "\n".join(
+        f"{t.command_prefix}{t.placeholder(usage.syntax)}  —  {t(usage.summary)}"
+        for usage in USAGES
+        if allowed(usage, role)
+    )
     return Card(
         title=t("postpoc helps you decide what happens to an AI agent after its proof of concept."),
         sections=(
@@ -26,5 +54,5 @@ def help_card(ctx: Context) -> Card:
                 )
             ),
         ),
-        context=(t("Your role: {role}", role=t(ROLE_NAMES[Role(ctx.person.role)])),),
+        context=(t("Your role: {role}", role=t(ROLE_NAMES[role])),),
     )

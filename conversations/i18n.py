@@ -11,6 +11,7 @@ Placeholders use ``str.format`` names: ``_("{poc} is registered.", poc=handle)``
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -24,12 +25,27 @@ from babel.numbers import format_decimal
 from conversations.bank import language_of
 
 LANGUAGES = ("en", "fr")
+
+_PLACEHOLDER = re.compile(r"<([a-z][a-z -]*)>")
 DOMAIN = "postpoc"
 
 
 def N_(message: str) -> str:
     """Mark a text for extraction; it is translated later, where it is shown."""
     return message
+
+
+PLACEHOLDERS: dict[str, str] = {
+    "person": N_("person"),
+    "rationale": N_("rationale"),
+    "title": N_("title"),
+    "question": N_("question"),
+    "poc": N_("poc"),
+    "indicator": N_("indicator"),
+    "value": N_("value"),
+    "day": N_("day"),
+}
+"""The ``<words>`` of command syntaxes, translated where they are shown."""
 
 
 @cache
@@ -47,16 +63,37 @@ def _catalogue(language: str) -> dict[str, str]:
 
 
 class Translator:
-    """Translates and formats for one language."""
+    """Translates and formats for one language.
 
-    def __init__(self, locale: str) -> None:
+    ``command_prefix`` is how the person's platform wants a command typed
+    (``/poc `` on Slack and in the console, nothing in a Teams chat); a text
+    writes ``{cmd}help`` and reads as the platform needs. The adapter supplies
+    it on the inbound event, so the core never asks which platform it is on.
+    """
+
+    def __init__(self, locale: str, command_prefix: str = "") -> None:
         self.language = language_of(locale)
+        self.command_prefix = command_prefix
         self._messages = _catalogue(self.language)
         self._locale = Locale.parse(self.language)
 
     def __call__(self, message: str, **params: Any) -> str:
         text = self._messages.get(message, message)
+        if "{cmd}" in text:
+            params = {"cmd": self.command_prefix, **params}
         return text.format(**params) if params else text
+
+    def for_commands(self, prefix: str) -> Translator:
+        """The same language, writing commands with ``prefix``."""
+        if prefix == self.command_prefix:
+            return self
+        return Translator(self.language, prefix)
+
+    def placeholder(self, syntax: str) -> str:
+        """A command's syntax with its ``<placeholders>`` in the person's language."""
+        return _PLACEHOLDER.sub(
+            lambda m: "<" + self(PLACEHOLDERS.get(m.group(1), m.group(1))) + ">", syntax
+        )
 
     def number(self, value: float) -> str:
         return str(format_decimal(value, locale=self._locale, decimal_quantization=False))

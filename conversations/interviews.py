@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from conversations import assessments, commands, early_stop, engine
+from conversations import assessments, commands, early_stop, engine, interjections
 from conversations.access import may_answer, require_owner_or_lead
 from conversations.answers import Invalid
 from conversations.bank import SKIPPED, Bank, load_bank
@@ -103,7 +103,7 @@ async def begin(ctx: Context, poc: Poc, go_on: bool = False) -> list[Reply]:
     if step.state.status == engine.COMPLETE:
         done = Say(
             ctx.t(
-                "The interview for {poc} is complete. Use edit {poc} <question> to change an answer.",
+                "The interview for {poc} is complete. Use {cmd}edit {poc} <question> to change an answer.",
                 poc=poc.handle,
             )
         )
@@ -176,6 +176,9 @@ async def answer_text(ctx: Context, text: str) -> list[Reply] | None:
     if found is None:
         return None
     interview, poc = found
+    if await interjections.is_command(ctx, text):
+        # "list", "summary x": a command typed mid-interview, never an answer.
+        return None
     if not may_answer(ctx, poc):
         # The POC changed hands, or the lead who took the interview over is no
         # longer one: their typing answers nothing, and commands still work.
@@ -192,8 +195,8 @@ async def answer_text(ctx: Context, text: str) -> list[Reply] | None:
     move = steering_move(text) or engine.Respond(text=text, mentions=ctx.inbound.mentions)
     replies = await _step(ctx, interview, poc, move)
     if isinstance(move, engine.Explain):
-        # "help" in the conversation: what the bot can do, then why this question.
-        return [help_card(ctx), *replies]
+        # "help" in the conversation: why this question first, then what the bot can do.
+        return [*replies, help_card(ctx)]
     return replies
 
 
@@ -225,7 +228,7 @@ def _check_token(raw: str, interview: Interview, poc: Poc, asked: str | None = N
     if token.revision != interview.revision or token.key != asked:
         raise UserError(
             "That question was already answered (perhaps from another device). "
-            "Type interview {poc} to see where you are.",
+            "Type {cmd}interview {poc} to see where you are.",
             poc=poc.handle,
         )
 
@@ -251,14 +254,14 @@ async def edit(ctx: Context, poc: Poc, key: str) -> list[Reply]:
     assert poc.id is not None
     if not ctx.bank.has(key):
         raise UserError(
-            "{poc} has no question {question}. Type edit {poc} to see its questions and their keys.",
+            "{poc} has no question {question}. Type {cmd}edit {poc} to see its questions and their keys.",
             poc=poc.handle,
             question=quoted(key),
         )
     interview = await ctx.repo.latest_interview(poc.id)
     if interview is None:
         raise UserError(
-            "The interview for {poc} has not started. Type interview {poc}.", poc=poc.handle
+            "The interview for {poc} has not started. Type {cmd}interview {poc}.", poc=poc.handle
         )
     await _take_over(ctx, interview)
     state = await state_of(ctx, interview, poc)
@@ -302,7 +305,7 @@ async def _answer_follow_up(
     state = await state_of(ctx, interview, poc)
     bank = bank_of(interview)
     if isinstance(move, engine.Explain):
-        return [help_card(ctx), follow_ups.prompt(state, bank, ctx.t, waiting)]
+        return [follow_ups.prompt(state, bank, ctx.t, waiting), help_card(ctx)]
     answer: str | None = None
     if move is None:
         added = follow_ups.added(state, bank, ctx.t, waiting, text)

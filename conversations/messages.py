@@ -78,6 +78,9 @@ class Inbound:
     delivery_id: str | None = None
     reply_to: str | None = None
     received_at: datetime | None = None
+    command_prefix: str = ""
+    """How this platform wants a command typed ("/poc " on Slack and in the console,
+    nothing in a Teams chat): texts that tell the person to type one use it."""
 
 
 class QuestionKind(StrEnum):

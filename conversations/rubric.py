@@ -6,9 +6,19 @@ reads the typed answers of one interview and applies, in this order:
 1. **stop** rules, as soon as the answers each one needs are present;
 2. **not enough information** while required questions that apply are unanswered
    or skipped;
-3. **industrialise** when every gate passes, the high-risk cap does not apply
+3. **industrialise** when every gate passes, the high-risk cap does not apply,
+   no two answers contradict each other, one task costs no more than it saves
    and every dimension scores at least ``RubricSettings.min_dimension_score``;
-4. **frame** otherwise, with one condition per thing to fix.
+4. **frame** otherwise, with one condition per thing to fix: a gate, the cap and
+   a low score that rest on the same answers give one condition, not three.
+
+Version 2026.2 (issue 13): a critical impact that nobody reviews before it
+takes effect and nobody can stop is a stop reason; contradictory answers on
+review and autonomy are named; profiling caps at frame only with an Annex III
+use (EU AI Act art. 6(3)), otherwise it is a risk factor; no value indicator at
+all frames with a condition instead of stopping; a task that costs more than it
+saves stops when its cost can't be cut; an evaluation on a held-out test set
+meets a limited production's evaluation.
 
 Every rule yields a :class:`Reason`: a stable ``code``, the ``params`` of its
 sentence, the answer ``keys`` it rests on and the bank ``references`` of those
@@ -26,11 +36,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from conversations.answers import format_quantity
 from conversations.bank import SKIPPED, Bank, is_applicable, required_keys
 from conversations.i18n import N_, Translator
 from storage.models import Outcome
 
-RUBRIC_VERSION = "2026.1"
+RUBRIC_VERSION = "2026.2"
 
 
 @dataclass(frozen=True)
@@ -207,6 +218,9 @@ CHECK_NAMES: dict[str, str] = {
     "risk_owner_named": N_("no named risk owner"),
     "failure_modes_known": N_("failure modes not described"),
     "review_fits_impact": N_("outputs with significant or critical impact take effect unreviewed"),
+    "profiling_reviewed": N_(
+        "it profiles people, and its outputs take effect before anyone reviews them"
+    ),
     # supervision
     "outputs_reviewed": N_("nobody reviews its outputs"),
     "overseer_named": N_("no named overseer"),
@@ -242,6 +256,13 @@ REASON_TEXTS: dict[str, str] = {
     "prohibited_use": N_("It falls under a use the EU AI Act prohibits: {which}."),
     "critical_without_oversight": N_(
         "A wrong output has critical impact, and nobody reviews its outputs."
+    ),
+    "critical_unstoppable": N_(
+        "A wrong output has critical impact, no one reviews its outputs before they take "
+        "effect, and no one can stop the agent."
+    ),
+    "cost_above_saving_uncut": N_(
+        "One task costs {cost} and saves only {saving}, and the owner sees no way to cut its cost."
     ),
     "no_measured_value": N_("No measured POC result for the value indicator."),
     "no_better_than_baseline": N_(
@@ -318,6 +339,34 @@ REASON_TEXTS: dict[str, str] = {
     "evaluate_in_real_conditions": N_(
         "Evaluate it under real conditions (real users, real data) on at least {min_cases} cases."
     ),
+    "evaluated_on_held_out_set": N_(
+        "It was evaluated on a held-out test set of {cases} cases: enough for a limited "
+        "production, not yet for industrialising."
+    ),
+    "evaluate_on_held_out_set": N_(
+        "Before the limited production, evaluate it on a held-out test set of at least "
+        "{min_cases} cases; industrialising then needs an evaluation under real conditions."
+    ),
+    "no_value_indicator": N_("No value indicator has been defined."),
+    "define_value_indicator": N_(
+        "Define a value indicator (its unit, its baseline without AI, its target) and "
+        "measure it during the limited production."
+    ),
+    # contradictions and cost against value
+    "review_contradiction": N_(
+        "Two answers contradict each other: a person reviews its outputs ({review}), "
+        "yet it works like this: {autonomy}."
+    ),
+    "resolve_review_contradiction": N_(
+        "Correct the answer on human review or the one on autonomy so that they agree: "
+        "now {review} against {autonomy}."
+    ),
+    "cost_above_saving": N_("One task costs {cost} and saves only {saving}."),
+    "cut_cost_below_saving": N_(
+        "Bring the cost of one task ({cost}) below what it saves ({saving})."
+    ),
+    # several conditions resting on the same answers, given as one
+    "combined": N_("{parts}"),
     "staff_informed": N_("The affected staff have been informed."),
     "staff_not_informed": N_("The affected staff have not been informed."),
     "inform_staff": N_("Inform the affected staff and their representatives."),
@@ -326,8 +375,8 @@ REASON_TEXTS: dict[str, str] = {
     "keep_logs": N_("Keep its logs for at least {min_months} months."),
     # cap
     "high_risk_cap": N_(
-        "It is high risk or profiles people, so the recommendation is capped at frame "
-        "until its deployer duties are recorded as met."
+        "It is high risk (an Annex III use, or a tier declared high), so the recommendation "
+        "is capped at frame until its deployer duties are recorded as met."
     ),
     "meet_high_risk_obligations": N_(
         "Meet and record the high-risk deployer duties: human oversight assigned, logs kept, "
@@ -345,6 +394,12 @@ _PARAM_LABELS: dict[str, dict[str, str]] = {
     "failed": CHECK_NAMES,
 }
 
+_CHOICE_PARAMS = {"review": "sup_review", "autonomy": "risk_autonomy"}
+"""Params holding a choice value, shown as that question's choice label."""
+
+_QUANTITIES = frozenset({"result", "target", "baseline", "cost", "saving"})
+"""Params that are amounts: shown with the reason's ``unit`` param, when it has one."""
+
 
 def describe(reason: Reason, translate: Translator, bank: Bank | None = None) -> str:
     """The readable sentence of ``reason`` in the translator's language.
@@ -353,18 +408,32 @@ def describe(reason: Reason, translate: Translator, bank: Bank | None = None) ->
     by their translated label; numbers are formatted for the language; with a
     ``bank``, a ``question`` param is shown as the question's label and key.
     """
-    params = {name: _render(name, value, translate, bank) for name, value in reason.params.items()}
+    unit = reason.params.get("unit")
+    params = {
+        name: _render(name, value, translate, bank, unit if isinstance(unit, str) else None)
+        for name, value in reason.params.items()
+    }
     return translate(REASON_TEXTS[reason.code], **params)
 
 
-def _render(name: str, value: Any, translate: Translator, bank: Bank | None) -> str:
+def _render(
+    name: str, value: Any, translate: Translator, bank: Bank | None, unit: str | None = None
+) -> str:
+    if name == "parts" and isinstance(value, list | tuple):
+        return " ".join(describe(Reason.from_dict(part), translate, bank) for part in value)
     if isinstance(value, list | tuple):
-        return "; ".join(_render(name, item, translate, bank) for item in value)
+        # French puts a space before a semicolon: the separator is a text to translate.
+        return translate("; ").join(_render(name, item, translate, bank) for item in value)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int | float):
+        if name in _QUANTITIES and unit:
+            return format_quantity(value, unit, translate)
         return translate.number(value)
     text = str(value)
+    if name in _CHOICE_PARAMS and bank is not None:
+        label = bank.question(_CHOICE_PARAMS[name]).choice_label(text, translate.language)
+        return translate("“{text}”", text=label)
     labels = _PARAM_LABELS.get(name)
     if labels is not None and text in labels:
         return translate(labels[text])
@@ -428,6 +497,10 @@ class _Answers:
             return [str(v) for v in value]
         return None
 
+    def nobody(self, key: str) -> bool:
+        """A person question answered "nobody" (not skipped, not absent)."""
+        return key in self.values and self.values[key] is None
+
     def person(self, key: str) -> str | None:
         """The named person's display name; None for "nobody", skipped or absent."""
         value = self.raw(key)
@@ -466,6 +539,12 @@ def _meets_target(a: _Answers) -> bool | None:
     return _at_least_as_good(result, target, direction)
 
 
+def _unit(a: _Answers) -> dict[str, str]:
+    """The indicator's unit as a reason param, so its amounts read as "5 minutes"."""
+    unit = a.text("value_unit")
+    return {"unit": unit} if unit else {}
+
+
 def _number_param(value: float) -> int | float:
     return int(value) if value.is_integer() else value
 
@@ -497,7 +576,10 @@ def _stop_reasons(a: _Answers, bank: Bank) -> list[Reason]:
     reasons = [
         _reason(bank, "prohibited_use", (key,), which=key) for key in _SCREEN_KEYS if a.is_true(key)
     ]
-    if a.choice("risk_impact") == "critical" and a.choice("sup_review") == "none":
+    critical = a.choice("risk_impact") == "critical"
+    if critical and _unreviewed_before_effect(a) and _nobody_can_stop(a):
+        reasons.append(_reason(bank, "critical_unstoppable", _UNSTOPPABLE_KEYS))
+    elif critical and a.choice("sup_review") == "none":
         reasons.append(_reason(bank, "critical_without_oversight", ("risk_impact", "sup_review")))
     if a.is_false("value_poc_measured"):
         reasons.append(_reason(bank, "no_measured_value", ("value_poc_measured",)))
@@ -517,6 +599,7 @@ def _stop_reasons(a: _Answers, bank: Bank) -> list[Reason]:
                     ("value_direction", "value_baseline", "value_poc_result"),
                     result=_number_param(result),
                     baseline=_number_param(baseline),
+                    **_unit(a),
                 )
             )
     if a.choice("risk_level") == "above" and a.choice("risk_treatment") == "none":
@@ -525,7 +608,84 @@ def _stop_reasons(a: _Answers, bank: Bank) -> list[Reason]:
         )
     if a.choice("view_recommendation") == "stop" and not _meets_target(a):
         reasons.append(_reason(bank, "owner_recommends_stop", ("view_recommendation",)))
+    cost = _cost_against_saving(a)
+    if cost is not None and a.is_false("cost_can_cut"):
+        reasons.append(_reason(bank, "cost_above_saving_uncut", _COST_KEYS, **cost))
     return reasons
+
+
+_UNSTOPPABLE_KEYS = ("risk_impact", "sup_review", "risk_autonomy", "kill_who", "sup_can_override")
+
+
+def _reviewed_before_effect(a: _Answers) -> bool:
+    """A person sees each output before it takes effect, by either answer."""
+    return a.choice("sup_review") == "before" or a.choice("risk_autonomy") in (
+        "suggests",
+        "approved",
+    )
+
+
+def _unreviewed_before_effect(a: _Answers) -> bool:
+    """Both answers are given and neither puts a person before the effect."""
+    answered = a.choice("sup_review") is not None and a.choice("risk_autonomy") is not None
+    return answered and not _reviewed_before_effect(a)
+
+
+def _nobody_can_stop(a: _Answers) -> bool:
+    """Nobody can stop it without a deployment, and no overseer can override or stop it."""
+    return a.nobody("kill_who") and not a.is_true("sup_can_override")
+
+
+# sup_review → the autonomy answers that say the same thing
+_AGREEING_AUTONOMY: dict[str, frozenset[str]] = {
+    "before": frozenset({"suggests", "approved"}),
+    "after": frozenset({"suggests", "approved", "acts_reviewed"}),
+    "sample": frozenset({"suggests", "approved", "acts_reviewed"}),
+    "none": frozenset({"acts_alone"}),
+}
+
+
+def _contradiction(a: _Answers, bank: Bank) -> tuple[Reason, Reason] | None:
+    """Review and autonomy answers that can't both be true: the reason and its condition."""
+    review, autonomy = a.choice("sup_review"), a.choice("risk_autonomy")
+    if review not in _AGREEING_AUTONOMY or autonomy is None:
+        return None
+    if autonomy in _AGREEING_AUTONOMY[review]:
+        return None
+    keys = ("sup_review", "risk_autonomy")
+    return (
+        _reason(bank, "review_contradiction", keys, review=review, autonomy=autonomy),
+        _reason(bank, "resolve_review_contradiction", keys, review=review, autonomy=autonomy),
+    )
+
+
+_COST_KEYS = (
+    "cost_per_task",
+    "cost_saving_kind",
+    "cost_saving_minutes",
+    "cost_hour_cost",
+    "cost_saving_money",
+    "cost_can_cut",
+)
+
+
+def _saving_per_task(a: _Answers) -> float | None:
+    """What one task saves, in EUR: time at what that time costs, or money."""
+    kind = a.choice("cost_saving_kind")
+    if kind == "money":
+        return a.number("cost_saving_money")
+    minutes, hourly = a.number("cost_saving_minutes"), a.number("cost_hour_cost")
+    if kind == "time" and minutes is not None and hourly is not None:
+        return minutes * hourly / 60
+    return None
+
+
+def _cost_against_saving(a: _Answers) -> dict[str, Any] | None:
+    """Both figures, when one task costs more than it saves; None otherwise or unknown."""
+    cost, saving = a.number("cost_per_task"), _saving_per_task(a)
+    if cost is None or saving is None or cost <= saving:
+        return None
+    return {"cost": _number_param(cost), "saving": _number_param(round(saving, 2)), "unit": "EUR"}
 
 
 def _owner_stop_contradicted(a: _Answers, bank: Bank) -> Reason | None:
@@ -540,6 +700,7 @@ def _owner_stop_contradicted(a: _Answers, bank: Bank) -> Reason | None:
         ("view_recommendation", "value_direction", "value_target", "value_poc_result"),
         result=_number_param(result),
         target=_number_param(target),
+        **_unit(a),
     )
 
 
@@ -673,15 +834,29 @@ def _gates(a: _Answers, bank: Bank, s: RubricSettings) -> list[_GateResult]:
 
     cases = a.number("ev_test_cases")
     min_cases = s.min_real_evaluation_cases
+    evaluation = a.choice("ev_evaluation")
+    enough = cases is not None and cases >= min_cases
+    held_out = evaluation == "held_out" and enough
+    failed: tuple[str, dict[str, Any]] = (
+        ("evaluated_on_held_out_set", {"cases": _number_param(cases or 0.0)})
+        if held_out
+        else ("no_real_evaluation", {"min_cases": min_cases})
+    )
+    # A held-out set, or a real evaluation on too few cases, is enough to go on in
+    # limited production; anything less must first be evaluated on a held-out set.
+    then_real = held_out or evaluation == "real"
     add(
         _gate(
             bank,
             "real_evaluation",
             ("ev_evaluation", "ev_test_cases"),
-            a.choice("ev_evaluation") == "real" and cases is not None and cases >= min_cases,
+            evaluation == "real" and enough,
             ("evaluated_in_real_conditions", {"cases": _number_param(cases or 0.0)}),
-            ("no_real_evaluation", {"min_cases": min_cases}),
-            ("evaluate_in_real_conditions", {"min_cases": min_cases}),
+            failed,
+            (
+                "evaluate_in_real_conditions" if then_real else "evaluate_on_held_out_set",
+                {"min_cases": min_cases},
+            ),
         )
     )
 
@@ -722,13 +897,25 @@ _VALUE_KEYS = (
 
 
 def _value_gate(a: _Answers, bank: Bank) -> _GateResult:
+    if a.is_false("value_defined"):
+        none: tuple[str, dict[str, Any]] = ("no_value_indicator", {})
+        keys = (
+            "value_defined",
+            *_VALUE_KEYS,
+            "value_unit",
+            "value_measure_method",
+            "value_poc_cases",
+        )
+        return _gate(bank, "value", keys, False, none, none, ("define_value_indicator", {}))
     indicator = a.text("value_indicator")
     baseline, target = a.number("value_baseline"), a.number("value_target")
     result, meets = a.number("value_poc_result"), _meets_target(a)
     if indicator is None or baseline is None or target is None or result is None or meets is None:
         nothing: tuple[str, dict[str, Any]] = ("no_measured_value", {})
         return _gate(bank, "value", _VALUE_KEYS, False, nothing, nothing, ("measure_value", {}))
-    shown = {"result": _number_param(result), "target": _number_param(target)}
+    shown: dict[str, Any] = {"result": _number_param(result), "target": _number_param(target)}
+    if unit := a.text("value_unit"):
+        shown["unit"] = unit
     return _gate(
         bank,
         "value",
@@ -744,21 +931,31 @@ def _value_gate(a: _Answers, bank: Bank) -> _GateResult:
 
 
 def _cap(a: _Answers, bank: Bank) -> tuple[Reason, Reason] | None:
-    """The high-risk cap's reason and condition, when it holds."""
+    """The high-risk cap's reason and condition, when it holds.
+
+    Profiling is named with an Annex III use, never alone: EU AI Act art. 6(3)
+    makes profiling decisive only for the uses Annex III lists.
+    """
     triggers: list[str] = []
-    if any(use != "none" for use in a.choices("tier_annex3_uses") or ()):
+    annex3 = any(use != "none" for use in a.choices("tier_annex3_uses") or ())
+    if annex3:
         triggers.append("tier_annex3_uses")
-    if a.is_true("tier_profiling"):
+    if annex3 and a.is_true("tier_profiling"):
         triggers.append("tier_profiling")
     if a.choice("tier_declared") == "high":
         triggers.append("tier_declared")
     if not triggers or a.is_true("tier_obligations_met"):
         return None
     keys = (*triggers, "tier_obligations_met")
+    # The duties are oversight, logs and informed staff: the condition rests on
+    # those answers too, so a failed gate on one of them merges into it.
     return (
         _reason(bank, "high_risk_cap", keys),
-        _reason(bank, "meet_high_risk_obligations", keys),
+        _reason(bank, "meet_high_risk_obligations", (*keys, *_DUTY_KEYS)),
     )
+
+
+_DUTY_KEYS = ("sup_overseer", "sup_can_override", "ops_log_months", "ops_staff_informed")
 
 
 # --- scores ----------------------------------------------------------------------------
@@ -775,6 +972,8 @@ class _CheckDef:
     keys: tuple[str, ...]
     holds: _Holds
     weight: int = 1
+    counts: Callable[[_Answers], bool] = lambda a: True
+    """Whether the check applies to this POC at all (not counted otherwise)."""
 
 
 @dataclass(frozen=True)
@@ -901,6 +1100,15 @@ _CHECKS: tuple[_CheckDef, ...] = (
         ("risk_impact", "risk_autonomy", "sup_review"),
         _review_fits_impact,
     ),
+    # Profiling without an Annex III use is a risk factor, not a cap: it asks for
+    # a person before the effect (GDPR art. 22), and only counts when it profiles.
+    _CheckDef(
+        "profiling_reviewed",
+        "risk",
+        ("tier_profiling", "sup_review", "risk_autonomy"),
+        lambda a, s: _reviewed_before_effect(a),
+        counts=lambda a: a.is_true("tier_profiling"),
+    ),
     _is("outputs_reviewed", "supervision", "sup_review", "before", "after", "sample"),
     _named("overseer_named", "supervision", "sup_overseer"),
     _yes("overseer_trained", "supervision", "sup_overseer_trained"),
@@ -947,7 +1155,9 @@ _CHECKS: tuple[_CheckDef, ...] = (
 
 
 def _checks(a: _Answers, s: RubricSettings) -> list[_Check]:
-    return [_Check(d.code, d.dimension, d.keys, d.holds(a, s), d.weight) for d in _CHECKS]
+    return [
+        _Check(d.code, d.dimension, d.keys, d.holds(a, s), d.weight) for d in _CHECKS if d.counts(a)
+    ]
 
 
 def _scores(checks: Sequence[_Check]) -> dict[str, int]:
@@ -961,10 +1171,18 @@ def _scores(checks: Sequence[_Check]) -> dict[str, int]:
 
 
 def _low_scores(
-    checks: Sequence[_Check], scores: Mapping[str, int], bank: Bank, s: RubricSettings
-) -> list[tuple[Reason, Reason]]:
-    """For each dimension under the threshold: its reason and its condition."""
-    low: list[tuple[Reason, Reason]] = []
+    checks: Sequence[_Check],
+    scores: Mapping[str, int],
+    bank: Bank,
+    s: RubricSettings,
+    covered: frozenset[str] = frozenset(),
+) -> list[tuple[Reason, Reason | None]]:
+    """For each dimension under the threshold: its reason and its condition.
+
+    The condition leaves out the failed checks resting on ``covered`` answers
+    (another condition already asks to fix them); it is None when none is left.
+    """
+    low: list[tuple[Reason, Reason | None]] = []
     for dimension in DIMENSIONS:
         if scores[dimension] >= s.min_dimension_score:
             continue
@@ -975,13 +1193,37 @@ def _low_scores(
             "score": scores[dimension],
             "failed": [c.code for c in failing],
         }
-        low.append(
-            (
-                _reason(bank, "low_score", keys, **params),
-                _reason(bank, "raise_score", keys, min_score=s.min_dimension_score, **params),
+        left = [c for c in failing if not covered.intersection(c.keys)]
+        condition = None
+        if left:
+            condition = _reason(
+                bank,
+                "raise_score",
+                _dedupe(k for c in left for k in c.keys),
+                min_score=s.min_dimension_score,
+                **{**params, "failed": [c.code for c in left]},
             )
-        )
+        low.append((_reason(bank, "low_score", keys, **params), condition))
     return low
+
+
+def _one_per_thing(bank: Bank, conditions: Sequence[Reason], cap: Reason | None) -> list[Reason]:
+    """The cap's condition takes in the conditions resting on the same answers: one to do."""
+    if cap is None:
+        return list(conditions)
+    shared = [c for c in conditions if set(c.keys) & set(cap.keys)]
+    if not shared:
+        return [*conditions, cap]
+    parts = [*shared, cap]
+    merged = _reason(
+        bank,
+        "combined",
+        _dedupe(k for part in parts for k in part.keys),
+        parts=[part.to_dict() for part in parts],
+    )
+    first = conditions.index(shared[0])
+    rest = [c for c in conditions if c not in shared]
+    return [*rest[:first], merged, *rest[first:]]
 
 
 # --- the assessment --------------------------------------------------------------------
@@ -1021,31 +1263,48 @@ def assess(
             rubric_version=RUBRIC_VERSION,
         )
 
+    # Contradictory answers are named whatever the outcome: a lead reads them first.
+    contradiction = _contradiction(a, bank)
+    named = [contradiction[0]] if contradiction else []
     if stops:
-        return build(Outcome.STOP, stops)
+        return build(Outcome.STOP, [*stops, *named])
     if missing:
         return build(
             Outcome.NOT_ENOUGH_INFORMATION,
-            [_reason(bank, "missing_answer", (key,), question=key) for key in missing],
+            [*(_reason(bank, "missing_answer", (key,), question=key) for key in missing), *named],
         )
 
     contradicted = _owner_stop_contradicted(a, bank)
     preamble = [contradicted] if contradicted else []
     failed = [g for g in gate_results if not g.gate.passed]
-    low = _low_scores(checks, scores, bank, settings)
-    if not failed and cap is None and not low:
+    findings = [f for f in (contradiction, _cost_finding(a, bank)) if f is not None]
+    first = [
+        *(g.condition for g in failed),
+        *(condition for _, condition in findings),
+    ]
+    conditions = _one_per_thing(bank, first, cap[1] if cap else None)
+    covered = frozenset(k for c in conditions for k in c.keys)
+    low = _low_scores(checks, scores, bank, settings, covered)
+    if not failed and cap is None and not low and not findings:
         return build(Outcome.INDUSTRIALISE, [*preamble, *(g.reason for g in gates)])
 
-    caps = [cap] if cap else []
     reasons = [
         *preamble,
         *(g.gate.reason for g in failed),
-        *(reason for reason, _ in caps),
+        *(reason for reason, _ in findings),
+        *([cap[0]] if cap else []),
         *(reason for reason, _ in low),
     ]
-    conditions = [
-        *(g.condition for g in failed),
-        *(condition for _, condition in caps),
-        *(condition for _, condition in low),
-    ]
+    conditions += [condition for _, condition in low if condition is not None]
     return build(Outcome.FRAME, reasons, conditions)
+
+
+def _cost_finding(a: _Answers, bank: Bank) -> tuple[Reason, Reason] | None:
+    """One task costing more than it saves, when its cost can still be cut."""
+    figures = _cost_against_saving(a)
+    if figures is None:
+        return None
+    return (
+        _reason(bank, "cost_above_saving", _COST_KEYS, **figures),
+        _reason(bank, "cut_cost_below_saving", _COST_KEYS, **figures),
+    )

@@ -66,7 +66,7 @@ class Service:
         self.platform = PlatformState(store, clock)
 
     async def handle(self, inbound: Inbound) -> Outcome:
-        t = translator(inbound.actor.locale)
+        t = translator(inbound.actor.locale).for_commands(inbound.command_prefix)
         try:
             inbound = limits.clean(inbound)
             try:
@@ -191,7 +191,7 @@ class Service:
             workspace=workspace,
             person=person,
             inbound=inbound,
-            t=translator(person.locale),
+            t=translator(person.locale).for_commands(inbound.command_prefix),
             bank=self.bank,
             now=now,
             watch=self.watch_settings,
@@ -264,7 +264,7 @@ class Service:
                 return answered
             if parsed is not None:
                 return await self._command(ctx, text)
-            return [Say(ctx.t("I didn't understand that. Type help to see what I can do."))]
+            return [Say(ctx.t("I didn't understand that. Type {cmd}help to see what I can do."))]
         return []
 
     async def _command(self, ctx: Context, text: str) -> list[Reply]:
@@ -272,7 +272,8 @@ class Service:
         if command is None:
             word = text.split()[0] if text.split() else text
             raise UserError(
-                "I don't know the command {word}. Type help to see what I can do.", word=word[:40]
+                "I don't know the command {word}. Type {cmd}help to see what I can do.",
+                word=word[:40],
             )
         return await handlers.HANDLERS[command.name](ctx, command)
 

@@ -46,6 +46,20 @@ class PocView:
     answered: int
     total: int
     interview_complete: bool
+    skipped_needed: int = 0
+    """Required questions that apply and were skipped: the recommendation waits on them."""
+
+
+def progress(view: PocView, t: Translator) -> str:
+    """How far the interview is, skipped questions that are needed counted apart."""
+    if view.skipped_needed:
+        return t(
+            "{answered} of {total} questions answered, {skipped} skipped that are needed",
+            answered=view.answered,
+            total=view.total,
+            skipped=view.skipped_needed,
+        )
+    return t("{answered} of {total} questions answered", answered=view.answered, total=view.total)
 
 
 def stage_name(stage: Stage | str, t: Translator) -> str:
@@ -109,7 +123,7 @@ def summary_card(view: PocView, bank: Bank, t: Translator, narrative: str | None
         subtitle=subtitle,
         sections=tuple(sections),
         context=(
-            t("{answered} of {total} questions answered", answered=view.answered, total=view.total),
+            progress(view, t),
             t("Rubric {version}", version=view.assessment.rubric_version),
         ),
         buttons=buttons,
@@ -166,7 +180,7 @@ def recommendation_card(poc: Poc, result: rubric.Assessment, t: Translator, bank
         sections=tuple(sections),
         context=(
             t(
-                "A lead records the decision with decide {poc} stop|frame|industrialise <rationale>.",
+                "A lead records the decision with {cmd}decide {poc} stop|frame|industrialise <rationale>.",
                 poc=poc.handle,
             ),
         ),
@@ -223,7 +237,9 @@ def portfolio_card(views: Sequence[PocView], t: Translator, today: date | None =
         return Card(
             title=t("Portfolio"),
             sections=(
-                Section(text=t("No POC registered yet. A lead registers one with new <title>.")),
+                Section(
+                    text=t("No POC registered yet. A lead registers one with {cmd}new <title>.")
+                ),
             ),
         )
     sections = []
@@ -238,9 +254,7 @@ def portfolio_card(views: Sequence[PocView], t: Translator, today: date | None =
         ]
         if view.decision is not None:
             lines.append(t("Decision: {outcome}", outcome=outcome_name(view.decision.outcome, t)))
-        lines.append(
-            t("{answered} of {total} questions answered", answered=view.answered, total=view.total)
-        )
+        lines.append(progress(view, t))
         sections.append(
             Section(
                 title=t("{title} ({poc})", title=view.poc.title, poc=view.poc.handle),
@@ -295,7 +309,7 @@ def home_card(
         return Card(
             title=t("Your POCs"),
             sections=(
-                Section(text=t("You own no POC yet. A lead registers one with new <title>.")),
+                Section(text=t("You own no POC yet. A lead registers one with {cmd}new <title>.")),
             ),
         )
     sections = []
@@ -303,10 +317,9 @@ def home_card(
     for view in views:
         lines = [
             t(
-                "{stage} · {answered} of {total} questions answered",
+                "{stage} · {progress}",
                 stage=stage_name(view.poc.stage, t),
-                answered=view.answered,
-                total=view.total,
+                progress=progress(view, t),
             ),
             t("Recommendation: {outcome}", outcome=outcome_name(view.assessment.outcome, t)),
         ]

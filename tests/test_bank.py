@@ -65,7 +65,7 @@ def test_packaged_bank_loads() -> None:
     bank = load_bank()
     assert bank.flow == "post-poc"
     assert bank.version == 2
-    assert len(bank.questions) == 77
+    assert len(bank.questions) == 83
     assert load_bank("post-poc", 2) == bank
     assert load_bank() is bank  # parsed once
     keys = [q.key for q in bank.questions]
@@ -381,7 +381,8 @@ def test_packaged_bank_conditions() -> None:
     nothing = {"tier_annex3_uses": ["none"], "tier_profiling": False, "tier_declared": "minimal"}
     assert not is_applicable(obligations, nothing)
     assert is_applicable(obligations, {**nothing, "tier_annex3_uses": ["credit"]})
-    assert is_applicable(obligations, {**nothing, "tier_profiling": True})
+    # 2026.2: profiling alone is a risk factor, not a high-risk use (EU AI Act art. 6(3))
+    assert not is_applicable(obligations, {**nothing, "tier_profiling": True})
     assert is_applicable(obligations, {**nothing, "tier_declared": "high"})
     assert not is_applicable(bank.question("value_poc_result"), {"value_poc_measured": False})
     assert is_applicable(bank.question("value_poc_result"), {"value_poc_measured": True})
@@ -441,7 +442,7 @@ def test_mermaid_draws_every_question_and_the_conditions() -> None:
     for section in bank.sections:
         assert f'subgraph {section.key}["{section.title.en.replace(chr(34), chr(39))}"]' in chart
     assert "screen_manipulation --> screen_social_scoring" in chart
-    assert '  tier_profiling -. "tier_profiling = True" .-> tier_obligations_met' in chart
+    assert "tier_profiling -." not in chart
     assert '  tier_annex3_uses -. "tier_annex3_uses ≠ none" .-> tier_obligations_met' in chart
     assert '  tier_declared -. "tier_declared = high" .-> tier_obligations_met' in chart
     assert '  kill_rehearsed -. "kill_rehearsed = True" .-> kill_minutes' in chart
@@ -537,3 +538,12 @@ def test_interviews_begun_on_version_1_still_load_with_the_same_questions() -> N
         again = new.question(question.key)
         assert (again.type, again.choice_values) == (question.type, question.choice_values)
     assert {q.key for q in new.questions} == {q.key for q in old.questions}
+
+
+def test_a_number_example_the_question_would_refuse_is_rejected_at_load() -> None:
+    with pytest.raises(BankError, match="q: the example"):
+        build(question("q", "number", min=0, max=100, example=140))
+    with pytest.raises(BankError, match="q: the example"):
+        build(question("q", "number", integer=True, example=2.5))
+    with pytest.raises(BankError, match="only apply to number questions"):
+        build(question("q", "text", example=3))

@@ -69,14 +69,18 @@ def test_an_invalid_answer_re_asks_the_same_question_with_a_reason_and_records_n
 
 
 def test_a_condition_skips_questions_that_do_not_apply() -> None:
-    answers = {"value_poc_measured": False}
-    step = engine.advance(state("value_poc_measured"), engine.Respond(text="no"), BANK, EN)
+    answers = {"value_defined": True, "value_poc_measured": False}
+    defined = {"value_defined": True}
+    step = engine.advance(state("value_poc_measured", defined), engine.Respond(text="no"), BANK, EN)
     assert step.state.current == "value_alternative"
     assert "value_poc_result" not in [q.key for q in BANK.applicable(answers)]
 
 
 def test_a_condition_brings_in_questions_that_now_apply() -> None:
-    step = engine.advance(state("value_poc_measured"), engine.Respond(text="yes"), BANK, EN)
+    defined = {"value_defined": True}
+    step = engine.advance(
+        state("value_poc_measured", defined), engine.Respond(text="yes"), BANK, EN
+    )
     assert step.state.current == "value_poc_result"
 
 

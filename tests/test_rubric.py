@@ -112,7 +112,10 @@ def test_every_prohibited_use_is_named() -> None:
 
 
 def test_critical_impact_without_human_review_stops_it() -> None:
-    result = assess(with_(risk_impact="critical", sup_review="none"), BANK)
+    # 2026.2: with "nobody reviews" the autonomy answer says so too; "a person
+    # approves" beside it would be a contradiction (see below).
+    answers = with_(risk_impact="critical", sup_review="none", risk_autonomy="acts_alone")
+    result = assess(answers, BANK)
 
     assert result.outcome is Outcome.STOP
     assert codes(result.reasons) == ["critical_without_oversight"]
@@ -141,7 +144,7 @@ def test_a_result_no_better_than_the_baseline_stops_it() -> None:
     assert result.outcome is Outcome.STOP
     assert codes(result.reasons) == ["no_better_than_baseline"]
     assert describe(result.reasons[0], EN) == (
-        "The POC result (12) is no better than the baseline without AI (12)."
+        "The POC result (12 minutes) is no better than the baseline without AI (12 minutes)."
     )
 
 
@@ -168,7 +171,8 @@ def test_the_owners_stop_is_contradicted_by_a_met_target() -> None:
     assert result.outcome is Outcome.INDUSTRIALISE
     assert result.reasons[0].code == "owner_stop_contradicted"
     assert describe(result.reasons[0], EN) == (
-        "The owner recommends stopping it, but the POC result (5) meets the target (6)."
+        "The owner recommends stopping it, but the POC result (5 minutes) meets the target "
+        "(6 minutes)."
     )
 
 
@@ -224,7 +228,7 @@ def test_a_skipped_optional_question_is_not_missing() -> None:
 
 
 def test_a_newly_applicable_question_is_missing() -> None:
-    result = assess(with_(tier_profiling=True), BANK)
+    result = assess(with_(tier_annex3_uses=["credit"]), BANK)
 
     assert result.outcome is Outcome.NOT_ENOUGH_INFORMATION
     assert result.missing == ("tier_obligations_met",)
@@ -255,7 +259,12 @@ GATE_BREAKS: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("overseer", {"sup_overseer": None}, "no_overseer_who_can_stop", "name_overseer_who_can_stop"),
     # nobody reviews: the overseer answered earlier no longer applies
-    ("overseer", {"sup_review": "none"}, "no_overseer_who_can_stop", "name_overseer_who_can_stop"),
+    (
+        "overseer",
+        {"sup_review": "none", "risk_autonomy": "acts_alone"},
+        "no_overseer_who_can_stop",
+        "name_overseer_who_can_stop",
+    ),
     ("kill_switch", {"kill_rehearsed": False}, "kill_switch_not_rehearsed", "rehearse_kill_switch"),
     ("monitoring", {"sup_monitoring": False}, "no_monitoring", "set_up_monitoring"),
     ("value", {"value_poc_result": 8.0}, "value_target_not_met", "meet_value_target"),
@@ -273,7 +282,7 @@ GATE_BREAKS: list[tuple[str, dict[str, Any], str, str]] = [
         "real_evaluation",
         {"ev_evaluation": "lab"},
         "no_real_evaluation",
-        "evaluate_in_real_conditions",
+        "evaluate_on_held_out_set",
     ),
     (
         "real_evaluation",
@@ -307,7 +316,8 @@ def test_conditions_read_as_things_to_do() -> None:
 
     assert [describe(c, EN) for c in result.conditions] == [
         "Name the business manager accountable for the agent once it runs.",
-        "Show on real use that handling time per invoice reaches the target (6); it is now 8.",
+        "Show on real use that handling time per invoice reaches the target (6 minutes); "
+        "it is now 8 minutes.",
         "Keep its logs for at least 6 months.",
     ]
 
@@ -327,7 +337,7 @@ def test_gate_thresholds_are_settings() -> None:
     "changes",
     [
         {"tier_annex3_uses": ["employment"]},
-        {"tier_profiling": True},
+        {"tier_annex3_uses": ["employment"], "tier_profiling": True},
         {"tier_declared": "high"},
     ],
 )
@@ -348,7 +358,7 @@ def test_high_risk_caps_at_frame_until_obligations_are_met(changes: dict[str, An
 
 def test_the_cap_is_listed_after_failed_gates() -> None:
     result = assess(
-        with_(tier_profiling=True, tier_obligations_met=False, kill_rehearsed=False), BANK
+        with_(tier_declared="high", tier_obligations_met=False, kill_rehearsed=False), BANK
     )
 
     assert codes(result.reasons) == ["kill_switch_not_rehearsed", "high_risk_cap"]
@@ -456,6 +466,210 @@ def test_integer_answers_are_numbers_too() -> None:
     assert assess(answers, BANK).outcome is Outcome.INDUSTRIALISE
 
 
+# --- version 2026.2 ----------------------------------------------------------------------
+
+UNSTOPPABLE: dict[str, Any] = {
+    "risk_impact": "critical",
+    "sup_review": "after",
+    "risk_autonomy": "acts_reviewed",
+    "kill_who": None,
+    "sup_can_override": False,
+}
+
+
+def test_rubric_version_is_2026_2() -> None:
+    assert RUBRIC_VERSION == "2026.2"
+
+
+def test_critical_impact_unreviewed_before_effect_that_nobody_can_stop_stops_it() -> None:
+    result = assess(with_(**UNSTOPPABLE), BANK)
+
+    assert result.outcome is Outcome.STOP
+    assert codes(result.reasons) == ["critical_unstoppable"]
+    assert describe(result.reasons[0], EN) == (
+        "A wrong output has critical impact, no one reviews its outputs before they take "
+        "effect, and no one can stop the agent."
+    )
+    # Someone who can stop it turns the stop back into a recommendation to weigh.
+    assert (
+        assess(with_(**{**UNSTOPPABLE, "sup_can_override": True}), BANK).outcome is not Outcome.STOP
+    )
+    assert (
+        assess(with_(**{**UNSTOPPABLE, "kill_who": {"id": "U2", "name": "Bruno"}}), BANK).outcome
+        is not Outcome.STOP
+    )
+
+
+def test_review_and_autonomy_answers_that_contradict_each_other_are_named() -> None:
+    result = assess(with_(sup_review="after", risk_autonomy="acts_alone"), BANK)
+
+    assert result.outcome is Outcome.FRAME
+    assert "review_contradiction" in codes(result.reasons)
+    reason = next(r for r in result.reasons if r.code == "review_contradiction")
+    assert reason.keys == ("sup_review", "risk_autonomy")
+    assert describe(reason, EN, BANK) == (
+        "Two answers contradict each other: a person reviews its outputs "
+        "(“After they take effect”), yet it works like this: “It acts alone, unreviewed”."
+    )
+    assert "resolve_review_contradiction" in codes(result.conditions)
+    # named beside a stop too
+    stopped = assess(with_(**{**UNSTOPPABLE, "risk_autonomy": "acts_alone"}), BANK)
+    assert codes(stopped.reasons) == ["critical_unstoppable", "review_contradiction"]
+
+
+def test_profiling_without_an_annex_iii_use_is_a_risk_factor_not_a_cap() -> None:
+    reviewed = assess(with_(tier_profiling=True), BANK)
+
+    assert reviewed.outcome is Outcome.INDUSTRIALISE
+    assert not reviewed.capped
+    assert BANK.question("tier_obligations_met").key not in {
+        q.key for q in BANK.applicable(with_(tier_profiling=True))
+    }
+    unreviewed = with_(tier_profiling=True, sup_review="after", risk_autonomy="acts_reviewed")
+    assert (
+        assess(unreviewed, BANK).scores["risk"]
+        < assess(with_(sup_review="after", risk_autonomy="acts_reviewed"), BANK).scores["risk"]
+    )
+    # With an Annex III use, profiling is named in the cap.
+    capped = assess(
+        with_(tier_profiling=True, tier_annex3_uses=["credit"], tier_obligations_met=False), BANK
+    )
+    assert capped.capped
+    assert "tier_profiling" in capped.reasons[0].keys
+
+
+def test_the_profiling_question_does_not_say_it_makes_the_use_high_risk() -> None:
+    question = BANK.question("tier_profiling")
+    shown = [
+        question.text.en,
+        question.text.fr,
+        *(q.text.en for q in BANK.applicable(with_(tier_profiling=True))),
+    ]
+
+    assert not any(
+        "high risk" in text.lower() or "haut risque" in text.lower() for text in shown[:2]
+    )
+    assert not any("makes it high risk" in text for text in shown)
+
+
+def test_no_value_indicator_at_all_frames_it_with_the_condition_to_define_one() -> None:
+    answers = {
+        k: v
+        for k, v in complete_answers().items()
+        if not k.startswith(("value_", "watch_threshold"))
+    }
+    answers["value_defined"] = False
+
+    result = assess(answers, BANK)
+
+    assert result.outcome is Outcome.FRAME
+    assert result.missing == ()
+    assert "no_value_indicator" in codes(result.reasons)
+    assert "no_measured_value" not in codes(result.reasons)
+    assert codes(result.conditions) == ["define_value_indicator"]
+    # not said yet: not enough information, never stop
+    del answers["value_defined"]
+    unsaid = assess(answers, BANK)
+    assert unsaid.outcome is Outcome.NOT_ENOUGH_INFORMATION
+    assert unsaid.missing == ("value_defined",)
+
+
+EXPENSIVE: dict[str, Any] = {
+    "cost_per_task": 9.0,
+    "cost_saving_kind": "time",
+    "cost_saving_minutes": 6.0,
+    "cost_hour_cost": 50.0,
+}
+
+
+def test_a_task_costing_more_than_it_saves_stops_it_when_its_cost_cannot_be_cut() -> None:
+    result = assess(with_(**EXPENSIVE, cost_can_cut=False), BANK)
+
+    assert result.outcome is Outcome.STOP
+    assert codes(result.reasons) == ["cost_above_saving_uncut"]
+    assert describe(result.reasons[0], EN) == (
+        "One task costs 9 EUR and saves only 5 EUR, and the owner sees no way to cut its cost."
+    )
+
+
+def test_a_task_costing_more_than_it_saves_frames_it_with_both_figures_when_it_can_be_cut() -> None:
+    result = assess(with_(**EXPENSIVE, cost_can_cut=True), BANK)
+
+    assert result.outcome is Outcome.FRAME
+    assert codes(result.reasons) == ["cost_above_saving"]
+    assert [describe(c, EN) for c in result.conditions] == [
+        "Bring the cost of one task (9 EUR) below what it saves (5 EUR)."
+    ]
+    money = assess(
+        with_(
+            cost_per_task=3.0, cost_saving_kind="money", cost_saving_money=2.5, cost_can_cut=True
+        ),
+        BANK,
+    )
+    assert describe(money.reasons[0], EN) == "One task costs 3 EUR and saves only 2.5 EUR."
+    assert (
+        assess(
+            with_(
+                cost_per_task=3.0,
+                cost_saving_kind="money",
+                cost_saving_money=4.0,
+                cost_can_cut=True,
+            ),
+            BANK,
+        ).outcome
+        is Outcome.INDUSTRIALISE
+    )
+
+
+def test_a_held_out_test_set_meets_the_evaluation_of_a_limited_production() -> None:
+    held_out = assess(with_(ev_evaluation="held_out", ev_test_cases=200), BANK)
+
+    assert held_out.outcome is Outcome.FRAME
+    assert failed_gates(held_out) == ["real_evaluation"]
+    assert codes(held_out.reasons) == ["evaluated_on_held_out_set"]
+    # what is left to do is the real-conditions evaluation, not a first evaluation
+    assert codes(held_out.conditions) == ["evaluate_in_real_conditions"]
+    lab = assess(with_(ev_evaluation="lab"), BANK)
+    assert codes(lab.conditions) == ["evaluate_on_held_out_set"]
+
+
+def test_a_gate_and_the_cap_resting_on_the_same_answers_are_one_condition() -> None:
+    result = assess(with_(tier_declared="high", tier_obligations_met=False, ops_log_months=2), BANK)
+
+    assert result.outcome is Outcome.FRAME
+    assert codes(result.reasons) == ["logs_not_kept", "high_risk_cap"]
+    assert codes(result.conditions) == ["combined"]
+    assert describe(result.conditions[0], EN) == (
+        "Keep its logs for at least 6 months. Meet and record the high-risk deployer duties: "
+        "human oversight assigned, logs kept, staff informed, impact assessment where required."
+    )
+
+
+def test_a_low_score_resting_on_a_failed_gates_answers_adds_no_condition() -> None:
+    answers = {
+        k: v
+        for k, v in complete_answers().items()
+        if not k.startswith(("value_", "watch_threshold"))
+    }
+    answers["value_defined"] = False
+
+    result = assess(answers, BANK)
+
+    assert "low_score" in codes(result.reasons)  # the value score is still shown
+    assert codes(result.conditions) == ["define_value_indicator"]
+
+
+def test_numbers_in_reasons_keep_their_units() -> None:
+    result = assess(with_(value_poc_result=8.0), BANK)
+
+    assert describe(result.reasons[0], EN) == (
+        "The POC result (8 minutes) misses the target (6 minutes)."
+    )
+    assert describe(result.reasons[0], Translator("fr")) == (
+        "Le résultat du POC (8 minutes) n'atteint pas la cible (6 minutes)."
+    )
+
+
 # --- texts, storage and consistency ----------------------------------------------------
 
 
@@ -477,6 +691,26 @@ def scenarios() -> list[dict[str, Any]]:
         with_(risk_impact="critical", sup_review="none", value_poc_result=20.0),
         with_(risk_level="above", risk_treatment="none"),
         with_(tier_annex3_uses=["credit"], tier_obligations_met=False, cost_monthly=9000.0),
+        with_(**UNSTOPPABLE),
+        with_(**EXPENSIVE, cost_can_cut=False),
+        with_(**EXPENSIVE, cost_can_cut=True, sup_review="after", risk_autonomy="acts_alone"),
+        with_(ev_evaluation="held_out"),
+        with_(tier_declared="high", tier_obligations_met=False, ops_log_months=2),
+        {
+            **without(
+                "value_indicator",
+                "value_unit",
+                "value_direction",
+                "value_baseline",
+                "value_target",
+                "value_measure_method",
+                "value_poc_measured",
+                "value_poc_result",
+                "value_poc_cases",
+                "watch_threshold",
+            ),
+            "value_defined": False,
+        },
         *(with_(**changes) for _, changes, _, _ in GATE_BREAKS),
         with_(
             owner_business_manager=None,
@@ -570,3 +804,19 @@ def test_the_assessment_is_deterministic() -> None:
 
 def test_answers_to_unknown_questions_are_ignored() -> None:
     assert assess(with_(not_a_question=True), BANK) == assess(complete_answers(), BANK)
+
+
+def test_reasons_read_as_written_french() -> None:
+    fr = Translator("fr")
+    low = assess(with_(cost_monthly=3000.0), BANK)
+    missed = assess(with_(value_poc_result=8.0), BANK)
+
+    assert describe(low.reasons[0], fr) == (
+        "La dimension Coût obtient 40/100 : coût mensuel au-dessus du plafond budgétaire."
+    )
+    assert describe(missed.conditions[0], fr) == (
+        "Montrez en usage réel que l'indicateur « handling time per invoice » atteint la cible "
+        "(6 minutes) ; valeur actuelle : 8 minutes."
+    )
+    several = assess(without("cost_per_task", "cost_bad_output") | {"cost_monthly": 3000.0}, BANK)
+    assert " ; coût par tâche inconnu ; " in describe(several.reasons[0], fr)

@@ -36,7 +36,8 @@ def placeholders(text: str) -> set[str]:
 def test_texts_are_found() -> None:
     assert len(MESSAGES) > 150
     assert (
-        "Only a lead can do that. Ask an admin to make you a lead (role <person> lead)." in MESSAGES
+        "Only a lead can do that. Ask an admin to make you a lead ({cmd}role <person> lead)."
+        in MESSAGES
     )
 
 

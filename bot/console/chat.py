@@ -18,12 +18,18 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.console.render import render
+from conversations.i18n import N_, translator
 from conversations.messages import Actor, Ask, Inbound, PersonRef, Place, Reply
 from conversations.service import Service
 
 WORKSPACE = "console:local"
 CHANNEL = "console"
 PROMPT = "> "
+COMMAND_PREFIX = "/poc "
+"""Commands are typed with /poc in the console; texts that name one write it so."""
+BANNER = N_(
+    "postpoc — type {cmd}help for commands, {cmd}new <title> to register a POC, Ctrl-D to leave."
+)
 
 
 def console_locale() -> str:
@@ -94,16 +100,15 @@ class Console:
             is_command=is_command,
             mentions=mentions_in(text) if is_command else (),
             reply_to=None if is_command else self.last_question,
+            command_prefix=COMMAND_PREFIX,
         )
         outcome = await self.service.handle(inbound)
         self.show(outcome.replies)
 
     async def run(self, lines: TextIO) -> None:
         interactive = lines.isatty()
-        print(
-            "postpoc — type /poc help for commands, /poc new <title> to register a POC, Ctrl-D to leave.",
-            file=self.out,
-        )
+        t = translator(self.actor.locale).for_commands(COMMAND_PREFIX)
+        print(t(BANNER), file=self.out)
         self.show(await self.service.pending(self.actor))
         while True:
             print(PROMPT, end="", file=self.out, flush=True)

@@ -23,6 +23,9 @@ _MARKUP = re.compile(r"<([^<>]*)>")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
 _SPECIAL = {"!channel": "@channel", "!here": "@here", "!everyone": "@everyone"}
 
+COMMAND_PREFIX = "/poc "
+"""Slack sends commands through the /poc slash command: texts that name one write it so."""
+
 
 def mentioned(text: str) -> list[str]:
     """The user ids mentioned in ``text``, once each, in order."""
@@ -79,6 +82,7 @@ def command_inbound(body: Payload, actor: Actor, names: Mapping[str, str]) -> In
         is_command=True,
         mentions=mentions(raw, names),
         delivery_id=delivery_of(body),
+        command_prefix=COMMAND_PREFIX,
     )
 
 
@@ -143,6 +147,7 @@ def message_inbound(
         text="\n".join(part for part in (typed, *notes) if part),
         mentions=mentions(raw, names),
         delivery_id=delivery_id,
+        command_prefix=COMMAND_PREFIX,
     )
 
 
@@ -184,6 +189,7 @@ def answer_inbound(
         action=ActionInput(token, values),
         mentions=(person,) if person else (),
         delivery_id=delivery_id,
+        command_prefix=COMMAND_PREFIX,
     )
 
 
@@ -191,7 +197,14 @@ def command_press(
     actor: Actor, place: Place, command: str, delivery_id: str | None = None
 ) -> Inbound:
     """A button that runs a command, as if the person had typed it."""
-    return Inbound(actor=actor, place=place, text=command, is_command=True, delivery_id=delivery_id)
+    return Inbound(
+        actor=actor,
+        place=place,
+        text=command,
+        is_command=True,
+        delivery_id=delivery_id,
+        command_prefix=COMMAND_PREFIX,
+    )
 
 
 def submitted(view: Payload) -> tuple[tuple[str, ...], str | None]:

@@ -45,6 +45,7 @@ from bot.slack.blocks import edit_modal, home_view, loading_modal, notice_modal,
 from bot.slack.calls import quietly
 from bot.slack.escape import shorten
 from bot.slack.inbound import (
+    COMMAND_PREFIX,
     action_values,
     answer_inbound,
     command_inbound,
@@ -356,6 +357,7 @@ class Listeners:
             text="home",
             is_command=True,
             delivery_id=body.get("event_id"),
+            command_prefix=COMMAND_PREFIX,
         )
         outcome = await self.service.handle(home)
         card = next((r for r in outcome.replies if isinstance(r, Card)), None)
@@ -604,6 +606,7 @@ class Listeners:
             text="back",
             reply_to=token,
             delivery_id=delivery_id,
+            command_prefix=COMMAND_PREFIX,
         )
         outcome = await self.service.handle(back)
         asks: list[Reply] = [r for r in outcome.replies if isinstance(r, Ask)]

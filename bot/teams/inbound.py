@@ -141,7 +141,17 @@ def to_inbound(activity: Activity, workspace: str) -> Inbound | None:
         is_command=not place.is_direct,
         mentions=mentions,
         delivery_id=delivery,
+        command_prefix=command_prefix(activity, place),
     )
+
+
+def command_prefix(activity: Activity, place: Place) -> str:
+    """How a command is typed here: as is in a personal chat, after an @mention elsewhere."""
+    if place.is_direct:
+        return ""
+    recipient = field(activity, "recipient")
+    name = recipient.get("name") if isinstance(recipient, Mapping) else None
+    return f"@{name} " if isinstance(name, str) and name.strip() else ""
 
 
 def _submit(
@@ -150,7 +160,11 @@ def _submit(
     kind = data.get(CARD_KEY)
     if kind == COMMAND and isinstance(data.get("command"), str):
         return Inbound(
-            actor=actor, place=place, text=data["command"], is_command=True, delivery_id=delivery
+            actor=actor,
+            place=place,
+            text=data["command"],
+            is_command=True,
+            delivery_id=delivery,
         )
     token = data.get("token")
     if kind == ANSWER and isinstance(token, str):

@@ -1,0 +1,41 @@
+"""What a summary says about how far the interview is."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+
+from conversations.handlers import make_handle
+from conversations.service import Service
+from storage.repository import Store
+from tests.support.conversation import Clock, Person, text
+from tests.support.scripts import READY, answer_until_done
+
+pytestmark = pytest.mark.storage
+
+
+@pytest.fixture
+async def service(store: Store) -> AsyncIterator[Service]:
+    yield Service(store, clock=Clock())
+
+
+async def test_the_summary_counts_skipped_required_questions_apart(service: Service) -> None:
+    lead = Person(service, "lea")
+    await lead.says("hello")
+    handle = make_handle("Invoice agent", set())
+    await lead.runs("new Invoice agent")
+    replies = await lead.says(f"/poc interview {handle}")
+    # two required questions and one optional one skipped
+    skipped = {"owner_business_manager": "skip", "kill_how": "skip", "owner_sponsor": "skip"}
+    await answer_until_done(lead, replies, {**READY, **skipped})
+
+    shown = text(await lead.says(f"/poc summary {handle}"))
+
+    found = re.search(r"(\d+) of (\d+) questions answered, 2 skipped that are needed", shown)
+    assert found, shown
+    answered, total = int(found.group(1)), int(found.group(2))
+    assert answered == total - 3  # skipped questions are not counted as answered
+    listed = text(await lead.says("/poc list"))
+    assert "2 skipped that are needed" in listed
