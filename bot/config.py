@@ -36,6 +36,12 @@ class Settings(BaseSettings):
 
     host: str = Field(default="0.0.0.0", description="address `postpoc serve` listens on")  # noqa: S104
     port: int = Field(default=3978, ge=1, le=65535, description="port `postpoc serve` listens on")
+    http_body_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="longest wait for a request's body to arrive; a slower one is cut (408)",
+    )
 
     slack_bot_token: str | None = Field(
         default=None, description="xoxb- token of a single-workspace install"
@@ -94,6 +100,24 @@ class Settings(BaseSettings):
     )
     reading_gap_weeks: int = Field(
         default=3, ge=1, description="weeks without a reading before health turns amber"
+    )
+
+    rate_limited_commands: str = Field(
+        default="new,decide,reading,ask,subscribe",
+        description="the commands that write, counted by the two limits below (comma-separated)",
+    )
+    rate_limit_per_person: int = Field(
+        default=10, ge=0, description="limited commands one person may run per minute; 0: no limit"
+    )
+    rate_limit_per_workspace: int = Field(
+        default=100,
+        ge=0,
+        description="limited commands a whole workspace may run per minute; 0: no limit",
+    )
+    audit_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="audit events older than this are deleted at each watch pass; unset: kept",
     )
 
     llm_model: str | None = Field(

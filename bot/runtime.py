@@ -9,6 +9,7 @@ from conversations.delivery import Messenger
 from conversations.health import WatchSettings
 from conversations.llm import Assistant
 from conversations.service import Clock, Service, utc_now
+from conversations.throttle import RateLimits
 from storage import migrate
 from storage.database import make_engine
 from storage.repository import Store
@@ -29,6 +30,7 @@ async def open_service(
         clock=clock,
         watch_settings=watch_settings(settings),
         assistant=assistant,
+        rate_limits=rate_limits(settings),
     )
 
 
@@ -43,6 +45,18 @@ def language_model(settings: Settings) -> Assistant | None:
         return build_assistant(settings)
     except ModelSetupError as error:
         raise SystemExit(f"postpoc: setting LLM_MODEL: {error}") from None
+
+
+def rate_limits(settings: Settings) -> RateLimits:
+    return RateLimits(
+        commands=frozenset(
+            name.strip().lower()
+            for name in settings.rate_limited_commands.split(",")
+            if name.strip()
+        ),
+        per_person=settings.rate_limit_per_person,
+        per_workspace=settings.rate_limit_per_workspace,
+    )
 
 
 def watch_settings(settings: Settings) -> WatchSettings:

@@ -8,6 +8,7 @@ counted in the metrics by platform, kind and status.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import time
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot import logs
@@ -67,6 +69,29 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
             HANDLING_SECONDS.labels(platform, kind).observe(time.perf_counter() - started)
 
 
+def read_within(seconds: float) -> Middleware:
+    """A middleware that reads the whole body within ``seconds``, before any
+    handler: a client trickling its body (slowloris) is answered 408 and
+    disconnected instead of holding a connection and a task for ever. aiohttp's
+    server has no body timeout of its own; the body read here is kept by the
+    request, so the handlers' own ``read()`` costs nothing."""
+
+    @web.middleware
+    async def bounded(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.can_read_body:
+            try:
+                async with asyncio.timeout(seconds):
+                    await request.read()
+            except TimeoutError:
+                log.info("a request body took more than %.1f s to arrive: cut", seconds)
+                response = web.json_response({"error": "request body too slow"}, status=408)
+                response.force_close()
+                return response
+        return await handler(request)
+
+    return bounded
+
+
 async def healthz(_: web.Request) -> web.Response:
     """The process is up (liveness)."""
     return web.json_response({"status": "ok"})
@@ -100,7 +125,10 @@ async def metrics(_: web.Request) -> web.Response:
 
 
 def build_app(service: Service, settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=1024**2, middlewares=[observe])
+    app = web.Application(
+        client_max_size=1024**2,
+        middlewares=[observe, read_within(settings.http_body_timeout_seconds)],
+    )
     app[SERVICE] = service
     app[SETTINGS] = settings
     app[MESSENGERS] = {}

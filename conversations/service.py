@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from conversations import checkins, commands, handlers, interviews, limits
+from conversations import checkins, commands, handlers, interviews, limits, throttle
 from conversations.bank import Bank, load_bank
 from conversations.context import Context
 from conversations.errors import UserError
@@ -51,8 +51,10 @@ class Service:
         clock: Clock = utc_now,
         watch_settings: WatchSettings | None = None,
         assistant: Assistant | None = None,
+        rate_limits: throttle.RateLimits | None = None,
     ) -> None:
         self.store = store
+        self.rate_limits = rate_limits or throttle.RateLimits()
         self.bank = bank or load_bank()
         self.clock = clock
         self.watch_settings = watch_settings or WatchSettings()
@@ -263,6 +265,7 @@ class Service:
             raise UserError(
                 "I don't know the command {word}. Type help to see what I can do.", word=word[:40]
             )
+        await throttle.admit(ctx, command.name, self.rate_limits)
         return await handlers.HANDLERS[command.name](ctx, command)
 
 

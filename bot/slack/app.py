@@ -252,8 +252,10 @@ def add_routes(app: web.Application, bot: SlackBot) -> None:
 
 
 async def _refusal(request: web.Request, verifier: SignatureVerifier) -> web.Response | None:
-    """A 400 for a signed request no Slack would send (:mod:`bot.slack.payloads`).
-    Unsigned ones go on to Bolt, which refuses them (401) before reading them."""
+    """A 401 for a request not signed with the signing secret, before anything
+    parses it (Bolt would parse it first, fail with a 500 on a deeply nested
+    body, and log the whole body of a refused one at INFO); a 400 for a signed
+    request no Slack would send (:mod:`bot.slack.payloads`)."""
     raw = await request.read()
     try:
         signed = verifier.is_valid(
@@ -262,7 +264,8 @@ async def _refusal(request: web.Request, verifier: SignatureVerifier) -> web.Res
     except ValueError:  # a timestamp that is not a number
         signed = False
     if not signed:
-        return None
+        logs.unsigned()
+        return web.json_response({"error": "invalid request"}, status=401)
     try:
         problem = malformed(raw.decode("utf-8"), request.content_type)
     except UnicodeDecodeError:
