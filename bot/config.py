@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         default=False, description="serve /api/messages even without an app id (Emulator)"
     )
 
+    postpoc_secret_key: str | None = Field(
+        default=None,
+        min_length=32,
+        description="seals the values of buttons and cards (32+ characters, the same on every replica); unset: derived from the platform secrets",
+    )
+
     scheduler: bool = Field(
         default=True,
         description="run the weekly watch inside `postpoc serve` (turn off when a CronJob runs `postpoc tick`)",

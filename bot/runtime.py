@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot import seals
 from bot.config import Settings
 from conversations.delivery import Messenger
 from conversations.health import WatchSettings
@@ -21,6 +22,9 @@ async def open_service(
     """A ready service: the database migrated to head, the bank loaded, the
     language model connected when ``LLM_MODEL`` names one."""
     assistant = language_model(settings)
+    # Buttons posted by this process (the outbox of `postpoc tick` too) carry
+    # seals the serving replicas can check.
+    seals.configure(settings)
     url = settings.db_url()
     if upgrade:
         # Alembic is synchronous; keep the event loop free while it runs.

@@ -35,7 +35,9 @@ def indicator_chart(
     key = (name, unit, tuple(readings), baseline, target, threshold, t.language)
     png = _cache.get(key)
     if png is None:
-        png = _draw(name, unit, readings, baseline=baseline, target=target, threshold=threshold, t=t)
+        png = _draw(
+            name, unit, readings, baseline=baseline, target=target, threshold=threshold, t=t
+        )
         CHARTS_DRAWN.inc()
         _cache[key] = png
         while len(_cache) > CACHED:

@@ -33,6 +33,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import seals
 from bot.config import Settings
 from bot.slack import ids, logs, socket_mode
 from bot.slack.calls import error_code
@@ -287,6 +288,7 @@ def mount(
 ) -> SlackBot:
     """Add Slack to the shared aiohttp application. ``sleep`` and ``jitter``
     are the retry back-off's, ``timeout`` the Web API's (seconds), for tests."""
+    seals.configure(settings)
     bot = build(service, settings, sleep=sleep, jitter=jitter, timeout=timeout)
     add_routes(app, bot)
     app.cleanup_ctx.append(bot.lifecycle)

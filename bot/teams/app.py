@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import seals
 from bot.config import Settings
 from bot.teams import inbound, texts
 from bot.teams.auth import AuthUnavailable, authentication
@@ -126,6 +127,7 @@ def _invoke_response(response: Any) -> web.Response:
 def mount(
     app: web.Application, service: Service, settings: Settings, options: TeamsOptions
 ) -> Teams:
+    seals.configure(settings)
     teams = Teams(service, settings, options)
     if teams.emulator:
         log.warning(

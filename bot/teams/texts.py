@@ -17,3 +17,7 @@ WELCOME_TEAM = N_(
     "personal chat with me."
 )
 SORRY = N_("Sorry, something went wrong on my side. Type hello to pick up where you were.")
+UNSEALED = N_(
+    "I can't check that button (it was changed, or is from before a restart), so nothing was done. "
+    "Type your answer, or hello to see where you were."
+)

@@ -174,7 +174,7 @@ def test_a_csv_export_opens_in_a_spreadsheet_as_text_and_json_keeps_everything(
     text (a leading '); a cell longer than a spreadsheet holds is cut, visibly."""
     env = {**os.environ, "POSTPOC_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
-    script = '/poc new =HYPERLINK("http://evil.example","x")\n/poc decide 1 stop @SUM(A1)\n'
+    script = '/poc new =HYPERLINK("http://evil.example","x")\n/poc decide hyperlink-http-evil-example-x stop @SUM(A1)\n'
     cli = [sys.executable, "-m", "bot.cli"]
     run = {"env": env, "cwd": ROOT, "capture_output": True, "text": True, "timeout": 60}
     subprocess.run([*cli, "chat", "--user", "+cmd"], input=script, check=True, **run)  # type: ignore[call-overload]
