@@ -148,6 +148,13 @@ def build_app(service: Service, settings: Settings) -> web.Application:
     return app
 
 
+def runner_for(app: web.Application) -> web.AppRunner:
+    """The runner ``postpoc serve`` uses. No lingering: aiohttp would otherwise
+    keep reading (and discarding) an unread body for ten more seconds after
+    answering, which is what a client cut off by :func:`read_within` wants."""
+    return web.AppRunner(app, access_log=None, lingering_time=0)
+
+
 async def serve(settings: Settings) -> None:
     """Run until cancelled."""
     import asyncio
@@ -157,7 +164,7 @@ async def serve(settings: Settings) -> None:
 
     service = await open_service(settings)
     app = build_app(service, settings)
-    runner = web.AppRunner(app, access_log=None)
+    runner = runner_for(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
