@@ -9,7 +9,8 @@ defence for tokens.
 
 Libraries log what passes through them: slack_bolt the whole body of a request
 whose signature fails (at INFO), slack_sdk, Bolt's listener runners and
-SQLAlchemy request and response bodies or result rows (at DEBUG). The
+the database drivers (aiosqlite, psycopg) and SQLAlchemy request and response
+bodies, statements with their values or result rows (at DEBUG). The
 handler's :class:`Withheld` filter drops those records whatever the level
 configured, so ``LOG_LEVEL=DEBUG`` shows postpoc's own detail and never what a
 person typed.
@@ -45,8 +46,8 @@ def scrub(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[st
 BODY_LOGGERS = re.compile(r"^slack_bolt\.(Async)?RequestVerification$")
 """Log the raw body of a refused request: dropped below ERROR."""
 CHATTY_LOGGERS = re.compile(
-    r"^(slack_bolt|slack_sdk|sqlalchemy|botbuilder|botframework|msrest|msal|"
-    r"postpoc\.slack\.bolt|postpoc:)(\.|:|$)"
+    r"^(slack_bolt|slack_sdk|sqlalchemy|aiosqlite|psycopg|aiohttp|botbuilder|botframework|"
+    r"msrest|msal|urllib3|requests|postpoc\.slack\.bolt|postpoc:)(\.|:|$)"
 )
 """Log payloads, rows or request bodies at DEBUG: only INFO and above are kept.
 (``postpoc:<Class>`` are the loggers Bolt makes for its listener runners.)"""
