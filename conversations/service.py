@@ -96,7 +96,7 @@ class Service:
         async with self.store.unit() as repo:
             ctx = await self._context(repo, inbound, assistant)
             if inbound.delivery_id and not await repo.claim_delivery(
-                ctx.workspace_id, inbound.delivery_id
+                ctx.workspace_id, inbound.delivery_id, ctx.now
             ):
                 return Outcome(duplicate=True)
             replies = await self._route(ctx)

@@ -258,15 +258,19 @@ class Repo:
 
     # -- deduplication of platform deliveries ---------------------------------
 
-    async def claim_delivery(self, workspace_id: int, delivery_id: str) -> bool:
+    async def claim_delivery(
+        self, workspace_id: int, delivery_id: str, at: datetime | None = None
+    ) -> bool:
         """Record that a platform delivery is being handled; False if it already was.
 
         Runs in a savepoint so that losing the race leaves the transaction usable.
+        ``at`` (the core's clock) dates it for the purge after a week.
         """
+        stamp = {"created_at": at} if at is not None else {}
         try:
             async with self.session.begin_nested():
                 self.session.add(
-                    InboundDelivery(workspace_id=workspace_id, delivery_id=delivery_id)
+                    InboundDelivery(workspace_id=workspace_id, delivery_id=delivery_id, **stamp)
                 )
                 await self.session.flush()
         except IntegrityError:
