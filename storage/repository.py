@@ -266,12 +266,12 @@ class Repo:
         Runs in a savepoint so that losing the race leaves the transaction usable.
         ``at`` (the core's clock) dates it for the purge after a week.
         """
-        stamp = {"created_at": at} if at is not None else {}
+        claimed = InboundDelivery(workspace_id=workspace_id, delivery_id=delivery_id)
+        if at is not None:
+            claimed.created_at = at
         try:
             async with self.session.begin_nested():
-                self.session.add(
-                    InboundDelivery(workspace_id=workspace_id, delivery_id=delivery_id, **stamp)
-                )
+                self.session.add(claimed)
                 await self.session.flush()
         except IntegrityError:
             return False
