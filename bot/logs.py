@@ -53,12 +53,24 @@ CHATTY_LOGGERS = re.compile(
 (``postpoc:<Class>`` are the loggers Bolt makes for its listener runners.)"""
 
 
+BOLT_LOGGERS = re.compile(r"^(slack_bolt|postpoc\.slack\.bolt|postpoc:)")
+BODY_IN_MESSAGE = re.compile(
+    r"^(Unhandled request|.*without providing a response for the request) \(", re.S
+)
+"""Bolt's warnings that quote a request's body after their first words."""
+
+
 class Withheld(logging.Filter):
-    """Drops the library records that carry what people typed (see the module's doc)."""
+    """Drops the library records that carry what people typed (see the module's
+    doc); Bolt's warnings that quote a body keep their first words only."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if BODY_LOGGERS.match(record.name):
             return record.levelno >= logging.ERROR
+        if BOLT_LOGGERS.match(record.name):
+            quoted = BODY_IN_MESSAGE.match(record.getMessage())
+            if quoted:
+                record.msg, record.args = quoted.group(1) + " (body withheld)", ()
         return record.levelno >= logging.INFO or not CHATTY_LOGGERS.match(record.name)
 
 

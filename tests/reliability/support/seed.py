@@ -44,7 +44,14 @@ async def command(
 
 
 async def _open(database_url: str, at: datetime | None) -> Service:
-    settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+    # Seeding registers many POCs at once on purpose: the limits on writing
+    # commands (conversations.throttle) are not what these tests are about.
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        rate_limit_per_person=0,
+        rate_limit_per_workspace=0,
+    )
     if at is None:
         return await open_service(settings)
     return await open_service(settings, clock=Clock(at))
