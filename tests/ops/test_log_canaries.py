@@ -59,7 +59,7 @@ def leaked(log: io.StringIO) -> list[str]:
     """The log lines that hold a canary (cut, to be read in a failure)."""
     lines = log.getvalue().splitlines()
     assert any('"level": "debug"' in line for line in lines), "DEBUG lines are written"
-    assert len(CANARIES) > 5
+    assert len(CANARIES) >= 4, "canaries were sent"
     return [line[:400] for line in lines if any(c in line for c in CANARIES)]
 
 
