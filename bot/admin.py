@@ -267,7 +267,30 @@ def write_json(export: Export, out: Path) -> list[Path]:
     return [path]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these runs as a formula in Excel and LibreOffice
+(OWASP "CSV injection"); a leading ``'`` makes it text."""
+LONGEST_CELL = 32_767
+"""Spreadsheets hold no more in one cell; a longer one breaks or is cut silently."""
+CUT_MARKER = "…[cut: {total} characters in all; the JSON export has the whole text]"
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` as a spreadsheet may open it: never a formula, never over the cell limit.
+    Numbers stay numbers (a negative reading is not a formula to csv readers)."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    if len(value) > LONGEST_CELL:
+        marker = CUT_MARKER.format(total=len(value))
+        value = value[: LONGEST_CELL - len(marker)] + marker
+    return value
+
+
 def write_csv(export: Export, out: Path) -> list[Path]:
+    """One CSV per table, safe to open in a spreadsheet (:func:`safe_cell`);
+    the JSON export keeps every value as stored."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, rows in export.__dict__.items():
@@ -284,4 +307,4 @@ def _write_rows(path: Path, rows: Sequence[dict[str, Any]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields or ["empty"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)

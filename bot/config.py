@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         description="address `postpoc serve` listens on (always 127.0.0.1 in Teams Emulator mode)",
     )
     port: int = Field(default=3978, ge=1, le=65535, description="port `postpoc serve` listens on")
+    http_body_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="longest wait for a request's body to arrive; a slower one is cut (408)",
+    )
 
     slack_bot_token: str | None = Field(
         default=None, description="xoxb- token of a single-workspace install"
@@ -120,6 +126,12 @@ class Settings(BaseSettings):
         description="after SIGTERM, longest wait for requests in flight to finish (keep it under the grace period)",
     )
 
+    postpoc_secret_key: str | None = Field(
+        default=None,
+        min_length=32,
+        description="seals the values of buttons and cards (32+ characters, the same on every replica); unset: derived from the platform secrets",
+    )
+
     scheduler: bool = Field(
         default=True,
         description="run the weekly watch inside `postpoc serve` (turn off when a CronJob runs `postpoc tick`)",
@@ -151,6 +163,23 @@ class Settings(BaseSettings):
     pushgateway_url: str | None = Field(
         default=None,
         description="Prometheus Pushgateway that `postpoc tick` pushes each pass's counters to; unset: no push",
+    )
+    rate_limited_commands: str = Field(
+        default="new,decide,reading,ask,subscribe",
+        description="the commands that write, counted by the two limits below (comma-separated)",
+    )
+    rate_limit_per_person: int = Field(
+        default=10, ge=0, description="limited commands one person may run per minute; 0: no limit"
+    )
+    rate_limit_per_workspace: int = Field(
+        default=100,
+        ge=0,
+        description="limited commands a whole workspace may run per minute; 0: no limit",
+    )
+    audit_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="audit events older than this are deleted at each watch pass; unset: kept",
     )
 
     llm_model: str | None = Field(

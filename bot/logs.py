@@ -2,8 +2,18 @@
 
 Every log line, postpoc's and its libraries', goes through structlog's
 processors: a request id bound per request, a time stamp, and a scrubber that
-removes anything that looks like a credential. Answer text is never logged by
-postpoc itself; the scrubber is the second line of defence for tokens.
+removes anything that looks like a credential, from messages and from
+tracebacks alike (an exception is formatted before the scrubber runs). Answer
+text is never logged by postpoc itself; the scrubber is the second line of
+defence for tokens.
+
+Libraries log what passes through them: slack_bolt the whole body of a request
+whose signature fails (at INFO), slack_sdk, Bolt's listener runners and
+the database drivers (aiosqlite, psycopg) and SQLAlchemy request and response
+bodies, statements with their values or result rows (at DEBUG). The
+handler's :class:`Withheld` filter drops those records whatever the level
+configured, so ``LOG_LEVEL=DEBUG`` shows postpoc's own detail and never what a
+person typed.
 """
 
 from __future__ import annotations
@@ -33,6 +43,37 @@ def scrub(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[st
     return event
 
 
+BODY_LOGGERS = re.compile(r"^slack_bolt\.(Async)?RequestVerification$")
+"""Log the raw body of a refused request: dropped below ERROR."""
+CHATTY_LOGGERS = re.compile(
+    r"^(slack_bolt|slack_sdk|sqlalchemy|aiosqlite|psycopg|aiohttp|botbuilder|botframework|"
+    r"msrest|msal|urllib3|requests|postpoc\.slack\.bolt|postpoc:)(\.|:|$)"
+)
+"""Log payloads, rows or request bodies at DEBUG: only INFO and above are kept.
+(``postpoc:<Class>`` are the loggers Bolt makes for its listener runners.)"""
+
+
+BOLT_LOGGERS = re.compile(r"^(slack_bolt|postpoc\.slack\.bolt|postpoc:)")
+BODY_IN_MESSAGE = re.compile(
+    r"^(Unhandled request|.*without providing a response for the request) \(", re.S
+)
+"""Bolt's warnings that quote a request's body after their first words."""
+
+
+class Withheld(logging.Filter):
+    """Drops the library records that carry what people typed (see the module's
+    doc); Bolt's warnings that quote a body keep their first words only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if BODY_LOGGERS.match(record.name):
+            return record.levelno >= logging.ERROR
+        if BOLT_LOGGERS.match(record.name):
+            quoted = BODY_IN_MESSAGE.match(record.getMessage())
+            if quoted:
+                record.msg, record.args = quoted.group(1) + " (body withheld)", ()
+        return record.levelno >= logging.INFO or not CHATTY_LOGGERS.match(record.name)
+
+
 def configure(level: str = "INFO", json: bool | None = None, stream: TextIO | None = None) -> None:
     """Set up logging once, at start, to ``stream`` (standard error by default).
     ``json`` defaults to "not a terminal"."""
@@ -44,6 +85,8 @@ def configure(level: str = "INFO", json: bool | None = None, stream: TextIO | No
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        # Before the scrubber: a traceback's text is scrubbed like a message.
+        structlog.processors.format_exc_info,
         scrub,
     ]
     renderer: Any = (
@@ -59,6 +102,7 @@ def configure(level: str = "INFO", json: bool | None = None, stream: TextIO | No
     )
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
+    handler.addFilter(Withheld())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

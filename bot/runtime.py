@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+from bot import seals
 from bot.config import Settings
 from conversations.delivery import Messenger
 from conversations.health import WatchSettings
 from conversations.identity import Identity, platform_rules
 from conversations.llm import Assistant
 from conversations.service import Clock, Service, utc_now
+from conversations.throttle import RateLimits
 from storage import migrate
 from storage.database import make_engine
 from storage.repository import Store
@@ -21,6 +23,9 @@ async def open_service(
     """A ready service: the database migrated to head, the bank loaded, the
     language model connected when ``LLM_MODEL`` names one."""
     assistant = language_model(settings)
+    # Buttons posted by this process (the outbox of `postpoc tick` too) carry
+    # seals the serving replicas can check.
+    seals.configure(settings)
     url = settings.db_url()
     if upgrade:
         # Alembic is synchronous; keep the event loop free while it runs.
@@ -31,6 +36,7 @@ async def open_service(
         watch_settings=watch_settings(settings),
         assistant=assistant,
         identity=identity(settings),
+        rate_limits=rate_limits(settings),
     )
 
 
@@ -56,6 +62,18 @@ def language_model(settings: Settings) -> Assistant | None:
         return build_assistant(settings)
     except ModelSetupError as error:
         raise SystemExit(f"postpoc: setting LLM_MODEL: {error}") from None
+
+
+def rate_limits(settings: Settings) -> RateLimits:
+    return RateLimits(
+        commands=frozenset(
+            name.strip().lower()
+            for name in settings.rate_limited_commands.split(",")
+            if name.strip()
+        ),
+        per_person=settings.rate_limit_per_person,
+        per_workspace=settings.rate_limit_per_workspace,
+    )
 
 
 def watch_settings(settings: Settings) -> WatchSettings:

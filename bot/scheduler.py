@@ -1,6 +1,7 @@
 """The weekly watch, run in-process (``postpoc serve``, ``postpoc chat``) or as
 one pass (``postpoc tick``, for a CronJob). Any number may run at once: every
-post is keyed, claimed and recorded in the database."""
+post is keyed, claimed and recorded in the database. Each pass also deletes
+what is past its retention (``conversations.retention``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import time
 from bot.config import Settings
 from conversations.delivery import Messenger
 from conversations.outbox import Outbox
+from conversations.retention import RetentionSettings
 from conversations.service import Service
 from conversations.watch import CheckinSettings, TickReport, Watch
 
@@ -32,6 +34,7 @@ def build_watch(service: Service, messengers: Mapping[str, Messenger], settings:
             at=time(hour, minute),
             reminder_hours=settings.checkin_reminder_hours,
         ),
+        retention_settings=RetentionSettings(audit_days=settings.audit_retention_days),
     )
 
 
@@ -40,7 +43,8 @@ def summarise(report: TickReport) -> str:
     return (
         f"planned {plan.nudges} nudges, {plan.checkins} check-ins, {plan.reminders} reminders; "
         f"sent {drain.sent}, recovered {drain.recovered}, rescheduled {drain.rescheduled}, "
-        f"failed {drain.failed}, unconfirmed {drain.unconfirmed}"
+        f"failed {drain.failed}, unconfirmed {drain.unconfirmed}; "
+        f"purged {report.purged.total} old rows"
     )
 
 
@@ -54,6 +58,7 @@ async def run_forever(watch: Watch, interval: float) -> None:
                 or report.plan.checkins
                 or report.drain.sent
                 or report.drain.failed
+                or report.purged.total
             ):
                 log.info("watch pass: %s", summarise(report))
         except asyncio.CancelledError:

@@ -8,6 +8,7 @@ counted in the metrics by platform, kind and status.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot import executor, logs
@@ -103,6 +105,29 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         )
 
 
+def read_within(seconds: float) -> Middleware:
+    """A middleware that reads the whole body within ``seconds``, before any
+    handler: a client trickling its body (slowloris) is answered 408 and
+    disconnected instead of holding a connection and a task for ever. aiohttp's
+    server has no body timeout of its own; the body read here is kept by the
+    request, so the handlers' own ``read()`` costs nothing."""
+
+    @web.middleware
+    async def bounded(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.can_read_body:
+            try:
+                async with asyncio.timeout(seconds):
+                    await request.read()
+            except TimeoutError:
+                log.info("a request body took more than %.1f s to arrive: cut", seconds)
+                response = web.json_response({"error": "request body too slow"}, status=408)
+                response.force_close()
+                return response
+        return await handler(request)
+
+    return bounded
+
+
 async def healthz(_: web.Request) -> web.Response:
     """The process is up (liveness)."""
     return web.json_response({"status": "ok"})
@@ -147,7 +172,10 @@ async def metrics(_: web.Request) -> web.Response:
 
 
 def build_app(service: Service, settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=1024**2, middlewares=[observe])
+    app = web.Application(
+        client_max_size=1024**2,
+        middlewares=[observe, read_within(settings.http_body_timeout_seconds)],
+    )
     app[SERVICE] = service
     app[SETTINGS] = settings
     app[MESSENGERS] = {}
@@ -168,6 +196,13 @@ def build_app(service: Service, settings: Settings) -> web.Application:
     return app
 
 
+def runner_for(app: web.Application) -> web.AppRunner:
+    """The runner ``postpoc serve`` uses. No lingering: aiohttp would otherwise
+    keep reading (and discarding) an unread body for ten more seconds after
+    answering, which is what a client cut off by :func:`read_within` wants."""
+    return web.AppRunner(app, access_log=None, lingering_time=0, shutdown_timeout=SHUTDOWN_SECONDS)
+
+
 async def serve(settings: Settings) -> None:
     """Run until cancelled."""
     import asyncio
@@ -183,7 +218,7 @@ async def serve(settings: Settings) -> None:
         from bot.testing import add_test_routes
 
         add_test_routes(app)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
+    runner = runner_for(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.listen_host, settings.port)
     await site.start()

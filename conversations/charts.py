@@ -1,18 +1,52 @@
 """The trend of an indicator against its baseline and target, as a PNG.
 
 matplotlib is imported on first use only: most requests never draw a chart.
+Drawing one takes tens of milliseconds of CPU, so charts are cached by what
+they show (:data:`CACHED` of them, in each process): ``summary`` asked again
+and again draws once until a reading, a target or the language changes. The
+key is the content itself, so a cached chart is never stale and replicas need
+not share the cache.
 """
 
 from __future__ import annotations
 
 import io
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date
 
 from conversations.i18n import Translator
+from conversations.metrics import CHARTS_DRAWN
+
+CACHED = 128
+_cache: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 
 
 def indicator_chart(
+    name: str,
+    unit: str,
+    readings: Sequence[tuple[date, float]],
+    *,
+    baseline: float | None,
+    target: float | None,
+    threshold: float | None,
+    t: Translator,
+) -> bytes:
+    key = (name, unit, tuple(readings), baseline, target, threshold, t.language)
+    png = _cache.get(key)
+    if png is None:
+        png = _draw(
+            name, unit, readings, baseline=baseline, target=target, threshold=threshold, t=t
+        )
+        CHARTS_DRAWN.inc()
+        _cache[key] = png
+        while len(_cache) > CACHED:
+            _cache.popitem(last=False)
+    _cache.move_to_end(key)
+    return png
+
+
+def _draw(
     name: str,
     unit: str,
     readings: Sequence[tuple[date, float]],

@@ -60,6 +60,8 @@ Handler = Callable[[Context, Command], Awaitable[list[Reply]]]
 
 
 MAX_TITLE = 200
+MAX_RATIONALE = 2_000
+"""A decision's rationale: a paragraph, not a document (it is posted in the channel)."""
 DEFAULT_REVIEW_DAYS = 90
 
 
@@ -403,6 +405,12 @@ async def decide(ctx: Context, command: Command) -> list[Reply]:
     rationale = command.rest.split(None, 2)[2].strip() if len(command.args) > 2 else ""
     if not rationale:
         raise UserError("Say why: {syntax}", syntax=syntax)
+    if len(rationale) > MAX_RATIONALE:
+        raise UserError(
+            "A rationale is at most {limit} characters (this one has {count}).",
+            limit=MAX_RATIONALE,
+            count=len(rationale),
+        )
     result = await assessments.record(ctx, poc)
     assert poc.id is not None
     latest = await ctx.repo.latest_assessment(poc.id)

@@ -45,3 +45,7 @@ LLM_TOKENS = Counter(
     "Tokens used by the language model, by task and direction (input, output).",
     ["task", "direction"],
 )
+CHARTS_DRAWN = Counter(
+    "postpoc_charts_drawn_total",
+    "Indicator charts drawn (a chart shown again from the cache is not counted).",
+)

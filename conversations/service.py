@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from conversations import checkins, commands, handlers, interviews, limits
+from conversations import checkins, commands, handlers, interviews, limits, throttle
 from conversations.bank import Bank, load_bank
 from conversations.context import Context
 from conversations.errors import UserError
@@ -53,8 +53,10 @@ class Service:
         watch_settings: WatchSettings | None = None,
         assistant: Assistant | None = None,
         identity: Identity | None = None,
+        rate_limits: throttle.RateLimits | None = None,
     ) -> None:
         self.store = store
+        self.rate_limits = rate_limits or throttle.RateLimits()
         self.bank = bank or load_bank()
         self.clock = clock
         self.watch_settings = watch_settings or WatchSettings()
@@ -99,7 +101,7 @@ class Service:
         async with self.store.unit() as repo:
             ctx = await self._context(repo, inbound, assistant)
             if inbound.delivery_id and not await repo.claim_delivery(
-                ctx.workspace_id, inbound.delivery_id
+                ctx.workspace_id, inbound.delivery_id, ctx.now
             ):
                 return Outcome(duplicate=True)
             replies = await self._route(ctx)
@@ -275,6 +277,7 @@ class Service:
                 "I don't know the command {word}. Type {cmd}help to see what I can do.",
                 word=word[:40],
             )
+        await throttle.admit(ctx, command.name, self.rate_limits)
         return await handlers.HANDLERS[command.name](ctx, command)
 
 

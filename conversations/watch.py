@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from conversations import checkins, health, outbox, rubric
+from conversations import checkins, health, outbox, retention, rubric
 from conversations.bank import SKIPPED, Bank
 from conversations.context import zone
 from conversations.delivery import Destination
@@ -72,6 +72,7 @@ class PlanReport:
 class TickReport:
     plan: PlanReport
     drain: outbox.DrainReport
+    purged: retention.Purged = field(default_factory=retention.Purged)
 
 
 @dataclass
@@ -113,8 +114,10 @@ class Watch:
         bank: Bank,
         settings: health.WatchSettings = DEFAULT_WATCH,
         checkin_settings: CheckinSettings = DEFAULT_CHECKINS,
+        retention_settings: retention.RetentionSettings | None = None,
     ) -> None:
         self.store = store
+        self.retention = retention_settings or retention.RetentionSettings()
         self.outbox = sender
         self.clock = clock
         self.bank = bank
@@ -123,7 +126,10 @@ class Watch:
 
     async def tick(self) -> TickReport:
         plan = await self.plan()
-        return TickReport(plan, await self.outbox.drain())
+        drained = await self.outbox.drain()
+        return TickReport(
+            plan, drained, await retention.purge(self.store, self.clock(), self.retention)
+        )
 
     async def plan(self) -> PlanReport:
         report = PlanReport()

@@ -86,12 +86,17 @@ def make_engine(
     **options: Any,
 ) -> AsyncEngine:
     """The engine for ``url``. ``lock_timeout`` (SQLite) and ``connect_timeout``
-    (PostgreSQL), in seconds, override the URL's and the defaults above."""
+    (PostgreSQL), in seconds, override the URL's and the defaults above.
+
+    ``hide_parameters``: a statement's values (titles, answers, rationales) are
+    never in a log line or an exception's message, whatever the log level."""
     ensure_directory(url)
     if is_sqlite(url):
         waited = lock_timeout if lock_timeout is not None else _query_float(url, "timeout")
         seconds = LOCK_TIMEOUT_SECONDS if waited is None else waited
-        engine = create_async_engine(url, connect_args={"timeout": seconds}, **options)
+        engine = create_async_engine(
+            url, connect_args={"timeout": seconds}, hide_parameters=True, **options
+        )
         serialise_sqlite_writers(engine.sync_engine, seconds)
         _WRITER_WAITS[engine.sync_engine] = seconds
         return engine
@@ -99,7 +104,9 @@ def make_engine(
     connect_args = {name: value for name, value in defaults.items() if name not in url.query}
     if connect_timeout is not None:
         connect_args["connect_timeout"] = connect_timeout
-    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
+    return create_async_engine(
+        url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True, **options
+    )
 
 
 _WRITER_WAITS: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()

@@ -72,7 +72,7 @@ def current_revision(connection: Connection) -> str | None:
 
 def _with_connection(url: URL, action: Callable[[Connection], None]) -> None:
     ensure_directory(url)
-    engine = sa.create_engine(sync_url(url), poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(sync_url(url), poolclass=sa.pool.NullPool, hide_parameters=True)
     if is_sqlite(url):
         # Two replicas (or a test and the bot) upgrading at once queue on the write lock.
         serialise_sqlite_writers(engine)

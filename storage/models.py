@@ -350,3 +350,16 @@ class CheckIn(SQLModel, table=True):
     incident_summary: str | None = Field(default=None, sa_type=sa.Text())
     changes: list[str] = Field(default_factory=list, sa_column=_json())
     retested: bool | None = None
+
+
+class CommandUse(SQLModel, table=True):
+    """A command that writes, run by a person: what the limits per person and per
+    workspace count (``conversations.throttle``). Kept a day, then purged."""
+
+    __table_args__ = (sa.Index("ix_commanduse_workspace_created", "workspace_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    person_id: int = Field(foreign_key="person.id")
+    command: str = Field(max_length=40)
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())

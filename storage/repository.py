@@ -12,7 +12,7 @@ import asyncio
 import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
@@ -30,6 +30,7 @@ from storage.models import (
     AuditEvent,
     CheckIn,
     CheckInStatus,
+    CommandUse,
     Decision,
     Delivery,
     DeliveryStatus,
@@ -273,16 +274,20 @@ class Repo:
 
     # -- deduplication of platform deliveries ---------------------------------
 
-    async def claim_delivery(self, workspace_id: int, delivery_id: str) -> bool:
+    async def claim_delivery(
+        self, workspace_id: int, delivery_id: str, at: datetime | None = None
+    ) -> bool:
         """Record that a platform delivery is being handled; False if it already was.
 
         Runs in a savepoint so that losing the race leaves the transaction usable.
+        ``at`` (the core's clock) dates it for the purge after a week.
         """
+        claimed = InboundDelivery(workspace_id=workspace_id, delivery_id=delivery_id)
+        if at is not None:
+            claimed.created_at = at
         try:
             async with self.session.begin_nested():
-                self.session.add(
-                    InboundDelivery(workspace_id=workspace_id, delivery_id=delivery_id)
-                )
+                self.session.add(claimed)
                 await self.session.flush()
         except IntegrityError:
             return False
@@ -842,3 +847,42 @@ class Repo:
             select(AuditEvent).where(AuditEvent.poc_id == poc_id).order_by(col(AuditEvent.id))
         )
         return result.scalars().all()
+
+    # -- limits and retention (conversations.throttle, conversations.retention) ----
+
+    async def count_command_uses(
+        self, workspace_id: int, since: datetime, person_id: int | None = None
+    ) -> int:
+        """Commands that write, run in ``workspace_id`` since ``since`` (by one person)."""
+        query = (
+            select(sa.func.count())
+            .select_from(CommandUse)
+            .where(CommandUse.workspace_id == workspace_id, col(CommandUse.created_at) >= since)
+        )
+        if person_id is not None:
+            query = query.where(CommandUse.person_id == person_id)
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def add_command_use(self, use: CommandUse) -> None:
+        await self._add(use)
+
+    async def purge_command_uses(self, before: datetime) -> int:
+        return await self._purge(CommandUse, col(CommandUse.created_at) < before)
+
+    async def purge_inbound_deliveries(self, before: datetime) -> int:
+        return await self._purge(InboundDelivery, col(InboundDelivery.created_at) < before)
+
+    async def purge_audit_events(self, before: datetime) -> int:
+        return await self._purge(AuditEvent, col(AuditEvent.created_at) < before)
+
+    async def purge_oauth_states(self, now: datetime) -> int:
+        """slack_sdk's OAuth states past their expiry (its table keeps naive UTC times,
+        and deletes only the states that are used)."""
+        states = sa.table("slack_oauth_states", sa.column("expire_at", sa.DateTime()))
+        naive = now.astimezone(UTC).replace(tzinfo=None)
+        result = await self.session.execute(sa.delete(states).where(states.c.expire_at < naive))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def _purge(self, model: Any, condition: Any) -> int:
+        result = await self.session.execute(sa.delete(model).where(condition))
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -34,6 +34,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import seals
 from bot.config import Settings
 from bot.slack import ids, logs, socket_mode
 from bot.slack.calls import error_code
@@ -270,8 +271,10 @@ def add_routes(app: web.Application, bot: SlackBot) -> None:
 
 
 async def _refusal(request: web.Request, verifier: SignatureVerifier) -> web.Response | None:
-    """A 400 for a signed request no Slack would send (:mod:`bot.slack.payloads`).
-    Unsigned ones go on to Bolt, which refuses them (401) before reading them."""
+    """A 401 for a request not signed with the signing secret, before anything
+    parses it (Bolt would parse it first, fail with a 500 on a deeply nested
+    body, and log the whole body of a refused one at INFO); a 400 for a signed
+    request no Slack would send (:mod:`bot.slack.payloads`)."""
     raw = await request.read()
     try:
         signed = verifier.is_valid(
@@ -280,7 +283,8 @@ async def _refusal(request: web.Request, verifier: SignatureVerifier) -> web.Res
     except ValueError:  # a timestamp that is not a number
         signed = False
     if not signed:
-        return None
+        logs.unsigned()
+        return web.json_response({"error": "invalid request"}, status=401)
     try:
         problem = malformed(raw.decode("utf-8"), request.content_type)
     except UnicodeDecodeError:
@@ -302,6 +306,7 @@ def mount(
 ) -> SlackBot:
     """Add Slack to the shared aiohttp application. ``sleep`` and ``jitter``
     are the retry back-off's, ``timeout`` the Web API's (seconds), for tests."""
+    seals.configure(settings)
     bot = build(service, settings, sleep=sleep, jitter=jitter, timeout=timeout)
     add_routes(app, bot)
     app.cleanup_ctx.append(bot.lifecycle)

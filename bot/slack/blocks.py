@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot import seals
 from bot.slack import ids
 from bot.slack.escape import clip, cut, escape, shorten
 from bot.slack.texts import text
@@ -152,12 +153,18 @@ def section_blocks(part: Section) -> list[Block]:
     return blocks
 
 
+def sealed(command: str) -> str:
+    """A command carried by a button, sealed (:mod:`bot.seals`); cut first so
+    that the seal fits in the value."""
+    return seals.seal(shorten(command, BUTTON_VALUE - seals.LENGTH))
+
+
 def command_buttons(buttons: Sequence[Button]) -> list[Block]:
     return [
         {
             "type": "actions",
             "elements": [
-                button(b.label, f"{ids.RUN}:{start + n}", b.command)
+                button(b.label, f"{ids.RUN}:{start + n}", sealed(b.command))
                 for n, b in enumerate(buttons[start : start + ACTIONS_ELEMENTS])
             ],
         }
@@ -371,7 +378,7 @@ def answered_blocks(
         "text": mrkdwn(":white_check_mark: " + clip(answered.summary, 2900)),
     }
     if edit_command:
-        block["accessory"] = button(text("edit", language), ids.EDIT, edit_command)
+        block["accessory"] = button(text("edit", language), ids.EDIT, sealed(edit_command))
     return [block]
 
 
@@ -528,7 +535,8 @@ def edit_modal(ask: Ask, language: str, metadata: dict[str, str]) -> View:
             }
         )
     view = _modal(language, blocks, submit=True)
-    view["private_metadata"] = json.dumps(metadata)  # ids and a token: far below the limit
+    # ids and a token: far below the limit
+    view["private_metadata"] = seals.seal(json.dumps(metadata))
     view["notify_on_close"] = True
     return view
 

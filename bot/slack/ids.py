@@ -4,12 +4,15 @@ an interaction. One place, so rendering (``blocks``) and reading
 
 A question's token travels in the ``block_id`` of its inputs
 (``ask<n>|<token>``): Slack hands the block id back with every click, and it
-leaves each element's ``value`` for what the person chose.
+leaves each element's ``value`` for what the person chose. Tokens in block
+ids are sealed (:mod:`bot.seals`): one that was changed reads as no token.
 """
 
 from __future__ import annotations
 
 import re
+
+from bot import seals
 
 COMMAND = "/poc"
 
@@ -39,20 +42,20 @@ def numbered(action: str) -> re.Pattern[str]:
 
 
 def ask_block(token: str, n: int = 0) -> str:
-    return f"ask{n}|{token}"
+    return f"ask{n}|{seals.seal(token)}"
 
 
 def token_of(block_id: str) -> str | None:
     match = _ASK_BLOCK.match(block_id or "")
-    return match.group(1) if match else None
+    return seals.unseal(match.group(1)) if match else None
 
 
 def question_block(token: str) -> str:
     """The block that shows a question's text: marks the message as an open
     question, whatever inputs it has (typed answers have none)."""
-    return f"question|{token}"
+    return f"question|{seals.seal(token)}"
 
 
 def question_token(block_id: str) -> str | None:
     match = _QUESTION_BLOCK.match(block_id or "")
-    return match.group(1) if match else None
+    return seals.unseal(match.group(1)) if match else None

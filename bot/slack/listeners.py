@@ -40,6 +40,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import seals
 from bot.slack import ids, logs
 from bot.slack.blocks import edit_modal, home_view, loading_modal, notice_modal, saving_modal
 from bot.slack.calls import quietly
@@ -118,8 +119,14 @@ def message_origin(body: Body, workspace: str, user: str, language: str) -> Orig
 
 
 def modal_metadata(view: Body) -> dict[str, str]:
+    """What the bot put in a modal's metadata; nothing when its seal does not hold."""
+    opened = seals.unseal(str(view.get("private_metadata") or ""))
+    if opened is None:
+        if view.get("private_metadata"):
+            logs.unsealed("modal metadata")
+        return {}
     try:
-        found = json.loads(view.get("private_metadata") or "{}")
+        found = json.loads(opened or "{}")
     except ValueError:
         return {}
     return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
@@ -384,7 +391,8 @@ class Listeners:
         """A button or picker answering a question: acknowledged once stored."""
         token = ids.token_of(str(action.get("block_id") or ""))
         workspace, user = workspace_of(context), str(context.user_id)
-        if token is None:
+        if token is None:  # not a question's block, or its seal does not hold
+            logs.unsealed("question token")
             await ack()
             return
         handling, in_time = await self._in_time(
@@ -434,7 +442,10 @@ class Listeners:
         acknowledged at once, like a command."""
         await ack()
         workspace, user = workspace_of(context), str(context.user_id)
-        command = str(action.get("value") or "")
+        command = seals.unseal(str(action.get("value") or ""))
+        if command is None:
+            logs.unsealed("command button")
+            return
         self.work.start(
             self._turn(workspace, user, self._run(body, command, client, workspace, user)),
             key=(workspace, user),
@@ -467,8 +478,11 @@ class Listeners:
         """The Edit button of an answered question: ``edit <poc> <question>`` in a modal."""
         await ack()
         workspace, user = workspace_of(context), str(context.user_id)
+        command = seals.unseal(str(action.get("value") or ""))
+        if command is None:
+            logs.unsealed("edit button")
+            return
         # The modal must open within 3 s of the click: this work skips the queue.
-        command = str(action.get("value") or "")
         self.work.start(
             self._turn(workspace, user, self._edit(body, command, client, workspace, user)),
             key=(workspace, user),

@@ -43,6 +43,14 @@ def malformed(problem: str) -> None:
     log.warning("slack: a signed request no Slack would send (%s): refused with 400", problem)
 
 
+def unsigned() -> None:
+    log.info("slack: a request without a valid signature: refused with 401, not read")
+
+
+def unsealed(what: str) -> None:
+    log.warning("slack: a %s whose seal does not hold (changed, or an old key): ignored", what)
+
+
 def duplicate_delivery(workspace: str, retry: str | None) -> None:
     log.info("slack: delivery already handled in %s (Slack retry %s): ignored", workspace, retry)
 

@@ -47,6 +47,8 @@ def _parsed(text: str) -> tuple[Any, Problem]:
         return json.loads(text), None
     except ValueError:
         return None, "not JSON"
+    except RecursionError:  # nested deeper than the parser goes: no Slack payload is
+        return None, "nested too deeply"
 
 
 def _json_body(body: str) -> Problem:

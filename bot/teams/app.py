@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot import seals
 from bot.config import Settings
 from bot.teams import inbound, texts
 from bot.teams.auth import AuthUnavailable, authentication
@@ -51,16 +52,21 @@ class Teams:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.content_type != "application/json":
             return _refused(415, "an activity is JSON")
+        header = request.headers.get("Authorization", "")
+        if not self.emulator and not header.startswith("Bearer "):
+            # No token at all: refused before the body is even parsed.
+            return _refused(401, "unauthorized")
         try:
             body = await request.json()
         except ValueError:
             return _refused(400, "not JSON")
+        except RecursionError:  # nested deeper than the parser goes: no activity is
+            return _refused(400, "not JSON")
         if not isinstance(body, dict) or not isinstance(body.get("type"), str):
             return _refused(400, "not an activity")
-        header = request.headers.get("Authorization", "")
         try:
             activity = Activity().deserialize(body)
-        except Exception:
+        except Exception:  # RecursionError included: a deeply nested field
             return _refused(400, "not an activity")
         workspace = inbound.workspace_of(body, emulator=self.emulator)
         problem = "no tenant in channelData" if workspace is None else _unaddressed(body)
@@ -166,6 +172,7 @@ def _invoke_response(response: Any) -> web.Response:
 def mount(
     app: web.Application, service: Service, settings: Settings, options: TeamsOptions
 ) -> Teams:
+    seals.configure(settings)
     teams = Teams(service, settings, options)
     if teams.emulator:
         log.warning(

@@ -25,7 +25,7 @@ from bot.teams.connector import (
 )
 from bot.teams.options import TeamsOptions
 from bot.teams.outbound import OutboundError, Refused
-from bot.teams.sdk import ActivityHandler
+from bot.teams.sdk import Activity, ActivityHandler
 from conversations.i18n import Translator, translator
 from conversations.messages import Answered, Card, Inbound, Reply, Say, Section
 from conversations.service import Service
@@ -48,6 +48,12 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
 
     async def on_message_activity(self, turn: Any) -> None:
         activity, workspace = _facts(turn)
+        if inbound.unsealed_submit(activity):
+            # Changed card data: refused before anything is looked up or stored.
+            log.warning("teams: a card submit whose seal does not hold: refused")
+            t = translator(inbound.text_field(activity, "locale") or "en")
+            await turn.send_activity(Activity(type="message", text=t(texts.UNSEALED)))
+            return
         await self._remember(activity, workspace)
         event = inbound.to_inbound(activity, workspace)
         if event is None:

@@ -17,7 +17,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.teams import texts
-from bot.teams.inbound import ANSWER, CARD_KEY, COMMAND, DATE_INPUT, VALUES_INPUT
+from bot.teams.inbound import (
+    ANSWER,
+    CARD_KEY,
+    COMMAND,
+    DATE_INPUT,
+    SEAL_KEY,
+    VALUES_INPUT,
+    seal_of,
+)
 from bot.teams.routing import Message
 from conversations.i18n import Translator
 from conversations.messages import (
@@ -99,8 +107,10 @@ def activity_for(message: Message, t: Translator) -> Json:
 
 
 def submit(title: str, kind: str, **data: str) -> Json:
-    """A button whose data comes back in the message activity's ``value``, with the inputs."""
-    return {"type": "Action.Submit", "title": title, "data": {CARD_KEY: kind, **data}}
+    """A button whose data comes back in the message activity's ``value``, with
+    the inputs; sealed, so that data changed on the way is refused."""
+    sealed = {CARD_KEY: kind, **data}
+    return {"type": "Action.Submit", "title": title, "data": {**sealed, SEAL_KEY: seal_of(sealed)}}
 
 
 def command_button(button: Button) -> Json:

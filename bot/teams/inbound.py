@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot import seals
 from conversations.messages import ActionInput, Actor, Inbound, PersonRef, Place
 
 Activity = Mapping[str, Any]
@@ -28,6 +29,30 @@ VALUES_INPUT = "postpoc_values"
 """Id of the multi-choice input (Teams sends the picked values comma-separated)."""
 DATE_INPUT = "postpoc_date"
 """Id of the date input (Teams sends ``YYYY-MM-DD``)."""
+SEAL_KEY = "postpoc_seal"
+"""The MAC over what the bot put in a submit's data (:mod:`bot.seals`)."""
+SEALED_FIELDS = (CARD_KEY, "token", "command", "value")
+"""What a submit's data carries from the bot; the inputs (the person's picks) are not sealed."""
+
+
+def _sealed_text(data: Mapping[str, Any]) -> str:
+    return "\x1f".join(str(data.get(name, "")) for name in SEALED_FIELDS)
+
+
+def seal_of(data: Mapping[str, Any]) -> str:
+    """The seal a card's submit data carries."""
+    return seals.seal(_sealed_text(data)).rpartition(seals.SEPARATOR)[2]
+
+
+def unsealed_submit(activity: Activity) -> bool:
+    """A card submit of ours whose data was changed (or sealed with another key)."""
+    submitted = field(activity, "value")
+    if not isinstance(submitted, Mapping) or CARD_KEY not in submitted:
+        return False
+    mark = submitted.get(SEAL_KEY)
+    sealed = f"{_sealed_text(submitted)}{seals.SEPARATOR}{mark}"
+    return not isinstance(mark, str) or seals.unseal(sealed) is None
+
 
 EMULATOR_WORKSPACE = "teams:emulator"
 _THREAD_SUFFIX = re.compile(r";messageid=.*$")

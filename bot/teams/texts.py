@@ -26,3 +26,7 @@ TOO_LARGE = N_(
     "I could not show that reply in Teams (it was refused, status {status}). "
     "Try a narrower command, such as history <poc> <question>."
 )
+UNSEALED = N_(
+    "I can't check that button (it was changed, or is from before a restart), so nothing was done. "
+    "Type your answer, or hello to see where you were."
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -187,3 +188,40 @@ def test_tick_runs_one_pass_and_says_what_it_did(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("tick ok: planned 0 nudges, 0 check-ins, 0 reminders; sent 0")
+
+
+def test_a_csv_export_opens_in_a_spreadsheet_as_text_and_json_keeps_everything(
+    tmp_path: Path,
+) -> None:
+    """Titles, display names and rationales that look like formulas are written as
+    text (a leading '); a cell longer than a spreadsheet holds is cut, visibly."""
+    env = {**os.environ, "POSTPOC_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    script = '/poc new =HYPERLINK("http://evil.example","x")\n/poc decide hyperlink-http-evil-example-x stop @SUM(A1)\n'
+    cli = [sys.executable, "-m", "bot.cli"]
+    run = {"env": env, "cwd": ROOT, "capture_output": True, "text": True, "timeout": 60}
+    subprocess.run([*cli, "chat", "--user", "+cmd"], input=script, check=True, **run)  # type: ignore[call-overload]
+    huge = "-" + "x" * 40_000
+    with sqlite3.connect(
+        tmp_path / "postpoc.db"
+    ) as db:  # older rows may be longer than today's caps
+        assert db.execute("UPDATE decision SET rationale = ?", (huge,)).rowcount == 1
+    done = subprocess.run([*cli, "export", "--out", str(tmp_path / "csv")], **run)  # type: ignore[call-overload]
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "csv" / "pocs.csv").open(encoding="utf-8") as handle:
+        [poc] = list(csv.DictReader(handle))
+    with (tmp_path / "csv" / "decisions.csv").open(encoding="utf-8") as handle:
+        [decision] = list(csv.DictReader(handle))
+    assert poc["title"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert poc["owner"] == "'+cmd" and decision["by"] == "'+cmd"
+    assert len(decision["rationale"]) == 32_767
+    assert decision["rationale"].startswith("'-xxx")
+    assert decision["rationale"].endswith(
+        "[cut: 40002 characters in all; the JSON export has the whole text]"
+    )
+    subprocess.run(
+        [*cli, "export", "--format", "json", "--out", str(tmp_path / "json")], check=True, **run
+    )  # type: ignore[call-overload]
+    document = json.loads((tmp_path / "json" / "postpoc-export.json").read_text(encoding="utf-8"))
+    assert document["pocs"][0]["title"] == '=HYPERLINK("http://evil.example","x")'
+    assert document["decisions"][0]["rationale"] == huge

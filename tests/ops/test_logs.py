@@ -49,3 +49,33 @@ def test_credentials_never_reach_the_log(captured: io.StringIO, secret: str) -> 
     text = captured.getvalue()
     assert secret not in text and "s3cr3t" not in text
     assert "[redacted]" in text
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "INFO"])
+def test_library_lines_that_quote_a_body_are_withheld_at_any_level(level: str) -> None:
+    stream = io.StringIO()
+    logs.configure(level, json=True, stream=stream)
+    try:
+        body = "{'text': 'my secret answer'}"
+        logging.getLogger("slack_bolt.AsyncRequestVerification").info(
+            "Invalid request signature detected (body: %s)", body
+        )
+        logging.getLogger("postpoc.slack.bolt").warning("Unhandled request (%s)", body)
+        logging.getLogger("sqlalchemy.engine.Engine").debug("Row ('my secret answer',)")
+        logging.getLogger("aiosqlite").debug("executing ('my secret answer',)")
+        logging.getLogger("postpoc.test").info("kept")
+    finally:
+        logging.getLogger().handlers.clear()
+        structlog.reset_defaults()
+    text = stream.getvalue()
+    assert "my secret answer" not in text
+    assert "Unhandled request (body withheld)" in text and "kept" in text
+
+
+def test_a_traceback_is_scrubbed_like_a_message(captured: io.StringIO) -> None:
+    try:
+        raise ValueError("refused xoxb-1234-5678-abcdefghijkl")
+    except ValueError:
+        logging.getLogger("postpoc.test").exception("failed")
+    text = captured.getvalue()
+    assert "Traceback" in text and "xoxb-1234" not in text

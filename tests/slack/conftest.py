@@ -5,7 +5,7 @@
 ``start_bot``
     Starts the bot (``bot.slack.mount`` on an aiohttp server, free port) with
     given settings on a database URL (and ``web_api_timeout=`` seconds for the Web
-    API); the retry back-off's sleep is recorded instead of slept
+    API, ``clock=`` for the core's time); the retry back-off's sleep is recorded instead of slept
     (``slack.sleeps``). Returns a :class:`Slack` harness.
 ``slack``
     The bot for one workspace (a bot token), on SQLite.
@@ -26,6 +26,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.runtime import open_service
 from bot.slack.app import SLACK, mount
+from conversations.service import Clock, utc_now
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import SECRET, Slack
 
@@ -77,9 +78,15 @@ def settings_for(fake: FakeSlack, database_url: str, **slack: Any) -> Settings:
 async def start_bot(fake_slack: FakeSlack) -> AsyncIterator[StartBot]:
     async with AsyncExitStack() as stack:
 
-        async def start(database_url: str, *, web_api_timeout: float = 10.0, **slack: Any) -> Slack:
+        async def start(
+            database_url: str,
+            *,
+            web_api_timeout: float = 10.0,
+            clock: Clock = utc_now,
+            **slack: Any,
+        ) -> Slack:
             settings = settings_for(fake_slack, database_url, **slack)
-            service = await open_service(settings)
+            service = await open_service(settings, clock=clock)
             stack.push_async_callback(service.store.dispose)
             sleeps: list[float] = []
 

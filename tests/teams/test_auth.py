@@ -74,8 +74,13 @@ async def test_a_body_that_is_not_an_activity_is_refused(teams: TeamsBotClient) 
         f"{teams.bot_url}/api/messages", data=b"hello", headers={"Content-Type": "text/plain"}
     ) as response:
         assert response.status == 415
-    async with teams.session.post(f"{teams.bot_url}/api/messages", json=["hello"]) as response:
+    signed = {"Authorization": f"Bearer {teams.token()}"}
+    async with teams.session.post(
+        f"{teams.bot_url}/api/messages", json=["hello"], headers=signed
+    ) as response:
         assert response.status == 400
+    async with teams.session.post(f"{teams.bot_url}/api/messages", json=["hello"]) as response:
+        assert response.status == 401, "without a token: refused before the body is read"
 
 
 async def test_the_bot_signs_its_own_calls(teams: TeamsBotClient) -> None:

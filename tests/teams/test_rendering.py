@@ -144,7 +144,9 @@ def test_a_settled_question_keeps_the_answer_and_nothing_to_press() -> None:
 def test_card_buttons_run_commands() -> None:
     card = cards.replies_card([Card(title="Yours", buttons=(Button("Resume", "interview x"),))], EN)
     [button] = elements(card, "Action.Submit")
-    assert button["data"] == {"postpoc": "command", "command": "interview x"}
+    data = dict(button["data"])
+    assert len(data.pop("postpoc_seal")) == 22, "sealed (bot.seals)"
+    assert data == {"postpoc": "command", "command": "interview x"}
 
 
 # -- inbound --------------------------------------------------------------------------

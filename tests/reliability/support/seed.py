@@ -44,8 +44,16 @@ async def command(
 
 
 async def _open(database_url: str, at: datetime | None) -> Service:
-    # The lead administers as the operator listed them (POSTPOC_ADMINS).
-    settings = Settings(_env_file=None, database_url=database_url, postpoc_admins=LEAD[0])  # type: ignore[call-arg]
+    # The lead administers as the operator listed them (POSTPOC_ADMINS). Seeding
+    # registers many POCs at once on purpose: the limits on writing commands
+    # (conversations.throttle) are not what these tests are about.
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        postpoc_admins=LEAD[0],
+        rate_limit_per_person=0,
+        rate_limit_per_workspace=0,
+    )
     if at is None:
         return await open_service(settings)
     return await open_service(settings, clock=Clock(at))
