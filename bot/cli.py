@@ -188,6 +188,12 @@ def _export(args: argparse.Namespace) -> int:
     return _admin(action)
 
 
+def _token(args: argparse.Namespace) -> int:
+    from bot.tokens import token
+
+    return _admin(lambda store, now: token(store, args.poc, args.workspace, args.rotate, now))
+
+
 def _doctor(_: argparse.Namespace) -> int:
     from bot.doctor import doctor
 
@@ -261,6 +267,14 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--out", default="postpoc-export", help="folder to write into")
     export.add_argument("--workspace", help="one workspace (default: all)")
     export.set_defaults(handler=_export)
+
+    token = commands.add_parser(
+        "token", help="a POC's secret for signing telemetry readings (shown once)"
+    )
+    token.add_argument("poc", help="the POC's handle")
+    token.add_argument("--rotate", action="store_true", help="a new secret; the old one stops")
+    token.add_argument("--workspace", help="workspace key (default: the only one)")
+    token.set_defaults(handler=_token)
 
     commands.add_parser(
         "doctor", help="check settings, database and platform credentials"

@@ -96,6 +96,13 @@ class Settings(BaseSettings):
         default=3, ge=1, description="weeks without a reading before health turns amber"
     )
 
+    telemetry_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="longest wait for a Prometheus server to answer an indicator's query",
+    )
+
     llm_model: str | None = Field(
         default=None,
         description="the optional language model as provider:model (openai:gpt-4o-mini, anthropic:..., ollama:...); unset: no model",

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import time
 
 from bot.config import Settings
+from bot.prometheus import PrometheusReader
 from conversations.delivery import Messenger
 from conversations.outbox import Outbox
 from conversations.service import Service
@@ -32,6 +33,7 @@ def build_watch(service: Service, messengers: Mapping[str, Messenger], settings:
             at=time(hour, minute),
             reminder_hours=settings.checkin_reminder_hours,
         ),
+        metrics=PrometheusReader(settings.telemetry_timeout_seconds),
     )
 
 

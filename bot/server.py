@@ -35,7 +35,7 @@ HEAD = web.AppKey("head", str)
 KNOWN = web.AppKey("known", set[str])
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-PLATFORMS = {"/slack": "slack", "/api/messages": "teams"}
+PLATFORMS = {"/slack": "slack", "/api/messages": "teams", "/hooks": "hooks"}
 
 
 def platform_of(path: str) -> tuple[str, str]:
@@ -109,6 +109,9 @@ def build_app(service: Service, settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    from bot import hooks
+
+    hooks.mount(app, service)
     if settings.slack_configured:
         from bot.slack import mount as mount_slack
 

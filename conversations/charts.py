@@ -21,7 +21,10 @@ def indicator_chart(
     target: float | None,
     threshold: float | None,
     t: Translator,
+    telemetry: Sequence[bool] = (),
 ) -> bytes:
+    """``telemetry`` marks, reading by reading, the values the agent's own
+    telemetry sent: they are drawn as squares, under their own legend."""
     import matplotlib
     import matplotlib.dates
 
@@ -34,6 +37,16 @@ def indicator_chart(
     days = matplotlib.dates.date2num([d for d, _ in readings])  # type: ignore[no-untyped-call]  # untyped in matplotlib
     values = [v for _, v in readings]
     axes.plot(days, values, marker="o", color="#2b6cb0", label=t("readings"))
+    fed = [i for i, flag in enumerate(telemetry) if flag]
+    if fed:
+        axes.plot(
+            [days[i] for i in fed],
+            [values[i] for i in fed],
+            linestyle="none",
+            marker="s",
+            color="#805ad5",
+            label=t("from telemetry"),
+        )
     axes.xaxis_date()
     for level, label, style, colour in (
         (baseline, t("baseline"), "--", "#718096"),

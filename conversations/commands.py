@@ -61,6 +61,16 @@ USAGES: tuple[Usage, ...] = (
         "reading <poc> [<indicator>] <value>",
         N_("record this week's value of an indicator (owner or lead)"),
     ),
+    Usage(
+        "token",
+        "token <poc> [rotate]",
+        N_("the secret the agent's telemetry signs readings with, shown once (owner or lead)"),
+    ),
+    Usage(
+        "source",
+        "source <poc> <indicator> prometheus <url> <query> | off",
+        N_("read an indicator from Prometheus at each check-in period (owner or lead)"),
+    ),
     Usage("role", "role <person> admin|lead|member", N_("set someone's role (admins)")),
     Usage(
         "subscribe",
@@ -89,6 +99,7 @@ ALIASES = {
     "responsable": "owner",
     "decider": "decide",
     "mesure": "reading",
+    "jeton": "token",
     "role": "role",
     "aide": "help",
     "abonner": "subscribe",
