@@ -823,7 +823,7 @@ class Repo:
             .where(Poc.handle == handle.lower(), col(Workspace.active).is_(True))
             .order_by(col(Poc.id))
         )
-        return [(poc, secret) for poc, secret in result.tuples().all()]
+        return [(poc, secret) for poc, secret in result.all()]
 
     async def add_telemetry_reading(self, reading: Reading) -> bool:
         """Store a reading sent by telemetry; False (nothing written) when the
@@ -861,7 +861,7 @@ class Repo:
             .where(Poc.workspace_id == workspace_id)
             .order_by(col(TelemetrySource.id))
         )
-        return [(poc, indicator, source) for poc, indicator, source in result.tuples().all()]
+        return [(poc, indicator, source) for poc, indicator, source in result.all()]
 
     # -- reopenings ----------------------------------------------------------
 
