@@ -106,13 +106,18 @@ class World:
 
 
 async def running_poc(
-    service: Service, lea: Person, omar: Person, outcome: str = "industrialise", **answers: str
+    service: Service,
+    lea: Person,
+    omar: Person,
+    outcome: str = "industrialise",
+    owner: str = "@omar",
+    **answers: str,
 ) -> None:
     from tests.support.scripts import READY
 
     await lea.runs("new Invoice agent", channel="C-team")
     await answer_until_done(lea, await lea.says(f"/poc interview {HANDLE}"), {**READY, **answers})
-    await lea.runs(f"owner {HANDLE} @omar", channel="C-team")
+    await lea.runs(f"owner {HANDLE} {owner}", channel="C-team")
     await lea.runs(f"decide {HANDLE} {outcome} Meets the gates we need", channel="C-team")
 
 
