@@ -58,10 +58,12 @@ async def reopen(
     now: datetime,
     *,
     by: int | None = None,
+    gone: int | None = None,
     **detail: Any,
 ) -> Reopening | None:
-    """Move a running POC to ``review_due`` and tell who must act; None when it
-    is not running (not decided yet, stopped, or already reopened)."""
+    """Move a running POC to ``review_due`` and tell who must act (not ``gone``,
+    the person who left); None when it is not running (not decided yet,
+    stopped, or already reopened)."""
     assert workspace.id is not None and poc.id is not None
     if poc.stage not in RUNNING:
         return None
@@ -85,7 +87,7 @@ async def reopen(
         detail={"reason": reason, **detail},
         at=now,
     )
-    await _tell(repo, workspace, poc, row, decision, now)
+    await _tell(repo, workspace, poc, row, decision, now, gone)
     return row
 
 
@@ -96,11 +98,12 @@ async def _tell(
     row: Reopening,
     decision: Decision | None,
     now: datetime,
+    gone: int | None,
 ) -> None:
     assert workspace.id is not None
     people: dict[int, Person] = {}
     for person_id in (poc.owner_id, decision.decided_by_id if decision else None):
-        if person_id is not None and person_id not in people:
+        if person_id is not None and person_id != gone and person_id not in people:
             person = await repo.person_by_id(person_id)
             if person is not None:
                 people[person_id] = person
@@ -214,7 +217,7 @@ async def person_left(repo: Repo, workspace: Workspace, platform_id: str, now: d
             reason = "overseer_left"
         else:
             continue
-        if await reopen(repo, workspace, poc, reason, now):
+        if await reopen(repo, workspace, poc, reason, now, gone=person.id if person else None):
             reopened += 1
     if reopened:
         log.info("reopened %d decision(s) after someone left", reopened)
