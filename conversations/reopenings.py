@@ -151,8 +151,9 @@ async def close(repo: Repo, poc: Poc, decision: Decision) -> Reopening | None:
 
 async def scan(store: Store, bank: Bank, settings: health.WatchSettings, now: datetime) -> int:
     """Reopen every running POC whose facts since its decision break a rule;
-    how many were reopened. Run by each pass of the watch; safe on many
-    replicas (a POC reopened by one is no longer running for the other)."""
+    how many were reopened. The facts are read in a read-only transaction (on
+    SQLite, without the write lock); each reopening is then written in a short
+    one that finds the POC still running, so two replicas reopen it once."""
     from conversations.watch import load_watched  # the watch imports this module
 
     reopened = 0
@@ -160,7 +161,7 @@ async def scan(store: Store, bank: Bank, settings: health.WatchSettings, now: da
         workspaces = list(await repo.active_workspaces())
     for workspace in workspaces:
         assert workspace.id is not None
-        async with store.unit() as repo:
+        async with store.reading() as repo:
             pocs = [p for p in await repo.pocs(workspace.id) if p.stage in RUNNING]
             if not pocs:
                 continue
@@ -169,13 +170,18 @@ async def scan(store: Store, bank: Bank, settings: health.WatchSettings, now: da
             watched = await load_watched(
                 repo, bank, settings, workspace.id, pocs, people, now, since=since
             )
-            for poc in pocs:
-                assert poc.id is not None
-                found = _broken(watched[poc.id], now, settings)
-                if found is not None:
-                    reason, detail = found
-                    if await reopen(repo, workspace, poc, reason, now, **detail):
-                        reopened += 1
+        broken = [
+            (poc.id, found)
+            for poc in pocs
+            if poc.id is not None and (found := _broken(watched[poc.id], now, settings)) is not None
+        ]
+        for poc_id, (reason, detail) in broken:
+            async with store.unit() as repo:
+                current = await repo.poc_by_id(poc_id)
+                if current is not None and await reopen(
+                    repo, workspace, current, reason, now, **detail
+                ):
+                    reopened += 1
     return reopened
 
 

@@ -46,6 +46,9 @@ from storage.repository import AnswerRow, Repo, Store
 log = logging.getLogger("postpoc.watch")
 
 CHECKED_STAGES = (Stage.ASSESSING, Stage.FRAMED, Stage.INDUSTRIALISED, Stage.REVIEW_DUE)
+REOPEN_SCAN_EVERY = timedelta(minutes=15)
+"""How often a pass looks for decisions to reopen: the rules are weekly facts,
+and the look reads a workspace's whole portfolio, too much for every pass."""
 ATTENTION_SHOWN = 10
 BUTTONS_SHOWN = 5
 
@@ -125,6 +128,7 @@ class Watch:
         self.checkin_settings = checkin_settings
         self.metrics = metrics
         """Where Prometheus sources are read (an adapter); None: none are pulled."""
+        self._last_scan: datetime | None = None
 
     async def tick(self) -> TickReport:
         plan = await self.plan()
@@ -137,8 +141,10 @@ class Watch:
             report.pulled = await pull.pull_due(
                 self.store, self.metrics, now, lambda owner: self._period(owner, now)
             )
-        # Before the nudges, so that a decision reopened now shows in them.
-        report.reopened = await reopenings.scan(self.store, self.bank, self.settings, now)
+        if self._last_scan is None or now - self._last_scan >= REOPEN_SCAN_EVERY:
+            # Before the nudges, so that a decision reopened now shows in them.
+            self._last_scan = now
+            report.reopened = await reopenings.scan(self.store, self.bank, self.settings, now)
         async with self.store.unit() as repo:
             workspaces = list(await repo.active_workspaces())
         for workspace in workspaces:
