@@ -94,6 +94,15 @@ ACTIONS = (
     Action("owner", "owner {poc} {person}", LEADS, "Max now owns invoice-agent", True),
     Action("decide", "decide {poc} frame Good value, needs a kill switch", LEADS, "Frame", True),
     Action("reading", "reading {poc} 14", OWNER_OR_LEAD, "Recorded 14", True),
+    Action("token", "token {poc}", OWNER_OR_LEAD, "Telemetry token of invoice-agent", True),
+    Action(
+        "source",
+        "source {poc} handling time per invoice prometheus http://127.0.0.1:9090 up",
+        OWNER_OR_LEAD,
+        "is read from Prometheus",
+        True,
+    ),
+    Action("owner (nobody)", "owner {poc}", LEADS, "invoice-agent has no owner now", True),
     Action("role", "role {person} lead", ADMIN, "Max is now", True),
     Action(
         "subscribe",
