@@ -315,6 +315,12 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token(args: argparse.Namespace) -> int:
+    from bot.tokens import token
+
+    return _admin(lambda store, now: token(store, args.poc, args.workspace, args.rotate, now))
+
+
 def _doctor(_: argparse.Namespace) -> int:
     from bot.doctor import doctor
 
@@ -416,6 +422,14 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=18, help="the same seed, the same portfolio")
     person_options(demo)
     demo.set_defaults(handler=_demo)
+
+    token = commands.add_parser(
+        "token", help="a POC's secret for signing telemetry readings (shown once)"
+    )
+    token.add_argument("poc", help="the POC's handle")
+    token.add_argument("--rotate", action="store_true", help="a new secret; the old one stops")
+    token.add_argument("--workspace", help="workspace key (default: the only one)")
+    token.set_defaults(handler=_token)
 
     commands.add_parser(
         "doctor", help="check settings, database and platform credentials"

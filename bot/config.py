@@ -181,6 +181,12 @@ class Settings(BaseSettings):
         ge=1,
         description="audit events older than this are deleted at each watch pass; unset: kept",
     )
+    telemetry_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="longest wait for a Prometheus server to answer an indicator's query",
+    )
 
     llm_model: str | None = Field(
         default=None,

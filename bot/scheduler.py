@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import time
 
 from bot.config import Settings
+from bot.prometheus import PrometheusReader
 from conversations.delivery import Messenger
 from conversations.outbox import Outbox
 from conversations.retention import RetentionSettings
@@ -35,6 +36,7 @@ def build_watch(service: Service, messengers: Mapping[str, Messenger], settings:
             reminder_hours=settings.checkin_reminder_hours,
         ),
         retention_settings=RetentionSettings(audit_days=settings.audit_retention_days),
+        metrics=PrometheusReader(settings.telemetry_timeout_seconds),
     )
 
 

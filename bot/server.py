@@ -52,7 +52,7 @@ SHUTDOWN_SECONDS = 2.0
 """After the drain, how long aiohttp waits for what is left before closing."""
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-PLATFORMS = {"/slack": "slack", "/api/messages": "teams"}
+PLATFORMS = {"/slack": "slack", "/api/messages": "teams", "/hooks": "hooks"}
 _ORDER = revisions_in_order()
 
 
@@ -185,6 +185,9 @@ def build_app(service: Service, settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    from bot import hooks
+
+    hooks.mount(app, service)
     if settings.slack_configured:
         from bot.slack import mount as mount_slack
 

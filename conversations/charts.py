@@ -31,12 +31,22 @@ def indicator_chart(
     target: float | None,
     threshold: float | None,
     t: Translator,
+    telemetry: Sequence[bool] = (),
 ) -> bytes:
-    key = (name, unit, tuple(readings), baseline, target, threshold, t.language)
+    """``telemetry`` marks, reading by reading, the values the agent's own
+    telemetry sent: they are drawn as squares, under their own legend."""
+    key = (name, unit, tuple(readings), baseline, target, threshold, t.language, tuple(telemetry))
     png = _cache.get(key)
     if png is None:
         png = _draw(
-            name, unit, readings, baseline=baseline, target=target, threshold=threshold, t=t
+            name,
+            unit,
+            readings,
+            baseline=baseline,
+            target=target,
+            threshold=threshold,
+            t=t,
+            telemetry=telemetry,
         )
         CHARTS_DRAWN.inc()
         _cache[key] = png
@@ -55,6 +65,7 @@ def _draw(
     target: float | None,
     threshold: float | None,
     t: Translator,
+    telemetry: Sequence[bool] = (),
 ) -> bytes:
     import matplotlib
     import matplotlib.dates
@@ -68,6 +79,16 @@ def _draw(
     days = matplotlib.dates.date2num([d for d, _ in readings])  # type: ignore[no-untyped-call]  # untyped in matplotlib
     values = [v for _, v in readings]
     axes.plot(days, values, marker="o", color="#2b6cb0", label=t("readings"))
+    fed = [i for i, flag in enumerate(telemetry) if flag]
+    if fed:
+        axes.plot(
+            [days[i] for i in fed],
+            [values[i] for i in fed],
+            linestyle="none",
+            marker="s",
+            color="#805ad5",
+            label=t("from telemetry"),
+        )
     axes.xaxis_date()
     for level, label, style, colour in (
         (baseline, t("baseline"), "--", "#718096"),

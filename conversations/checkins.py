@@ -9,7 +9,7 @@ stores the reading and what the owner reported.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from conversations import engine, interviews, rubric
@@ -17,6 +17,7 @@ from conversations.bank import load_bank
 from conversations.context import Context, zone
 from conversations.i18n import Translator
 from conversations.messages import Reply, Say
+from conversations.telemetry import is_telemetry
 from storage.models import (
     CheckIn,
     CheckInStatus,
@@ -30,6 +31,8 @@ from storage.models import (
 from storage.repository import Repo
 
 FLOW = "check-in"
+FED_WITHIN = timedelta(days=14)
+"""An indicator whose telemetry sent a reading this recently is not asked for."""
 
 
 def checkin_context(poc: Poc, indicator: Indicator | None) -> dict[str, Any]:
@@ -58,13 +61,15 @@ async def open_checkin(
         return []
     bank = load_bank(FLOW)
     indicators = await repo.indicators(poc.id)
+    primary = indicators[0] if indicators else None
+    fed = primary is not None and await fed_by_telemetry(repo, primary, now)
     interview = await repo.add_interview(
         Interview(
             poc_id=poc.id,
             flow=bank.flow,
             flow_version=bank.version,
             held_by_id=owner.id,
-            context=checkin_context(poc, indicators[0] if indicators else None),
+            context=checkin_context(poc, None if fed else primary),
             started_at=now,
             updated_at=now,
         )
@@ -95,6 +100,11 @@ async def open_checkin(
         title=poc.title,
         poc=poc.handle,
     )
+    if fed and primary is not None:
+        intro += "\n" + t(
+            "{indicator} comes from the agent's telemetry: no need to type it.",
+            indicator=primary.name,
+        )
     if open_conditions:
         lines = [t("Still open from the frame decision:")]
         lines += [f"• {rubric.describe(c, t, load_bank())}" for c in open_conditions]
@@ -106,6 +116,18 @@ async def open_checkin(
         )
         intro += "\n" + "\n".join(lines)
     return [Say(intro), *step.replies]
+
+
+async def fed_by_telemetry(repo: Repo, indicator: Indicator, now: datetime) -> bool:
+    """Whether telemetry feeds ``indicator``: a Prometheus source reads it, or
+    the webhook sent a reading lately."""
+    assert indicator.id is not None
+    if await repo.telemetry_source(indicator.id) is not None:
+        return True
+    recent = now - FED_WITHIN
+    return any(
+        is_telemetry(r.source) and r.created_at >= recent for r in await repo.readings(indicator.id)
+    )
 
 
 async def reminder(repo: Repo, checkin: CheckIn, poc: Poc, t: Translator) -> list[Reply]:

@@ -71,6 +71,16 @@ USAGES: tuple[Usage, ...] = (
         "record <poc> [pdf|md|html]",
         N_("the decision record: answers, recommendation, decisions, readings, audit trail"),
     ),
+    Usage(
+        "token",
+        "token <poc> [rotate]",
+        N_("the secret the agent's telemetry signs readings with, shown once (owner or lead)"),
+    ),
+    Usage(
+        "source",
+        "source <poc> <indicator> prometheus <url> <query> | off",
+        N_("read an indicator from Prometheus at each check-in period (owner or lead)"),
+    ),
     Usage("role", "role <person> admin|lead|member", N_("set someone's role (admins)")),
     Usage(
         "subscribe",
@@ -105,6 +115,7 @@ ALIASES = {
     "decider": "decide",
     "mesure": "reading",
     "profondeur": "depth",
+    "jeton": "token",
     "role": "role",
     "aide": "help",
     "abonner": "subscribe",

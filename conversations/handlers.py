@@ -53,6 +53,11 @@ from conversations.messages import (
     Section,
     Visibility,
 )
+from conversations.reopenings import close as close_review
+from conversations.reopenings import reopen
+from conversations.telemetry import is_telemetry
+from conversations.telemetry_commands import source as source_command
+from conversations.telemetry_commands import token as token_command
 from conversations.watch import load_watched
 from storage.models import Decision, Indicator, Outcome, Person, Poc, Reading, Role, Stage
 
@@ -159,6 +164,26 @@ async def _view(ctx: Context, poc: Poc) -> summaries.PocView:
     )
 
 
+async def _latest_readings(ctx: Context, poc: Poc) -> tuple[summaries.LatestReading, ...]:
+    assert poc.id is not None
+    found = []
+    for indicator in await ctx.repo.indicators(poc.id):
+        assert indicator.id is not None
+        rows = await ctx.repo.readings(indicator.id)
+        if rows:
+            last = rows[-1]
+            found.append(
+                summaries.LatestReading(
+                    indicator.name,
+                    indicator.unit,
+                    last.value,
+                    last.taken_on,
+                    is_telemetry(last.source),
+                )
+            )
+    return tuple(found)
+
+
 def _name(person: Person | None) -> str | None:
     if person is None:
         return None
@@ -173,7 +198,7 @@ async def list_pocs(ctx: Context, _: Command) -> list[Reply]:
 async def summary(ctx: Context, command: Command) -> list[Reply]:
     _need(command, 1, "summary <poc> [post]")
     poc = await find_poc(ctx, command.args[0])
-    view = await _view(ctx, poc)
+    view = replace(await _view(ctx, poc), latest_readings=await _latest_readings(ctx, poc))
     narrative = await narrative_for(ctx, view)
     replies: list[Reply] = [summaries.summary_card(view, ctx.bank, ctx.t, narrative)]
     replies.extend(await _charts(ctx, poc))
@@ -191,9 +216,11 @@ async def _charts(ctx: Context, poc: Poc) -> list[Reply]:
     images: list[Reply] = []
     for indicator in await ctx.repo.indicators(poc.id):
         assert indicator.id is not None
-        readings = [(r.taken_on, r.value) for r in await ctx.repo.readings(indicator.id)]
+        rows = list(await ctx.repo.readings(indicator.id))
+        readings = [(r.taken_on, r.value) for r in rows]
         if not readings:
             continue
+        fed = [is_telemetry(r.source) for r in rows]
         png = charts.indicator_chart(
             indicator.name,
             indicator.unit,
@@ -202,6 +229,7 @@ async def _charts(ctx: Context, poc: Poc) -> list[Reply]:
             target=indicator.target,
             threshold=indicator.threshold,
             t=ctx.t,
+            telemetry=fed,
         )
         alt = ctx.t(
             "{indicator}: {count} readings, latest {value} {unit}",
@@ -210,6 +238,8 @@ async def _charts(ctx: Context, poc: Poc) -> list[Reply]:
             value=ctx.t.number(readings[-1][1]),
             unit=indicator.unit,
         )
+        if any(fed):
+            alt += " " + ctx.t("({count} from telemetry)", count=sum(fed))
         images.append(Image(png=png, alt=alt, filename=f"{poc.handle}-{indicator.id}.png"))
     return images
 
@@ -336,9 +366,11 @@ async def _person_from_mention(ctx: Context, ref: PersonRef) -> Person:
 
 
 async def owner(ctx: Context, command: Command) -> list[Reply]:
-    _need(command, 2 if not ctx.inbound.mentions else 1, "owner <poc> <person>")
+    _need(command, 1, "owner <poc> <person>")
     require_lead(ctx)
     poc = await find_poc(ctx, command.args[0])
+    if len(command.args) == 1 and not ctx.inbound.mentions:
+        return await _no_owner(ctx, poc)
     person = await resolve_person(ctx, " ".join(command.args[1:]))
     poc.owner_id = person.id
     await ctx.repo.save(poc)
@@ -352,6 +384,32 @@ async def owner(ctx: Context, command: Command) -> list[Reply]:
             ),
         )
     ]
+
+
+async def _no_owner(ctx: Context, poc: Poc) -> list[Reply]:
+    """``owner <poc>`` with nobody: the POC has no owner; a running one is reopened."""
+    if poc.owner_id is None:
+        raise UserError("Usage: {syntax}", syntax="owner <poc> <person>")
+    poc.owner_id = None
+    await ctx.repo.save(poc)
+    await ctx.audit("owner_removed", poc.id)
+    replies: list[Reply] = [
+        Say(
+            ctx.t("{poc} has no owner now. Name one with owner {poc} <person>.", poc=poc.handle),
+            visibility=Visibility.CHANNEL,
+        )
+    ]
+    if await reopen(ctx.repo, ctx.workspace, poc, "owner_left", ctx.now, by=ctx.person_id):
+        replies.append(
+            Say(
+                ctx.t(
+                    "The decision on {poc} is reopened: its owner left.",
+                    poc=poc.handle,
+                ),
+                visibility=Visibility.CHANNEL,
+            )
+        )
+    return replies
 
 
 async def role(ctx: Context, command: Command) -> list[Reply]:
@@ -430,6 +488,7 @@ async def decide(ctx: Context, command: Command) -> list[Reply]:
             created_at=ctx.now,
         )
     )
+    await close_review(ctx.repo, poc, decision)
     await ctx.repo.set_stage(poc, _STAGES[outcome], ctx.now)
     poc.review_date = decision.next_review
     await ctx.repo.save(poc)
@@ -653,4 +712,6 @@ HANDLERS: dict[str, Handler] = {
     "decide": decide,
     "reading": reading,
     "depth": depth,
+    "token": token_command,
+    "source": source_command,
 }

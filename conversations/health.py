@@ -70,6 +70,10 @@ class Watched:
     changed_without_retest: bool = False
     open_conditions: tuple[rubric.Reason, ...] = ()
     checkin_missing: bool = False
+    reopened_reason: str | None = None
+    """Why the watch reopened the decision (``reopenings.REASONS``), while under review."""
+    telemetry_silent_since: date | None = None
+    """The first failed pull of a telemetry source that still fails."""
 
 
 @dataclass(frozen=True)
@@ -104,11 +108,27 @@ TEXTS = {
     "changed_without_retest": N_("model, prompt or tool changed without a re-test"),
     "conditions_overdue": N_("{count} condition(s) of the frame decision not met by {day}"),
     "checkin_missing": N_("the latest check-in is unanswered, even after a reminder"),
+    "review_due": N_("decision reopened ({reason}): a lead decides again"),
+    "telemetry_silent": N_("telemetry not answering since {day}"),
 }
+
+
+REOPEN_REASONS = {
+    "threshold": N_("an indicator was past its threshold two readings running"),
+    "incident": N_("an incident was reported"),
+    "untested_change": N_("the model, prompt or a tool changed without a re-test"),
+    "condition_overdue": N_("the frame's review date passed with conditions unmet"),
+    "owner_left": N_("its owner left"),
+    "overseer_left": N_("its overseer left"),
+}
+"""Why the watch reopens a decision (``reopenings.py``), by the key the audit trail keeps."""
 
 
 def describe(finding: Finding, t: Translator) -> str:
     params = {k: (t.date(v) if isinstance(v, date) else v) for k, v in finding.params.items()}
+    if finding.code == "review_due":
+        reason = str(params.get("reason", ""))
+        params["reason"] = t(REOPEN_REASONS[reason]) if reason in REOPEN_REASONS else reason
     return t(TEXTS[finding.code], **params)
 
 
@@ -118,6 +138,7 @@ def assess(poc: Watched, today: date, settings: WatchSettings = WatchSettings())
     findings = [
         f
         for rule in (
+            _review_due,
             _manager,
             _decision_overdue,
             _stale,
@@ -129,6 +150,7 @@ def assess(poc: Watched, today: date, settings: WatchSettings = WatchSettings())
             _retest,
             _conditions,
             _checkin,
+            _telemetry,
         )
         if (f := rule(poc, today, settings)) is not None
     ]
@@ -136,7 +158,19 @@ def assess(poc: Watched, today: date, settings: WatchSettings = WatchSettings())
     return Health(level, tuple(findings))
 
 
-_RUNNING = (Stage.FRAMED, Stage.INDUSTRIALISED)
+_RUNNING = (Stage.FRAMED, Stage.INDUSTRIALISED, Stage.REVIEW_DUE)
+
+
+def _review_due(poc: Watched, today: date, s: WatchSettings) -> Finding | None:
+    if poc.stage != Stage.REVIEW_DUE:
+        return None
+    return Finding("review_due", Level.RED, {"reason": poc.reopened_reason or ""})
+
+
+def _telemetry(poc: Watched, today: date, s: WatchSettings) -> Finding | None:
+    if poc.telemetry_silent_since is None:
+        return None
+    return Finding("telemetry_silent", Level.AMBER, {"day": poc.telemetry_silent_since})
 
 
 def _manager(poc: Watched, today: date, s: WatchSettings) -> Finding | None:

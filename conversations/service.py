@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from conversations import checkins, commands, handlers, interviews, limits, throttle
+from conversations import checkins, commands, handlers, interviews, limits, reopenings, throttle
 from conversations.bank import Bank, load_bank
 from conversations.context import Context
 from conversations.errors import UserError
@@ -171,6 +171,16 @@ class Service:
                 ),
             )
         )
+
+    async def person_left(self, workspace_key: str, platform_id: str) -> int:
+        """Someone was deactivated or removed from the team: the running POCs
+        they own or oversee are reopened. How many were; a retried event finds
+        them under review already and changes nothing."""
+        async with self.store.unit() as repo:
+            workspace = await repo.workspace(workspace_key)
+            if workspace is None or not workspace.active:
+                return 0
+            return await reopenings.person_left(repo, workspace, platform_id, self.clock())
 
     async def pending(self, actor: Actor) -> tuple[Reply, ...]:
         """The question waiting for this person, if any: shown when they come back."""

@@ -27,6 +27,7 @@ STAGE_NAMES = {
     Stage.FRAMED: N_("framed"),
     Stage.INDUSTRIALISED: N_("industrialised"),
     Stage.STOPPED: N_("stopped"),
+    Stage.REVIEW_DUE: N_("review due"),
 }
 
 # Slack shows at most ten fields per section; keep every platform under that.
@@ -48,6 +49,7 @@ class PocView:
     interview_complete: bool
     skipped_needed: int = 0
     """Required questions that apply and were skipped: the recommendation waits on them."""
+    latest_readings: tuple[LatestReading, ...] = ()
 
 
 def progress(view: PocView, t: Translator) -> str:
@@ -60,6 +62,32 @@ def progress(view: PocView, t: Translator) -> str:
             skipped=view.skipped_needed,
         )
     return t("{answered} of {total} questions answered", answered=view.answered, total=view.total)
+
+
+@dataclass(frozen=True)
+class LatestReading:
+    """An indicator's latest value, and whether the agent's telemetry sent it."""
+
+    indicator: str
+    unit: str
+    value: float
+    day: date
+    telemetry: bool
+
+
+def readings_section(readings: Sequence[LatestReading], t: Translator) -> Section:
+    fields = []
+    for reading in readings:
+        shown = t(
+            "{value} {unit} on {day}",
+            value=t.number(reading.value),
+            unit=reading.unit,
+            day=t.date(reading.day),
+        )
+        if reading.telemetry:
+            shown += " " + t("(from telemetry)")
+        fields.append(Field(reading.indicator, shown))
+    return Section(title=t("Latest readings"), fields=tuple(fields[:MAX_FIELDS]))
 
 
 def stage_name(stage: Stage | str, t: Translator) -> str:
@@ -105,6 +133,8 @@ def summary_card(view: PocView, bank: Bank, t: Translator, narrative: str | None
             sections.append(
                 Section(title=section.title.get(t.language) if index == 0 else None, fields=chunk)
             )
+    if view.latest_readings:
+        sections.append(readings_section(view.latest_readings, t))
     sections.append(_recommendation_section(view.assessment, t, bank))
     if narrative:
         sections.append(narrative_section(narrative, t))

@@ -14,13 +14,13 @@ import gc
 import logging
 import string
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from conversations import checkins, health, outbox, retention, rubric
+from conversations import checkins, health, outbox, pull, reopenings, retention, rubric
 from conversations.bank import SKIPPED, Bank
 from conversations.context import zone
 from conversations.delivery import Destination
@@ -45,7 +45,10 @@ from storage.repository import AnswerRow, Repo, Store
 
 log = logging.getLogger("postpoc.watch")
 
-CHECKED_STAGES = (Stage.ASSESSING, Stage.FRAMED, Stage.INDUSTRIALISED)
+CHECKED_STAGES = (Stage.ASSESSING, Stage.FRAMED, Stage.INDUSTRIALISED, Stage.REVIEW_DUE)
+REOPEN_SCAN_EVERY = timedelta(minutes=15)
+"""How often a pass looks for decisions to reopen: the rules are weekly facts,
+and the look reads a workspace's whole portfolio, too much for every pass."""
 ATTENTION_SHOWN = 10
 BUTTONS_SHOWN = 5
 
@@ -66,6 +69,8 @@ class PlanReport:
     nudges: int = 0
     checkins: int = 0
     reminders: int = 0
+    pulled: int = 0
+    reopened: int = 0
 
 
 @dataclass
@@ -115,6 +120,7 @@ class Watch:
         settings: health.WatchSettings = DEFAULT_WATCH,
         checkin_settings: CheckinSettings = DEFAULT_CHECKINS,
         retention_settings: retention.RetentionSettings | None = None,
+        metrics: pull.MetricsReader | None = None,
     ) -> None:
         self.store = store
         self.retention = retention_settings or retention.RetentionSettings()
@@ -123,6 +129,9 @@ class Watch:
         self.bank = bank
         self.settings = settings
         self.checkin_settings = checkin_settings
+        self.metrics = metrics
+        """Where Prometheus sources are read (an adapter); None: none are pulled."""
+        self._last_scan: datetime | None = None
 
     async def tick(self) -> TickReport:
         plan = await self.plan()
@@ -134,6 +143,14 @@ class Watch:
     async def plan(self) -> PlanReport:
         report = PlanReport()
         now = self.clock()
+        if self.metrics is not None:
+            report.pulled = await pull.pull_due(
+                self.store, self.metrics, now, lambda owner: self._period(owner, now)
+            )
+        if self._last_scan is None or now - self._last_scan >= REOPEN_SCAN_EVERY:
+            # Before the nudges, so that a decision reopened now shows in them.
+            self._last_scan = now
+            report.reopened = await reopenings.scan(self.store, self.bank, self.settings, now)
         async with self.store.unit() as repo:
             workspaces = list(await repo.active_workspaces())
         for workspace in workspaces:
@@ -285,6 +302,12 @@ class Watch:
         occurrence = Weekly(weekday, settings.at, place).latest(now)
         return occurrence, week_key(occurrence, place)
 
+    def _period(self, owner: Person | None, now: datetime) -> tuple[datetime, str]:
+        """The check-in period ``now`` is in, where the owner is (UTC without one)."""
+        if owner is not None:
+            return self._checkin_week(owner, now)
+        return self._checkin_week(Person(workspace_id=0, platform_id="", timezone="UTC"), now)
+
     def _checkin_due(
         self, poc: Poc, owner: Person, now: datetime, done: set[tuple[int, str]]
     ) -> str | None:
@@ -392,21 +415,37 @@ async def load_watched(
     pocs: Sequence[Poc],
     people: dict[int, Person],
     now: datetime,
+    *,
+    since: Mapping[int, datetime] | None = None,
 ) -> dict[int, Watched]:
     """What health needs about ``pocs``, from a few bulk queries on their workspace.
+
+    With ``since`` (by POC id), only the readings and check-ins recorded from
+    then on count: what happened after a decision (``reopenings.py``).
 
     The answers (tens per POC) come last, loaded and used with the garbage
     collector paused (:func:`collector_paused`)."""
     indicators: dict[int, Indicator] = {}
     for indicator in await repo.workspace_indicators(workspace_id):
         indicators.setdefault(indicator.poc_id, indicator)
+    owners = {i.id: poc_id for poc_id, i in indicators.items()}
     readings: dict[int, list[Reading]] = defaultdict(list)
     for reading in await repo.workspace_readings(workspace_id):
-        readings[reading.indicator_id].append(reading)
-    since = now - timedelta(weeks=max(settings.incident_weeks, 2))
+        start = since.get(owners.get(reading.indicator_id, -1)) if since else None
+        if start is None or reading.created_at >= start:
+            readings[reading.indicator_id].append(reading)
+    recent_since = now - timedelta(weeks=max(settings.incident_weeks, 2))
     recent: dict[int, list[CheckIn]] = defaultdict(list)
-    for checkin in await repo.workspace_checkins(workspace_id, since):
-        recent[checkin.poc_id].append(checkin)
+    for checkin in await repo.workspace_checkins(workspace_id, recent_since):
+        start = since.get(checkin.poc_id) if since else None
+        if start is None or (checkin.answered_at is not None and checkin.answered_at >= start):
+            recent[checkin.poc_id].append(checkin)
+    reopened = {r.poc_id: r.reason for r in await repo.workspace_open_reopenings(workspace_id)}
+    silent: dict[int, date] = {}
+    for poc, _, source in await repo.telemetry_sources(workspace_id):
+        if source.failing_since is not None and poc.id is not None:
+            day = source.failing_since.date()
+            silent[poc.id] = min(day, silent.get(poc.id, day))
     with collector_paused():
         answers: dict[int, list[AnswerRow]] = defaultdict(list)
         for answer in await repo.workspace_answers(workspace_id):
@@ -422,6 +461,8 @@ async def load_watched(
                 readings,
                 recent[poc.id],
                 now,
+                reopened_reason=reopened.get(poc.id),
+                telemetry_silent_since=silent.get(poc.id),
             )
             for poc in pocs
             if poc.id is not None
@@ -438,6 +479,9 @@ def watched_of(
     readings: dict[int, list[Reading]],
     recent: list[CheckIn],
     now: datetime,
+    *,
+    reopened_reason: str | None = None,
+    telemetry_silent_since: date | None = None,
 ) -> Watched:
     owner = people.get(poc.owner_id) if poc.owner_id else None
     values = {a.question_key: SKIPPED if a.skipped else a.value for a in rows}
@@ -482,6 +526,8 @@ def watched_of(
         checkin_missing=bool(
             latest and latest.status == CheckInStatus.SENT and latest.reminded_at is not None
         ),
+        reopened_reason=reopened_reason,
+        telemetry_silent_since=telemetry_silent_since,
     )
 
 

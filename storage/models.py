@@ -88,6 +88,8 @@ class Stage(StrEnum):
     FRAMED = "framed"
     INDUSTRIALISED = "industrialised"
     STOPPED = "stopped"
+    REVIEW_DUE = "review_due"
+    """A framed or industrialised POC the watch reopened; a new decision ends it."""
 
 
 class InterviewStatus(StrEnum):
@@ -207,6 +209,14 @@ class Indicator(SQLModel, table=True):
 
 
 class Reading(SQLModel, table=True):
+    """``source`` says where a value came from: ``command``, ``checkin``, or the
+    agent's own telemetry (``webhook``, ``prometheus``, which also set ``taken_at``:
+    the same instant sent twice is stored once; typed readings leave it empty)."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("indicator_id", "taken_at", name="uq_reading_indicator_taken_at"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     indicator_id: int = Field(foreign_key="indicator.id", index=True)
     value: float
@@ -214,6 +224,7 @@ class Reading(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id")
     source: str = Field(default="command", max_length=16)
     created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    taken_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
 
 
 class Assessment(SQLModel, table=True):
@@ -363,3 +374,49 @@ class CommandUse(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id")
     command: str = Field(max_length=40)
     created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class TelemetrySecret(SQLModel, table=True):
+    """The key a POC's telemetry signs its readings with (``POST /hooks/readings``).
+
+    Kept as is, not hashed: checking an HMAC needs the key itself. It lets its
+    holder post readings for one POC and nothing else; rotating replaces it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    poc_id: int = Field(foreign_key="poc.id", unique=True)
+    secret: str = Field(max_length=100)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+
+
+class TelemetrySource(SQLModel, table=True):
+    """Where the scheduler pulls an indicator's value from (a PromQL query on a
+    Prometheus server), and how the last pulls went."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="indicator.id", unique=True)
+    kind: str = Field(default="prometheus", max_length=16)
+    url: str = Field(max_length=500)
+    query: str = Field(sa_type=sa.Text())
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    last_period: str | None = Field(default=None, max_length=20)
+    """The check-in period last read successfully: one reading per period."""
+    last_attempt_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    failing_since: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    last_error: str | None = Field(default=None, max_length=200)
+
+
+class Reopening(SQLModel, table=True):
+    """A decision the watch reopened: why, when, and the decision that closed it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    poc_id: int = Field(foreign_key="poc.id", index=True)
+    reason: str = Field(max_length=32)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    previous_stage: str = Field(max_length=16)
+    decision_id: int | None = Field(default=None, foreign_key="decision.id")
+    """The decision that was reopened."""
+    opened_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    closed_by_id: int | None = Field(default=None, foreign_key="decision.id")
+    closed_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))

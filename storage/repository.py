@@ -42,9 +42,12 @@ from storage.models import (
     Poc,
     PostedMessage,
     Reading,
+    Reopening,
     Role,
     Stage,
     Subscription,
+    TelemetrySecret,
+    TelemetrySource,
     Workspace,
 )
 
@@ -886,3 +889,92 @@ class Repo:
     async def _purge(self, model: Any, condition: Any) -> int:
         result = await self.session.execute(sa.delete(model).where(condition))
         return int(getattr(result, "rowcount", 0) or 0)
+
+    # -- telemetry: webhook secrets, pulled sources, readings stored once ------
+
+    async def telemetry_secret(self, poc_id: int) -> TelemetrySecret | None:
+        result = await self.session.execute(
+            select(TelemetrySecret).where(TelemetrySecret.poc_id == poc_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def telemetry_secrets_of_handle(
+        self, handle: str
+    ) -> Sequence[tuple[Poc, TelemetrySecret]]:
+        """Every POC called ``handle``, in any workspace, that has a secret: the
+        webhook tries each, and the one whose secret signed the request is meant."""
+        result = await self.session.execute(
+            select(Poc, TelemetrySecret)
+            .join(TelemetrySecret, col(TelemetrySecret.poc_id) == col(Poc.id))
+            .join(Workspace, col(Workspace.id) == col(Poc.workspace_id))
+            .where(Poc.handle == handle.lower(), col(Workspace.active).is_(True))
+            .order_by(col(Poc.id))
+        )
+        return [(poc, secret) for poc, secret in result.all()]
+
+    async def add_telemetry_reading(self, reading: Reading) -> bool:
+        """Store a reading sent by telemetry; False (nothing written) when the
+        same indicator already has one at the same instant."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(reading)
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def telemetry_source(self, indicator_id: int) -> TelemetrySource | None:
+        result = await self.session.execute(
+            select(TelemetrySource).where(TelemetrySource.indicator_id == indicator_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def telemetry_source_by_id(self, source_id: int) -> TelemetrySource | None:
+        return await self.session.get(TelemetrySource, source_id, populate_existing=True)
+
+    async def delete_telemetry_source(self, indicator_id: int) -> bool:
+        result = await self.session.execute(
+            sa.delete(TelemetrySource).where(col(TelemetrySource.indicator_id) == indicator_id)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def telemetry_sources(
+        self, workspace_id: int
+    ) -> Sequence[tuple[Poc, Indicator, TelemetrySource]]:
+        result = await self.session.execute(
+            select(Poc, Indicator, TelemetrySource)
+            .join(Indicator, col(Indicator.poc_id) == col(Poc.id))
+            .join(TelemetrySource, col(TelemetrySource.indicator_id) == col(Indicator.id))
+            .where(Poc.workspace_id == workspace_id)
+            .order_by(col(TelemetrySource.id))
+        )
+        return [(poc, indicator, source) for poc, indicator, source in result.all()]
+
+    # -- reopenings ----------------------------------------------------------
+
+    async def add_reopening(self, reopening: Reopening) -> Reopening:
+        return await self._add(reopening)
+
+    async def open_reopening(self, poc_id: int) -> Reopening | None:
+        result = await self.session.execute(
+            select(Reopening)
+            .where(Reopening.poc_id == poc_id, col(Reopening.closed_at).is_(None))
+            .order_by(col(Reopening.id).desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def reopenings(self, poc_id: int) -> Sequence[Reopening]:
+        result = await self.session.execute(
+            select(Reopening).where(Reopening.poc_id == poc_id).order_by(col(Reopening.id))
+        )
+        return result.scalars().all()
+
+    async def workspace_open_reopenings(self, workspace_id: int) -> Sequence[Reopening]:
+        result = await self.session.execute(
+            select(Reopening)
+            .join(Poc, col(Poc.id) == col(Reopening.poc_id))
+            .where(Poc.workspace_id == workspace_id, col(Reopening.closed_at).is_(None))
+            .order_by(col(Reopening.id))
+        )
+        return result.scalars().all()

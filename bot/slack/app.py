@@ -146,6 +146,7 @@ def register(bolt: AsyncApp, listeners: Listeners) -> None:
     bolt.event("app_home_opened")(listeners.home)
     bolt.event("app_uninstalled")(listeners.uninstalled)
     bolt.event("tokens_revoked")(listeners.tokens_revoked)
+    bolt.event("user_change")(listeners.user_changed)
     for answering in (ids.numbered(ids.ANSWER), ids.SUBMIT, ids.DATE, ids.PERSON):
         bolt.action(answering)(listeners.answer)
     bolt.action(ids.PICK)(listeners.tick)

@@ -737,6 +737,15 @@ class Listeners:
             self.installed.forget(workspace)
             logs.uninstalled(workspace, "app_uninstalled")
 
+    async def user_changed(self, event: Body, context: AsyncBoltContext) -> None:
+        """A deactivated person (``deleted: true``) no longer owns or oversees
+        anything: the decisions on their running POCs are reopened."""
+        user = event.get("user") or {}
+        if not isinstance(user, dict) or user.get("deleted") is not True or not user.get("id"):
+            return
+        with self.work.track():
+            await self.service.person_left(workspace_of(context), str(user["id"]))
+
     async def tokens_revoked(self, event: Body, context: AsyncBoltContext) -> None:
         with self.work.track():
             workspace = workspace_of(context)

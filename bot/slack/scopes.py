@@ -15,7 +15,9 @@ files:write    ``files_upload_v2`` (``files.getUploadURLExternal``, then
 im:history     the ``message.im`` event: answers typed in the DM; reading the
                DM back (``conversations.history``) to find a check-in a
                stopped process may have posted without recording it
-users:read     ``users.info``: a person's name, language and time zone
+users:read     ``users.info``: a person's name, language and time zone; the
+               ``user_change`` event: a deactivated owner or overseer reopens
+               the decisions on their POCs
 =============  =================================================================
 
 App Home (``views.publish``), modals (``views.open``/``views.update``),
@@ -26,4 +28,4 @@ go through ``response_url``, which needs none either.
 from __future__ import annotations
 
 BOT_SCOPES = ("chat:write", "commands", "files:write", "im:history", "users:read")
-BOT_EVENTS = ("app_home_opened", "app_uninstalled", "message.im", "tokens_revoked")
+BOT_EVENTS = ("app_home_opened", "app_uninstalled", "message.im", "tokens_revoked", "user_change")

@@ -66,6 +66,9 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
         if inbound.bot_among(activity, "membersRemoved"):
             await self._removed(activity, workspace)
             return
+        for member in inbound.members_removed(activity):
+            # Removed from the team: the decisions on POCs they own or oversee reopen.
+            await self.service.person_left(workspace, member)
         await self._remember(activity, workspace)
         if inbound.bot_among(activity, "membersAdded"):
             await self.service.platform.activate(workspace)

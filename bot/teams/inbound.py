@@ -125,6 +125,19 @@ def bot_among(activity: Activity, members: str) -> bool:
     return isinstance(listed, Sequence) and any(field(m, "id") == me for m in listed)
 
 
+def members_removed(activity: Activity) -> list[str]:
+    """The people (not the bot) a conversationUpdate says left a team."""
+    listed = field(activity, "membersRemoved")
+    if not team_of(activity) or not isinstance(listed, Sequence) or isinstance(listed, str):
+        return []
+    me = bot_id(activity)
+    return [
+        member_id
+        for member in listed
+        if (member_id := text_field(member, "id")) and member_id != me
+    ]
+
+
 def actor_of(activity: Activity, workspace: str) -> Actor:
     client = _client_info(activity)
     return Actor(

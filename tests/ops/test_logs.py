@@ -40,6 +40,7 @@ def test_a_log_line_is_json_with_its_request_id(captured: io.StringIO) -> None:
     [
         "xoxb-1234-5678-abcdefghijkl",
         "xapp-1-A111-222-abc",
+        "pps_" + "0a1b" * 16,
         "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
     ],
 )
