@@ -36,7 +36,7 @@ async def depth(ctx: Context, command: Command) -> list[Reply]:
     poc = await ctx.repo.poc(ctx.workspace_id, command.args[0])
     if poc is None:
         raise UserError(
-            "There is no POC called {poc}. Type list to see them.", poc=quoted(command.args[0])
+            "There is no POC called {poc}. Type {cmd}list to see them.", poc=quoted(command.args[0])
         )
     assert poc.id is not None
     interview = await ctx.repo.latest_interview(poc.id)
