@@ -24,7 +24,11 @@ def mount(app: web.Application, service: Service) -> None:
     async def readings(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > telemetry.MAX_BODY_BYTES:
             return _answer(telemetry.refused(400, "too_large"))
-        body = await request.content.read(telemetry.MAX_BODY_BYTES + 1)
+        # The server's body-timeout middleware has read the body already (and the
+        # application's client_max_size bounds it): read() returns what it kept.
+        body = await request.read()
+        if len(body) > telemetry.MAX_BODY_BYTES:
+            return _answer(telemetry.refused(400, "too_large"))
         try:
             answer = await telemetry.receive(service.store, request.headers, body, service.clock())
         except Unavailable:
