@@ -285,9 +285,10 @@ async def test_a_reading_may_carry_its_unit(store: Store, lead: Person) -> None:
     await answer_until_done(lead, await lead.says(f"/poc interview {handle}"))
     assert "Recorded 13 minutes" in text(await lead.runs(f"reading {handle} 13 minutes"))
     assert "Recorded 12.5 minutes" in text(await lead.runs(f"reading {handle} 12.5 min"))
-    wrong = text(await lead.runs(f"reading {handle} 13 hours"))
-    assert "has no indicator" not in wrong and "minutes" in wrong
-    assert [r.value for r in await rows(store, Reading)] == [13.0, 12.5]
+    # A duration in another unit is converted (hours to the indicator's minutes).
+    converted = text(await lead.runs(f"reading {handle} 2 hours"))
+    assert "has no indicator" not in converted and "Recorded 120 minutes" in converted
+    assert [r.value for r in await rows(store, Reading)] == [13.0, 12.5, 120.0]
 
 
 async def test_workspaces_never_see_each_others_pocs(lead: Person) -> None:

@@ -35,6 +35,8 @@ async def decided(store: Store) -> AsyncIterator[Store]:
     lea = Person(service, "lea")
     await lea.says("hello")
     await lea.runs(f"new {TITLE}")
+    await lea.says(f"/poc interview {HANDLE}")
+    await lea.runs(f"depth {HANDLE} full")  # the weekly volume, edited below, is asked at full depth
     await answer_until_done(lea, await lea.says(f"/poc interview {HANDLE}"), READY)
     clock.advance(days=1)
     await lea.says(f"/poc edit {HANDLE} use_weekly_volume")
@@ -118,7 +120,7 @@ async def test_the_markdown_record_holds_the_whole_audit_trail(
     )
     # The recommendation, each gate with its reason, the rubric version.
     assert "| Recommendation | Industrialise |" in shown
-    assert "| Rubric version | 2026.1 |" in shown
+    assert "| Rubric version | 2026.2 |" in shown
     assert "| kill\\_switch | passed | Stopping the agent has been rehearsed." in shown
     assert "| Ownership | 100/100 |" in shown
     # The decision: who, when, rationale (its link disarmed), next review.
@@ -179,7 +181,7 @@ async def test_the_pdf_record_reads_back_and_only_its_date_changes(
         'Decision record: Invoice <script>alert("x")</script> agent',
         "Made on 2026-12-01 08:30 UTC by postpoc.",
         "Claire Martin",
-        "Rubric version 2026.1",
+        "Rubric version 2026.2",
         "Decision 1: Frame",
         "an incident was reported",
         "Audit trail",

@@ -23,6 +23,8 @@ async def test_commands_typed_mid_interview_run_and_are_never_stored(
     teams: TeamsBotClient,
 ) -> None:
     alice, posted = await started(teams)
+    await alice.says("/poc depth invoice-agent full")  # who uses it is asked at full depth
+    posted = await alice.says("/poc interview invoice-agent")
     await until_typed(alice, posted, "use_users")
 
     listed = await alice.says("list")
