@@ -36,7 +36,9 @@ async def decided(store: Store) -> AsyncIterator[Store]:
     await lea.says("hello")
     await lea.runs(f"new {TITLE}")
     await lea.says(f"/poc interview {HANDLE}")
-    await lea.runs(f"depth {HANDLE} full")  # the weekly volume, edited below, is asked at full depth
+    await lea.runs(
+        f"depth {HANDLE} full"
+    )  # the weekly volume, edited below, is asked at full depth
     await answer_until_done(lea, await lea.says(f"/poc interview {HANDLE}"), READY)
     clock.advance(days=1)
     await lea.says(f"/poc edit {HANDLE} use_weekly_volume")

@@ -116,6 +116,10 @@ async def running_poc(
     from tests.support.scripts import READY
 
     await lea.runs("new Invoice agent", channel="C-team")
+    # These stories were written for the whole interview (the watch plan, the
+    # conditions of a frame decision): asked at full depth on purpose.
+    await lea.says(f"/poc interview {HANDLE}")
+    await lea.runs(f"depth {HANDLE} full", channel="C-team")
     await answer_until_done(lea, await lea.says(f"/poc interview {HANDLE}"), {**READY, **answers})
     await lea.runs(f"owner {HANDLE} {owner}", channel="C-team")
     await lea.runs(f"decide {HANDLE} {outcome} Meets the gates we need", channel="C-team")
