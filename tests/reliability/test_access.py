@@ -95,9 +95,11 @@ ACTIONS = (
     Action(
         "edit (the questions)", "edit {poc}", ANYONE, "Change an answer of invoice-agent", False
     ),
-    Action("history", "history {poc} use_users", ANYONE, "Accounts payable clerks", False),
+    # A question every depth asks (the seeded interview is at the triage's depth).
+    Action("history", "history {poc} owner_business_manager", ANYONE, "Claire Martin", False),
     Action("owner", "owner {poc} {person}", LEADS, "Max now owns invoice-agent", True),
     Action("decide", "decide {poc} frame Good value, needs a kill switch", LEADS, "Frame", True),
+    Action("depth", "depth {poc} full", LEADS, "full depth", True),
     Action("reading", "reading {poc} 14", OWNER_OR_LEAD, "Recorded 14", True),
     Action("token", "token {poc}", OWNER_OR_LEAD, "Telemetry token of invoice-agent", True),
     Action(
@@ -125,7 +127,8 @@ ACTIONS = (
     Action("away", "away until 2026-12-24", ANYONE, "2026", True, channel=None),
     Action("llm", "llm", ANYONE, "No language model is configured", False),
     Action("llm personal-data", "llm personal-data on", ADMIN, "may be sent to it", True),
-    Action("help", "help", ANYONE, "decide <poc>", False),
+    # Help lists what the role may run: every role may run list.
+    Action("help", "help", ANYONE, "list  —", False),
     Action("hello", "hello", ANYONE, "Hello", False, channel=None),
     Action("home", "home", ANYONE, "", False, channel=None),
     Action(
