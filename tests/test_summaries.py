@@ -27,8 +27,12 @@ async def test_the_summary_counts_skipped_required_questions_apart(service: Serv
     handle = make_handle("Invoice agent", set())
     await lead.runs("new Invoice agent")
     replies = await lead.says(f"/poc interview {handle}")
-    # two required questions and one optional one skipped
-    skipped = {"owner_business_manager": "skip", "kill_how": "skip", "owner_sponsor": "skip"}
+    # two required questions and one optional one skipped, all asked at the light depth
+    skipped = {
+        "owner_business_manager": "skip",
+        "run_operating_team": "skip",
+        "cost_per_task": "skip",
+    }
     await answer_until_done(lead, replies, {**READY, **skipped})
 
     shown = text(await lead.says(f"/poc summary {handle}"))

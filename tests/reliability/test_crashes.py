@@ -218,7 +218,8 @@ async def test_answers_acknowledged_before_a_kill_are_kept_once(
     fake_slack: FakeSlack, database_url: str, engine: AsyncEngine, tmp_path: Path
 ) -> None:
     fake_slack.add_user(*CLAIRE)
-    handles = await interviews(database_url, OWNERS)
+    # full depth: a light interview (38 questions) can end before the kills do
+    handles = await interviews(database_url, OWNERS, depth="full")
     server = serve(fake_slack, database_url, tmp_path / "serve")
     capture = Capture("", fake_slack, None, None)  # type: ignore[arg-type]
     choosing = random.Random(SEED)

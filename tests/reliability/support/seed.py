@@ -59,8 +59,11 @@ async def _open(database_url: str, at: datetime | None) -> Service:
     return await open_service(settings, clock=Clock(at))
 
 
-async def interviews(database_url: str, owners: Sequence[tuple[str, str]]) -> list[str]:
-    """A POC per owner, its interview started by them; the POC handles."""
+async def interviews(
+    database_url: str, owners: Sequence[tuple[str, str]], *, depth: str | None = None
+) -> list[str]:
+    """A POC per owner, its interview started by them; the POC handles. ``depth``:
+    the lead raises each interview to it, so that it outlasts the answers a test gives."""
     service = await _open(database_url, None)
     handles = []
     try:
@@ -71,6 +74,9 @@ async def interviews(database_url: str, owners: Sequence[tuple[str, str]]) -> li
             await command(service, LEAD, f"owner {handle}", mentions=[PersonRef(*owner)])
             asked = await command(service, owner, f"interview {handle}")
             assert handle in text(asked), text(asked)
+            if depth is not None:
+                raised = text(await command(service, LEAD, f"depth {handle} {depth}"))
+                assert f"now goes to {depth} depth" in raised, raised
             handles.append(handle)
     finally:
         await service.store.dispose()
