@@ -53,6 +53,7 @@ from conversations.messages import (
     Section,
     Visibility,
 )
+from conversations.reach import require_reach
 from conversations.reopenings import close as close_review
 from conversations.reopenings import reopen
 from conversations.telemetry import is_telemetry
@@ -115,8 +116,10 @@ async def new(ctx: Context, command: Command) -> list[Reply]:
         raise UserError("Usage: {syntax}", syntax="new <title>")
     if len(title) > MAX_TITLE:
         raise UserError("A title is at most {limit} characters.", limit=MAX_TITLE)
-    handle = make_handle(title, await ctx.repo.handles(ctx.workspace_id))
     place = ctx.inbound.place
+    if not place.is_direct:
+        await require_reach(ctx, place.channel_id, "new")
+    handle = make_handle(title, await ctx.repo.handles(ctx.workspace_id))
     poc = await ctx.repo.add_poc(
         Poc(
             workspace_id=ctx.workspace_id,

@@ -23,7 +23,9 @@ from dataclasses import replace
 from conversations.errors import UserError
 from conversations.messages import ActionInput, Actor, Inbound, PersonRef, Place
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# U+E000 and U+E001 mark a channel reference in the core's texts
+# (conversations.channels): never taken from a person, so none can be forged.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff\ue000\ue001]")
 
 MAX_ID = 200
 """Workspace, person, channel and delivery ids: the width of their columns."""

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from conversations.channels import Anywhere, ChannelAccess
+
 
 @dataclass(frozen=True)
 class PersonRef:
@@ -81,6 +83,8 @@ class Inbound:
     command_prefix: str = ""
     """How this platform wants a command typed ("/poc " on Slack and in the console,
     nothing in a Teams chat): texts that tell the person to type one use it."""
+    channels: ChannelAccess = field(default_factory=Anywhere, compare=False, repr=False)
+    """Asks the platform whether the bot can post in a channel (conversations.channels)."""
 
 
 class QuestionKind(StrEnum):

@@ -31,6 +31,7 @@ from typing import Any
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from conversations import wire
+from conversations.channels import channel_ref
 from conversations.delivery import DeliveryError, Destination, Messenger
 from conversations.i18n import N_, translator
 from conversations.messages import Reply, Say
@@ -379,7 +380,9 @@ class Outbox:
             return
         t = translator(str(told.get("locale") or "en"))
         what = t(KIND_NAMES.get(row.kind, N_("a post")))
-        notice = Say(t(FAILED_POST, what=what, channel=channel, reason=row.last_error or "?"))
+        notice = Say(
+            t(FAILED_POST, what=what, channel=channel_ref(channel), reason=row.last_error or "?")
+        )
         await enqueue(
             repo,
             workspace_id=row.workspace_id,

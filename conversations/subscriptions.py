@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from conversations.access import require_lead
+from conversations.channels import channel_ref
 from conversations.commands import Command
 from conversations.context import Context
 from conversations.errors import UserError
 from conversations.i18n import N_
 from conversations.messages import Card, Field, Reply, Say, Section
+from conversations.reach import require_reach
 from conversations.schedule import parse_time, parse_weekday, parse_zone
 from storage.models import Subscription
 
@@ -55,6 +57,7 @@ async def subscribe(ctx: Context, command: Command) -> list[Reply]:
         raise UserError(
             "{zone} is not a time zone; use a name such as Europe/Paris.", zone=zone_name[:64]
         )
+    await require_reach(ctx, channel, "subscribe")
     existing = await ctx.repo.subscription(ctx.workspace_id, channel)
     subscription = existing or Subscription(
         workspace_id=ctx.workspace_id, channel_id=channel, created_at=ctx.now
@@ -142,7 +145,7 @@ async def subscriptions(ctx: Context, _: Command) -> list[Reply]:
                 )
             )
         ]
-    fields = tuple(Field(s.channel_id, _describe(ctx, s, "{when}")) for s in subs[:25])
+    fields = tuple(Field(channel_ref(s.channel_id), _describe(ctx, s, "{when}")) for s in subs[:25])
     return [Card(title=ctx.t("Subscribed channels"), sections=(Section(fields=fields),))]
 
 

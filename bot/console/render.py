@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conversations.channels import render_channels
 from conversations.messages import (
     Answered,
     Ask,
@@ -19,6 +20,11 @@ NUMBERED = (QuestionKind.CHOICE, QuestionKind.MULTI_CHOICE)
 
 
 def render(reply: Reply, image_dir: Path | None = None) -> list[str]:
+    # A channel the core names is shown by its id (conversations.channels).
+    return [render_channels(line) for line in _render(reply, image_dir)]
+
+
+def _render(reply: Reply, image_dir: Path | None = None) -> list[str]:
     if isinstance(reply, Say):
         return reply.text.splitlines() or [""]
     if isinstance(reply, Ask):

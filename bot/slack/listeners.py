@@ -44,6 +44,7 @@ from bot import seals
 from bot.slack import ids, logs
 from bot.slack.blocks import edit_modal, home_view, loading_modal, notice_modal, saving_modal
 from bot.slack.calls import quietly
+from bot.slack.channels import SlackChannels
 from bot.slack.escape import shorten
 from bot.slack.inbound import (
     COMMAND_PREFIX,
@@ -265,7 +266,8 @@ class Listeners:
             return origin, Outcome((Say(text("not_installed", language)),)), None
         actor = await self.profiles.actor(client, workspace, user)
         names = await self.profiles.names(client, workspace, mentioned(body.get("text", "")))
-        outcome = await self.service.handle(command_inbound(body, actor, names))
+        inbound = replace(command_inbound(body, actor, names), channels=SlackChannels(client))
+        outcome = await self.service.handle(inbound)
         return replace(origin, language=actor.locale), outcome, None
 
     async def message(
@@ -459,7 +461,8 @@ class Listeners:
         actor = await self.profiles.actor(client, workspace, user)
         origin = message_origin(body, workspace, user, actor.locale)
         place = Place(channel_id=origin.channel_id or user, is_direct=origin.is_direct)
-        outcome = await self.service.handle(command_press(actor, place, command, delivery_of(body)))
+        pressed = command_press(actor, place, command, delivery_of(body))
+        outcome = await self.service.handle(replace(pressed, channels=SlackChannels(client)))
         if outcome.duplicate:
             logs.duplicate_delivery(workspace, None)
             return

@@ -32,6 +32,10 @@ def post_failed(method: str, error: str) -> None:
     log.warning("slack: %s failed after retries (%s); the reply was not shown", method, error)
 
 
+def channel_unchecked(error: str) -> None:
+    log.warning("slack: conversations.info failed (%s); the channel was not saved", error)
+
+
 def post_unknown(method: str) -> None:
     log.warning(
         "slack: %s got no answer and can't be checked; not sent again (it may be missing)",

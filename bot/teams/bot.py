@@ -11,9 +11,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot.teams import cards, inbound, routing, size, texts
+from bot.teams.channels import reach_of
 from bot.teams.connector import (
     TENANT_TARGET,
     Connector,
@@ -58,6 +60,7 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
         event = inbound.to_inbound(activity, workspace)
         if event is None:
             return
+        event = replace(event, channels=await reach_of(self.service.platform, workspace, event))
         replies = await self._handle(turn, event)
         await self._deliver(turn, activity, event, replies)
 

@@ -30,12 +30,25 @@ from bot.teams.sdk import (
     ConversationReference,
     TeamsInfo,
 )
+from conversations.channels import render_channels
 from conversations.platform_state import PlatformState
 
 log = logging.getLogger("postpoc.teams")
 
 T = TypeVar("T")
 Json = dict[str, Any]
+
+
+def outgoing_json(node: Any) -> Any:
+    """An activity as it goes out: channels the core names shown by their id
+    (conversations.channels), as Teams has no link to write for them."""
+    if isinstance(node, str):
+        return render_channels(node)
+    if isinstance(node, dict):
+        return {key: outgoing_json(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [outgoing_json(value) for value in node]
+    return node
 
 
 class Unreachable(Exception):
@@ -70,7 +83,7 @@ class Connector:
 
     async def send(self, turn: Any, activity: Json) -> str:
         """Post ``activity`` in the turn's conversation; its id (to update it later)."""
-        outgoing = Activity().deserialize(activity)
+        outgoing = Activity().deserialize(outgoing_json(activity))
 
         async def send() -> Any:
             return await turn.send_activity(outgoing)
@@ -80,7 +93,7 @@ class Connector:
 
     async def update(self, turn: Any, activity_id: str, activity: Json) -> None:
         """Replace message ``activity_id`` of the turn's conversation."""
-        replacement = Activity().deserialize({**activity, "id": activity_id})
+        replacement = Activity().deserialize(outgoing_json({**activity, "id": activity_id}))
 
         async def update() -> Any:
             return await turn.update_activity(replacement)
@@ -121,7 +134,7 @@ class Connector:
     async def new_channel_post(self, reference: Json, activity: Json) -> str:
         """Start a new thread in the channel of ``reference``; the id of its first message."""
         channel = text_field(reference, "conversation", "id")
-        outgoing = Activity().deserialize(activity)
+        outgoing = Activity().deserialize(outgoing_json(activity))
 
         async def post(turn: Any) -> str:
             async def create() -> Any:

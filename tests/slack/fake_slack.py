@@ -140,6 +140,11 @@ class FakeSlack:
     _holds: dict[str, asyncio.Event] = field(default_factory=dict)
     _acked: asyncio.Event = field(default_factory=asyncio.Event)
     _triggers: set[str] = field(default_factory=set)
+    outside: set[str] = field(default_factory=set)
+    """Channels the bot is not a member of (it is in every other one): posting
+    there is ``not_in_channel``; ``conversations.info`` says ``is_member: false``."""
+    private: set[str] = field(default_factory=set)
+    """Private channels: to a bot outside one, it does not exist (``channel_not_found``)."""
     chaos: Chaos | None = None
     on_call: Callable[[Call], None] | None = None
     url: str = ""
@@ -263,8 +268,27 @@ class FakeSlack:
         increasing (the counter keeps them unique and ordered)."""
         return f"{int(time.time())}.{next(self._ts):06d}"
 
+    def _conversations_info(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """As Slack answers a bot: ``is_member`` for a channel it can see; a
+        private channel it is not in can't be seen."""
+        channel = str(args.get("channel"))
+        if not channel.startswith(("C", "G")) or (channel in self.private & self.outside):
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "name": channel.lower(),
+                "is_channel": True,
+                "is_private": channel in self.private,
+                "is_member": channel not in self.outside,
+            },
+        }
+
     def _chat_postMessage(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         channel = self._channel(str(args["channel"]))
+        if channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
         ts = self._next_ts()
         message = {"ts": ts, "text": args.get("text"), "blocks": args.get("blocks") or []}
         if args.get("metadata"):
@@ -359,7 +383,7 @@ class FakeSlack:
             "ok": True,
             "app_id": "A0POSTPOC",
             "authed_user": {"id": found.installer},
-            "scope": "chat:write,commands,files:write,im:history,users:read",
+            "scope": "channels:read,chat:write,commands,files:write,groups:read,im:history,users:read",
             "token_type": "bot",
             "access_token": found.token,
             "bot_user_id": BOT_USER,

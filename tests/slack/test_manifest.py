@@ -24,6 +24,7 @@ METHOD_SCOPES = {
     "chat.update": "chat:write",
     "chat.postEphemeral": "chat:write",
     "conversations.history": "im:history",
+    "conversations.info": "channels:read",  # new, subscribe: is the bot in the channel
     "files.getUploadURLExternal": "files:write",  # /poc record: the file to the DM
     "files.completeUploadExternal": "files:write",
     "upload": None,  # the upload URL files.getUploadURLExternal handed out  # the bot's DM only: finding an unrecorded post

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
+from conversations.channels import render_channels
 from conversations.delivery import DeliveryError
 from conversations.messages import Say
 from conversations.outbox import Outbox
@@ -179,7 +180,8 @@ async def test_a_post_that_fails_for_good_is_told_to_the_lead_and_logged(
     assert notice.destination.person == "lea", "the lead who subscribed the channel"
     told = notice.replies[0]
     assert isinstance(told, Say)
-    assert "could not post the weekly health nudge in channel C0: not_in_channel" in told.text
+    shown = render_channels(told.text)
+    assert "could not post the weekly health nudge in channel C0: not_in_channel" in shown
     assert "/invite @postpoc" in told.text
     failed = [r for r in caplog.records if r.levelname == "WARNING"]
     nudge = next(d for d in await deliveries(store) if d.kind == "nudge")
@@ -206,7 +208,9 @@ async def test_a_decision_post_that_fails_for_good_is_told_to_the_lead_who_decid
     notices = [p for p in fake.posts if p.key and p.key.startswith("failed:decision:")]
     [notice] = notices
     assert notice.destination.person == "lea"
-    assert "could not post the decision in channel C9" in str(notice.replies[0])
+    told = notice.replies[0]
+    assert isinstance(told, Say)
+    assert "could not post the decision in channel C9" in render_channels(told.text)
 
 
 async def test_nothing_is_posted_to_a_workspace_that_removed_the_bot(
