@@ -185,8 +185,8 @@ def card_blocks(card: Card) -> list[Block]:
 
 
 def image_blocks(image: Image) -> list[Block]:
-    # Uploading files needs the files:write scope; until a chart is worth it,
-    # the picture is shown by its text alternative.
+    # An image block needs a public URL: the picture itself is uploaded as a
+    # file (bot.slack.images); a message shows it by its text alternative.
     return [context([image.alt])]
 
 

@@ -9,6 +9,9 @@ Answered    edits the message that carried the question
 Document    uploaded to the person's direct conversation (``files_upload_v2``,
             scope ``files:write``); when Slack refuses the upload, its
             ``fallback`` text is posted there instead
+Image       uploaded as a file (``bot.slack.images``): to the channel when it
+            is for everyone there, else to the person's direct conversation;
+            when Slack refuses, its text alternative is shown as before
 DIRECT      the direct conversation (``chat.postMessage`` to the user id)
 PRIVATE     only the asker, where they asked: in their direct conversation
             a plain message; for a slash command or a button in a channel
@@ -26,21 +29,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.slack import logs
+from bot.slack import images, logs
 from bot.slack.blocks import edited_answer_blocks, fallback, message_blocks, say_blocks
 from bot.slack.calls import error_code, quietly
 from bot.slack.escape import clip
 from bot.slack.history import is_dm, post_once
 from bot.slack.questions import Person, PostedRef, Questions
 from bot.slack.texts import text
-from conversations.messages import Answered, Ask, Document, Reply, Say, Visibility
+from conversations.messages import Answered, Ask, Document, Image, Reply, Say, Visibility
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ class Responder:
         batch: list[Reply] = []
         batch_route: Route | None = None
         who = Person(origin.workspace, origin.user_id)
+        # The DM's id, once known: files go to a conversation, not a user id.
+        dm = origin.channel_id if origin.is_direct and is_dm(origin.channel_id) else None
+        later: list[Image] = []
         try:
             for reply in replies:
                 if isinstance(reply, Answered | Ask):
@@ -101,13 +107,56 @@ class Responder:
                     await self._document(client, origin, reply)
                     continue
                 where = route(origin, reply.visibility)
+                if isinstance(reply, Image) and where.ephemeral and not origin.is_direct:
+                    # Only the asker sees this reply, and a file can't be ephemeral:
+                    # the text alternative stays with it, the picture goes to their DM.
+                    later.append(reply)
+                elif isinstance(reply, Image):
+                    dm = await self._send(client, origin, batch_route, batch) or dm
+                    batch, batch_route = [], None
+                    dm = await self._image(client, origin, reply, dm)
+                    continue
                 if where != batch_route:
-                    await self._send(client, origin, batch_route, batch)
+                    dm = await self._send(client, origin, batch_route, batch) or dm
                     batch, batch_route = [], where
                 batch.append(reply)
             await self._send(client, origin, batch_route, batch)
+            for image in later:
+                dm = await self._image(
+                    client, origin, replace(image, visibility=Visibility.DIRECT), dm
+                )
         finally:
             await self.questions.save(who)
+
+    async def _image(
+        self, client: AsyncWebClient, origin: Origin, image: Image, dm: str | None
+    ) -> str | None:
+        """The chart as a file where it is read; its text alternative where
+        Slack refuses the file. Returns the DM's id when it is known."""
+        where = route(origin, image.visibility)
+        for_everyone = where.kind == "channel" or (where.kind == "hook" and not where.ephemeral)
+        if for_everyone and not origin.is_direct and origin.channel_id:
+            if await images.upload(client, origin.channel_id, image):
+                return dm
+            await self._send(client, origin, where, [image])
+            return dm
+        if dm is None:
+            # The DM's id comes from a post there: the line saying what the chart shows.
+            posted = await post_once(
+                client,
+                channel=origin.user_id,
+                dm=None,
+                blocks=message_blocks([image], origin.language),
+                text=fallback([image]),
+            )
+            if posted is None:
+                return None
+            dm = str(posted["channel"])
+            await images.upload(client, dm, image)
+            return dm
+        if not await images.upload(client, dm, image):
+            await self._send(client, origin, DIRECT, [image])
+        return dm
 
     async def _document(self, client: AsyncWebClient, origin: Origin, document: Document) -> None:
         """The file in the person's DM, under a line saying what it is. The
@@ -173,9 +222,10 @@ class Responder:
 
     async def _send(
         self, client: AsyncWebClient, origin: Origin, where: Route | None, batch: list[Reply]
-    ) -> None:
+    ) -> str | None:
+        """Posts ``batch`` as one message; the DM's id when it went there."""
         if where is None or not batch:
-            return
+            return None
         blocks = message_blocks(batch, origin.language)
         text = fallback(batch)
         if where.kind == "hook" and origin.response_url:
@@ -196,7 +246,7 @@ class Responder:
             )
         else:
             dm = origin.channel_id if origin.is_direct else None
-            await post_once(
+            posted = await post_once(
                 client,
                 channel=origin.user_id,
                 dm=dm if is_dm(dm) else None,
@@ -204,6 +254,8 @@ class Responder:
                 text=text,
                 unfurl_links=False,
             )
+            return str(posted["channel"]) if posted is not None else None
+        return None
 
     @staticmethod
     async def _hook(

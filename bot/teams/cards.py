@@ -11,12 +11,11 @@ Version 1.4: what Teams renders on desktop, web and mobile.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.teams import texts
+from bot.teams import images, size, texts
 from bot.teams.inbound import (
     ANSWER,
     CARD_KEY,
@@ -125,6 +124,7 @@ def replies_card(replies: Iterable[Reply], t: Translator) -> Json:
     body: list[Json] = []
     mentions: list[Json] = []
     wide = False
+    pictures: list[tuple[int, Image]] = []
     for reply in replies:
         if isinstance(reply, Say):
             body.extend(_separated(paragraph(reply.text), body))
@@ -132,7 +132,8 @@ def replies_card(replies: Iterable[Reply], t: Translator) -> Json:
             body.extend(_separated(_card_body(reply, mentions), body))
             wide = True
         elif isinstance(reply, Image):
-            body.extend(_separated([_image(reply)], body))
+            body.extend(_separated([{"type": "Image", "url": "", "altText": reply.alt}], body))
+            pictures.append((len(body) - 1, reply))
         elif isinstance(reply, Document):
             # A bot can hand a file to Teams only through a file consent card
             # and an upload to the person's OneDrive (personal chat only);
@@ -144,7 +145,23 @@ def replies_card(replies: Iterable[Reply], t: Translator) -> Json:
     card = adaptive_card(body, wide=wide)
     if mentions:
         card["msteams"] = {**card.get("msteams", {}), "entities": mentions}
+    if pictures:
+        _place_pictures(card, pictures, t)
     return card
+
+
+def _place_pictures(card: Json, pictures: list[tuple[int, Image]], t: Translator) -> None:
+    """The charts in the room the rest of the card leaves under Teams' limit,
+    shared out between them."""
+    room = size.LIMIT - size.size_of(activity(card)) - PICTURE_MARGIN
+    share = max(0, min(images.BUDGET, room)) // len(pictures)
+    body = card["body"]
+    for index, image in reversed(pictures):
+        placeholder = body[index]
+        shown = _image(image, share, t)
+        if placeholder.get("separator"):
+            shown[0] = {**shown[0], "separator": True, "spacing": placeholder.get("spacing")}
+        body[index : index + 1] = shown
 
 
 def _separated(blocks: list[Json], before: list[Json]) -> list[Json]:
@@ -198,9 +215,18 @@ def _mentioning(people: Sequence[PersonRef], entities: list[Json]) -> Json:
     return {"type": "TextBlock", "text": " ".join(tags), "wrap": True}
 
 
-def _image(image: Image) -> Json:
-    encoded = base64.b64encode(image.png).decode("ascii")
-    return {"type": "Image", "url": f"data:image/png;base64,{encoded}", "altText": image.alt}
+PICTURE_MARGIN = 1_000
+"""Bytes kept free under the limit: the pictures' own JSON, the fitting note."""
+
+
+def _image(image: Image, budget: int, t: Translator) -> list[Json]:
+    """The chart inline (made to fit its share of the activity), or, when it
+    can't be made small enough to read, its text alternative and where to
+    see it."""
+    uri = images.data_uri(image.png, budget)
+    if uri is not None:
+        return [{"type": "Image", "url": uri, "altText": image.alt}]
+    return [*paragraph(image.alt), *paragraph(t(texts.CHART_TOO_LARGE), isSubtle=True)]
 
 
 # -- questions --------------------------------------------------------------------

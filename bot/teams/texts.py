@@ -26,6 +26,9 @@ TOO_LARGE = N_(
     "I could not show that reply in Teams (it was refused, status {status}). "
     "Try a narrower command, such as history <poc> <question>."
 )
+CHART_TOO_LARGE = N_(
+    "The chart is too large to show in a Teams message; the decision record has it (record <poc>)."
+)
 UNSEALED = N_(
     "I can't check that button (it was changed, or is from before a restart), so nothing was done. "
     "Type your answer, or hello to see where you were."

@@ -131,6 +131,7 @@ class FakeSlack:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Files shared by ``files.completeUploadExternal``: channel, title, name, content."""
     _pending_files: dict[str, str] = field(default_factory=dict)
+    _alt_texts: dict[str, str] = field(default_factory=dict)
     _files: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -399,6 +400,8 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_arguments"}
         file_id = f"F{next(self._files):06d}"
         self._pending_files[file_id] = str(args["filename"])
+        if args.get("alt_txt"):
+            self._alt_texts[file_id] = str(args["alt_txt"])
         return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
@@ -416,6 +419,8 @@ class FakeSlack:
     ) -> dict[str, Any]:
         listed = args.get("files")
         files = json.loads(listed) if isinstance(listed, str) else listed or []
+        if args.get("channel_id") in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
         shared = []
         for entry in files:
             file_id = str(entry.get("id"))
@@ -423,9 +428,11 @@ class FakeSlack:
                 return {"ok": False, "error": "file_not_found"}
             self.files[file_id] = {
                 "channel": args.get("channel_id"),
+                "thread_ts": args.get("thread_ts"),
                 "title": entry.get("title"),
                 "name": self._pending_files[file_id],
                 "content": self.uploads[file_id],
+                "alt_txt": self._alt_texts.get(file_id),
             }
             shared.append(
                 {"id": file_id, "title": entry.get("title"), "name": self._pending_files[file_id]}
