@@ -34,7 +34,8 @@ async def write_record(
             poc = await repo.poc(workspace.id, handle)
             if poc is None:
                 raise AdminError(f"no POC {handle!r} in {workspace.key}")
-            built = await record.build(repo, load_bank(), poc, translator(locale), now)
+            t = translator(locale).for_currency(workspace.currency)
+            built = await record.build(repo, load_bank(), poc, t, now)
     finally:
         await store.dispose()
     content = record_formats.render(built, form)

@@ -559,7 +559,7 @@ def _unit_candidates(question: QuestionDef, unit: str | None) -> list[str]:
 def _shown_unit(question: QuestionDef, unit: str | None, translate: Translator) -> str | None:
     if unit:
         return unit
-    return question.unit.get(translate.language) if question.unit else None
+    return translate.in_currency(question.unit.get(translate.language)) if question.unit else None
 
 
 def _is_percent(unit: str | None) -> bool:

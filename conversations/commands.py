@@ -101,6 +101,11 @@ USAGES: tuple[Usage, ...] = (
         "llm [personal-data on|off]",
         N_("the optional language model; whether names may reach it (admins)"),
     ),
+    Usage(
+        "currency",
+        "currency [<code>]",
+        N_("the currency costs are asked and shown in, such as CHF (admins set it)"),
+    ),
     Usage("help", "help", N_("this list")),
 )
 
@@ -123,6 +128,7 @@ ALIASES = {
     "absent": "away",
     "dossier": "record",
     "rappel": "nudge",
+    "devise": "currency",
     "?": "help",
     "hi": "hello",
     "hello": "hello",

@@ -226,7 +226,7 @@ def unit_of(
     if question.unit_from:
         unit = answers.get(question.unit_from)
         return unit if isinstance(unit, str) else None
-    return question.unit.get(t.language) if question.unit else None
+    return t.in_currency(question.unit.get(t.language)) if question.unit else None
 
 
 def _fill(text: str, context: Mapping[str, Any]) -> str:

@@ -31,6 +31,7 @@ from conversations.answers import Invalid, format_answer, parse_answer
 from conversations.bank import SKIPPED, QuestionDef
 from conversations.commands import Command
 from conversations.context import Context
+from conversations.currency import currency
 from conversations.delivery import Destination
 from conversations.depths import depth
 from conversations.early_stop import is_continue
@@ -701,6 +702,7 @@ HANDLERS: dict[str, Handler] = {
     "subscriptions": subscriptions.subscriptions,
     "away": subscriptions.away,
     "llm": llm,
+    "currency": currency,
     "home": home,
     "hello": hello,
     "help": show_help,

@@ -25,6 +25,7 @@ NEEDS: dict[str, Role] = {
     "mentions": Role.LEAD,
     "role": Role.ADMIN,
     "llm": Role.ADMIN,
+    "currency": Role.ADMIN,
 }
 """The least role each command needs (the handlers check it; help only hides the rest)."""
 

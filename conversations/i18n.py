@@ -44,6 +44,7 @@ PLACEHOLDERS: dict[str, str] = {
     "indicator": N_("indicator"),
     "value": N_("value"),
     "day": N_("day"),
+    "code": N_("code"),
 }
 """The ``<words>`` of command syntaxes, translated where they are shown."""
 
@@ -62,6 +63,11 @@ def _catalogue(language: str) -> dict[str, str]:
     }
 
 
+BANK_CURRENCY = "EUR"
+"""The currency the question bank and the rubric write amounts in."""
+_BANK_CURRENCY_WORD = re.compile(rf"\b{BANK_CURRENCY}\b")
+
+
 class Translator:
     """Translates and formats for one language.
 
@@ -71,9 +77,12 @@ class Translator:
     it on the inbound event, so the core never asks which platform it is on.
     """
 
-    def __init__(self, locale: str, command_prefix: str = "") -> None:
+    def __init__(
+        self, locale: str, command_prefix: str = "", currency: str = BANK_CURRENCY
+    ) -> None:
         self.language = language_of(locale)
         self.command_prefix = command_prefix
+        self.currency = currency
         self._messages = _catalogue(self.language)
         self._locale = Locale.parse(self.language)
 
@@ -87,7 +96,21 @@ class Translator:
         """The same language, writing commands with ``prefix``."""
         if prefix == self.command_prefix:
             return self
-        return Translator(self.language, prefix)
+        return Translator(self.language, prefix, self.currency)
+
+    def for_currency(self, currency: str) -> Translator:
+        """The same, showing amounts in ``currency`` (the workspace's)."""
+        if currency == self.currency:
+            return self
+        return Translator(self.language, self.command_prefix, currency)
+
+    def in_currency(self, unit: str) -> str:
+        """A unit of the question bank ("EUR per month") in the workspace's
+        currency ("CHF per month"): the bank writes amounts in EUR, meaning
+        whatever currency the workspace counts in."""
+        if self.currency == BANK_CURRENCY:
+            return unit
+        return _BANK_CURRENCY_WORD.sub(self.currency, unit)
 
     def placeholder(self, syntax: str) -> str:
         """A command's syntax with its ``<placeholders>`` in the person's language."""

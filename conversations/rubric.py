@@ -409,9 +409,10 @@ def describe(reason: Reason, translate: Translator, bank: Bank | None = None) ->
     ``bank``, a ``question`` param is shown as the question's label and key.
     """
     unit = reason.params.get("unit")
+    # Amounts are written in the bank's currency: shown in the workspace's.
+    shown = translate.in_currency(unit) if isinstance(unit, str) else None
     params = {
-        name: _render(name, value, translate, bank, unit if isinstance(unit, str) else None)
-        for name, value in reason.params.items()
+        name: _render(name, value, translate, bank, shown) for name, value in reason.params.items()
     }
     return translate(REASON_TEXTS[reason.code], **params)
 
@@ -670,7 +671,8 @@ _COST_KEYS = (
 
 
 def _saving_per_task(a: _Answers) -> float | None:
-    """What one task saves, in EUR: time at what that time costs, or money."""
+    """What one task saves, in the workspace's currency ("EUR" in the bank):
+    time at what that time costs, or money."""
     kind = a.choice("cost_saving_kind")
     if kind == "money":
         return a.number("cost_saving_money")

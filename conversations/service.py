@@ -203,7 +203,9 @@ class Service:
             workspace=workspace,
             person=person,
             inbound=inbound,
-            t=translator(person.locale).for_commands(inbound.command_prefix),
+            t=translator(person.locale)
+            .for_commands(inbound.command_prefix)
+            .for_currency(workspace.currency),
             bank=self.bank,
             now=now,
             watch=self.watch_settings,

@@ -122,6 +122,8 @@ class Workspace(SQLModel, table=True):
     active: bool = True
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
     created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    currency: str = Field(default="EUR", max_length=3, sa_column_kwargs={"server_default": "EUR"})
+    """ISO 4217 code of the currency costs are asked and shown in (``currency``)."""
 
 
 class Person(SQLModel, table=True):

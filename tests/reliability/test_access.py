@@ -127,6 +127,8 @@ ACTIONS = (
     Action("away", "away until 2026-12-24", ANYONE, "2026", True, channel=None),
     Action("llm", "llm", ANYONE, "No language model is configured", False),
     Action("llm personal-data", "llm personal-data on", ADMIN, "may be sent to it", True),
+    Action("currency", "currency", ANYONE, "Costs are asked and shown in EUR (Euro)", False),
+    Action("currency CHF", "currency CHF", ADMIN, "shown in CHF (Swiss Franc)", True),
     # Help lists what the role may run: every role may run list.
     Action("help", "help", ANYONE, "list  —", False),
     Action("hello", "hello", ANYONE, "Hello", False, channel=None),
