@@ -4,6 +4,9 @@ signed as Slack signs, against the fake Web API (``conversations.info``)."""
 
 from __future__ import annotations
 
+from conversations.channels import channel_ref
+from conversations.delivery import Destination
+from conversations.messages import Say
 from tests.slack.harness import Slack
 
 INVITE = "/invite @postpoc"
@@ -86,3 +89,16 @@ async def test_a_person_cannot_forge_a_channel_link(slack: Slack) -> None:
 
     shown = said(slack, hook)
     assert "<#C0SECRET>" not in shown
+
+
+async def test_a_post_naming_a_channel_links_it(slack: Slack) -> None:
+    """What the outbox sends (a failed post told to the lead) names the channel
+    the way Slack shows one."""
+    lea = slack.person("U0LEA", "Léa Martin")
+    notice = Say(f"I could not post the decision in channel {channel_ref('C0HOME')}.")
+
+    await slack.bot.messenger.post(Destination("slack:T0ACME", person=lea.user_id), [notice])
+
+    words = lea.last().words()
+    assert "in channel <#C0HOME>." in words
+    assert "\ue000" not in words
