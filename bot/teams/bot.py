@@ -164,6 +164,9 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
                 short = {"type": "message", "text": t(texts.TOO_LARGE, status=error.status)}
                 await self.connector.send(turn, short)
                 continue
+            if message.slot is not None and sent:
+                await self._replace_slot(turn, workspace, message.slot, sent)
+                continue
             if question is None or not sent:
                 continue
             if earlier is None:
@@ -175,6 +178,21 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
                 await self.connector.update(turn, earlier, cards.moved_on_activity(question, t))
             except OutboundError as error:
                 log.warning("could not retire a question's earlier card: %s", error)
+
+    async def _replace_slot(self, turn: Any, workspace: str, slot: str, sent: str) -> None:
+        """A card of which only the latest should be seen (a recommendation) was
+        sent: the one sent before for the same slot, in this chat, is deleted."""
+        platform = self.service.platform
+        conversation = getattr(getattr(turn.activity, "conversation", None), "id", "") or ""
+        key = f"slot:{slot}:{conversation}"
+        earlier = await platform.posted(workspace, key)
+        await platform.repost(workspace, key, sent)
+        if earlier is None or earlier == sent:
+            return
+        try:
+            await self.connector.delete(turn, earlier)
+        except OutboundError as error:
+            log.warning("could not remove an earlier card: %s", error)
 
     async def _settle(
         self, turn: Any, workspace: str, answered: Answered, *, personal: bool
