@@ -6,7 +6,10 @@ picker, a reply typed below it or a modal, the message is edited so that only
 the answer is left: an old button can't be pressed twice. When the interview
 moves on without answering it (``back``, an edit, a resume), the next
 question posted strips the previous one of its inputs, so exactly one
-message can answer at any time. What the person's last open question is
+message can answer at any time; one that was answered all the same (its
+settling lost to a restart) shows its answer rather than "moved on". An
+answer it could not take is shown in the question's own message, so a
+question is one message however many tries it takes. What the person's last open question is
 lives with their address (``person:<user id>``), not in process memory:
 replicas share it. The address is read once and written once per delivery
 (:class:`Person`): an answer costs four short transactions, not seven.
