@@ -294,27 +294,26 @@ def prompt(state: InterviewState, bank: Bank, t: Translator, *, error: str | Non
         unit=unit,
         current=shown_current,
         error=error,
-        moves=moves(state, bank, t),
+        moves=moves(state, bank, t, first=position == 1),
     )
 
 
 MOVE_LABELS = {Steer.SKIP: N_("Skip"), Steer.BACK: N_("Back"), Steer.PAUSE: N_("Pause")}
 
 
-def moves(state: InterviewState, bank: Bank, t: Translator) -> tuple[MoveButton, ...]:
+def moves(
+    state: InterviewState, bank: Bank, t: Translator, *, first: bool
+) -> tuple[MoveButton, ...]:
     """The moves that apply to the question asked now, as buttons: skip where
-    the question may be skipped, back unless there is nothing to go back to
-    (the first question; leaving an edit always is), pause always."""
+    the question may be skipped (not while changing an answer, where it would
+    throw the answer away: back leaves the edit), back unless there is nothing
+    to go back to (``first``: the first question that can apply), pause always."""
     key = asked_key(state)
     if key is None:
         return ()
     applying = []
-    if bank.question(key).skippable:
+    if bank.question(key).skippable and not state.editing:
         applying.append(Steer.SKIP)
-    first = (
-        previous_question(bank, state.answers, state.current, state.context, state.depth_floor)
-        is None
-    )
     if state.editing or not first:
         applying.append(Steer.BACK)
     applying.append(Steer.PAUSE)

@@ -182,7 +182,8 @@ def test_skip_pause_and_back_are_offered_where_they_apply() -> None:
     editing = engine.advance(
         state("screen_social_scoring"), engine.Edit("screen_manipulation"), BANK, EN
     )
-    assert "back" in [m.move.value for m in asked(editing).moves], "back leaves the edit"
+    offered = [m.move.value for m in asked(editing).moves]
+    assert offered == ["back", "pause"], "back leaves the edit; skip would lose the answer"
 
 
 def test_a_question_that_may_not_be_skipped_offers_no_skip_and_refuses_one(

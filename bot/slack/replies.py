@@ -142,9 +142,8 @@ class Responder:
             return
         platform = self.questions.platform
         key = slot_key(slot, origin.user_id)
-        earlier = PostedRef.parse(await platform.posted(origin.workspace, key))
         now = PostedRef(str(posted["channel"]), str(posted["ts"]))
-        await platform.repost(origin.workspace, key, str(now))
+        earlier = PostedRef.parse(await platform.swap_posted(origin.workspace, key, str(now)))
         if earlier is not None and (earlier.channel, earlier.ts) != (now.channel, now.ts):
             await quietly("chat.delete", client.chat_delete(channel=earlier.channel, ts=earlier.ts))
 

@@ -106,3 +106,21 @@ async def test_an_edit_that_changes_the_recommendation_leaves_one(teams: TeamsBo
     after = recommendation(changed)
     assert "Stop" in texts(after)
     assert [d.activity_id for d in changed.deletes] == [before.posted_id], "the old one is gone"
+
+
+async def test_an_answer_whose_card_was_not_settled_shows_on_the_next_turn(
+    teams: TeamsBotClient,
+) -> None:
+    alice, posted = await started(teams)
+    first_key, first = questions(posted.sent)[-1]
+    # The answer is stored, then every call to show it fails: the card keeps its buttons.
+    teams.fake.fail(404, times=100, kinds=("update", "reply", "send"))
+    await alice.presses(first, "No")
+    teams.fake.failures.clear()
+
+    hello = await alice.says("hello")
+
+    [settled] = [u for u in hello.updates if u.activity_id == first.posted_id]
+    assert texts(settled).startswith("✅ ") and "→ No" in texts(settled)
+    assert not moves(settled)
+    assert questions(hello.sent)[-1][0] != first_key
