@@ -59,6 +59,9 @@ class QuestionDef(BaseModel):
     help: Localised | None = None
     reference: str | None = None
     required: bool = False
+    skippable: bool = True
+    """Whether ``skip`` may leave it unanswered (a required one may, and is
+    counted missing); false for a question the flow can't go on without."""
     choices: tuple[ChoiceDef, ...] = ()
     exclusive: tuple[str, ...] = ()
     unit: Localised | None = None

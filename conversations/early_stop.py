@@ -16,6 +16,7 @@ from conversations import engine, rubric
 from conversations.bank import Bank
 from conversations.i18n import Translator
 from conversations.messages import Ask, Button, Card, Section
+from conversations.summaries import recommendation_slot
 from storage.models import Outcome
 
 HELD = "held"
@@ -96,4 +97,5 @@ def card(poc_handle: str, result: rubric.Assessment, t: Translator, bank: Bank) 
             Button(t("Go on for the record"), f"interview {poc_handle} continue"),
             Button(t("Summary"), f"summary {poc_handle}"),
         ),
+        slot=recommendation_slot(poc_handle),
     )

@@ -20,8 +20,21 @@ from typing import Any
 
 from conversations.answers import Invalid, answer_hint, format_answer, parse_answer
 from conversations.bank import SKIPPED, Bank, QuestionDef, is_applicable
-from conversations.i18n import Translator
-from conversations.messages import Answered, Ask, Choice, PersonRef, Reply, Say
+from conversations.i18n import N_, Translator
+from conversations.messages import (
+    Answered,
+    Ask,
+    Choice,
+    MoveButton,
+    PersonRef,
+    Reply,
+    Say,
+)
+from conversations.messages import Move as Steer
+
+ANSWER_SHOWN = 300
+"""Characters of an answer shown on its settled question; the whole answer is
+stored, and ``history`` shows it."""
 
 ACTIVE = "active"
 PAUSED = "paused"
@@ -281,7 +294,38 @@ def prompt(state: InterviewState, bank: Bank, t: Translator, *, error: str | Non
         unit=unit,
         current=shown_current,
         error=error,
+        moves=moves(state, bank, t, first=position == 1),
     )
+
+
+MOVE_LABELS = {Steer.SKIP: N_("Skip"), Steer.BACK: N_("Back"), Steer.PAUSE: N_("Pause")}
+
+
+def moves(
+    state: InterviewState, bank: Bank, t: Translator, *, first: bool
+) -> tuple[MoveButton, ...]:
+    """The moves that apply to the question asked now, as buttons: skip where
+    the question may be skipped (not while changing an answer, where it would
+    throw the answer away: back leaves the edit), back unless there is nothing
+    to go back to (``first``: the first question that can apply), pause always."""
+    key = asked_key(state)
+    if key is None:
+        return ()
+    applying = []
+    if bank.question(key).skippable and not state.editing:
+        applying.append(Steer.SKIP)
+    if state.editing or not first:
+        applying.append(Steer.BACK)
+    applying.append(Steer.PAUSE)
+    return tuple(MoveButton(m, t(MOVE_LABELS[m])) for m in applying)
+
+
+def shortened(answer: str, limit: int = ANSWER_SHOWN) -> str:
+    """``answer`` cut to about ``limit`` characters, at a word, with "…"."""
+    if len(answer) <= limit:
+        return answer
+    cut = answer[:limit].rsplit(None, 1)[0] if " " in answer[:limit] else answer[:limit]
+    return cut.rstrip(" ,;:.") + "…"
 
 
 # -- moving -------------------------------------------------------------------
@@ -335,6 +379,10 @@ def advance(state: InterviewState, move: Move, bank: Bank, t: Translator) -> Ste
     if isinstance(move, Back):
         return _back(state, bank, t)
     if isinstance(move, Skip):
+        if not bank.question(key).skippable:
+            return Step(
+                state, (prompt(state, bank, t, error=t("This question can't be skipped.")),)
+            )
         return _record(state, key, SKIPPED, bank, t)
     question = bank.question(key)
     value = parse_answer(
@@ -377,22 +425,30 @@ def _back(state: InterviewState, bank: Bank, t: Translator) -> Step:
     return Step(moved, (prompt(moved, bank, t),), state_changed=True)
 
 
-def _record(state: InterviewState, key: str, value: Any, bank: Bank, t: Translator) -> Step:
+def answered(
+    state: InterviewState, key: str, value: Any, bank: Bank, t: Translator, token: str | None = None
+) -> Answered:
+    """The question ``key`` settled with ``value``: what its prompt becomes."""
     question = bank.question(key)
-    answers = {**state.answers, key: value}
+    answers = {**state.known, key: value}
     shown = (
         t("skipped")
         if value is SKIPPED
         else format_answer(question, value, unit=unit_of(bank, question, answers, t), translate=t)
     )
-    settled = Answered(
-        token=token_for(state, key),
+    return Answered(
+        token=token or token_for(state, key),
         summary=t(
             "{question} → {answer}",
             question=_fill(question.text.get(t.language), state.context),
-            answer=shown,
+            answer=shortened(shown),
         ),
     )
+
+
+def _record(state: InterviewState, key: str, value: Any, bank: Bank, t: Translator) -> Step:
+    answers = {**state.answers, key: value}
+    settled = answered(state, key, value, bank, t)
     floor = state.depth_floor
     if state.editing:
         # Back to where the interview was, unless the edit made that question moot.

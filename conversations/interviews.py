@@ -18,9 +18,10 @@ from conversations.bank import SKIPPED, Bank, load_bank
 from conversations.context import Context
 from conversations.errors import UserError
 from conversations.help import help_card
+from conversations.i18n import Translator
 from conversations.limits import quoted
 from conversations.llm import follow_ups, numbers
-from conversations.messages import ActionInput, Reply, Say, Visibility
+from conversations.messages import ActionInput, Answered, Move, Reply, Say, Visibility
 from conversations.metrics import INTERVIEW_STEPS
 from storage.models import Answer, Interview, InterviewStatus, Poc
 from storage.repository import Repo
@@ -170,6 +171,22 @@ async def pending(ctx: Context) -> list[Reply]:
     return [engine.prompt(state, bank_of(interview), ctx.t)]
 
 
+async def settled(repo: Repo, workspace_id: int, token: str, t: Translator) -> Answered | None:
+    """The question of ``token``, settled with its stored answer, once the
+    interview asks something else; None while it is asked or unanswered."""
+    read = engine.read_token(token)
+    interview = await repo.interview(read.interview_id) if read else None
+    poc = await repo.poc_by_id(interview.poc_id) if interview else None
+    if read is None or interview is None or poc is None or poc.workspace_id != workspace_id:
+        return None
+    state = await load_state(repo, interview, poc)
+    bank = bank_of(interview)
+    still_asked = state.status != engine.COMPLETE and engine.asked_key(state) == read.key
+    if still_asked or read.key not in state.answers or not bank.has(read.key):
+        return None
+    return engine.answered(state, read.key, state.answers[read.key], bank, t, token=token)
+
+
 async def answer_text(ctx: Context, text: str) -> list[Reply] | None:
     """Typed text in a direct conversation: an answer or a steering word; None if no interview."""
     found = await held(ctx)
@@ -243,9 +260,26 @@ async def answer_action(ctx: Context, action: ActionInput) -> list[Reply]:
     require_owner_or_lead(ctx, poc)
     _check_token(action.token, interview, poc)
     await _take_over(ctx, interview)
+    if action.move is not None:
+        return await _step(ctx, interview, poc, _pressed_move(action.move))
     return await _step(
         ctx, interview, poc, engine.Respond(values=action.values, mentions=ctx.inbound.mentions)
     )
+
+
+_MOVES: dict[str, engine.Move] = {
+    Move.SKIP: engine.Skip(),
+    Move.BACK: engine.Back(),
+    Move.PAUSE: engine.Pause(),
+}
+
+
+def _pressed_move(move: str) -> engine.Move:
+    """The move a Skip, Back or Pause button names; anything else is not ours."""
+    found = _MOVES.get(move)
+    if found is None:
+        raise UserError("That button is no longer valid.")
+    return found
 
 
 async def edit(ctx: Context, poc: Poc, key: str) -> list[Reply]:

@@ -101,7 +101,11 @@ def clean(inbound: Inbound) -> Inbound:
         text=storable(inbound.text),
         action=None
         if action is None
-        else ActionInput(storable(action.token), tuple(storable(v) for v in action.values)),
+        else ActionInput(
+            storable(action.token),
+            tuple(storable(v) for v in action.values),
+            move=None if action.move is None else storable(action.move),
+        ),
         mentions=tuple(_mention(m) for m in inbound.mentions),
         delivery_id=_optional_id(inbound.delivery_id),
         reply_to=None if inbound.reply_to is None else storable(inbound.reply_to),

@@ -56,6 +56,9 @@ class ActionInput:
 
     token: str
     values: tuple[str, ...] = ()
+    move: str | None = None
+    """Set when a :class:`MoveButton` was pressed (a :class:`Move` value): the
+    question is skipped, left or paused rather than answered."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,27 @@ class QuestionKind(StrEnum):
     PERSON = "person"
     DATE = "date"
     SCALE = "scale"
+
+
+class Move(StrEnum):
+    """What a person may do with a question besides answering it."""
+
+    SKIP = "skip"
+    BACK = "back"
+    PAUSE = "pause"
+
+
+@dataclass(frozen=True)
+class MoveButton:
+    """A button that skips, goes back or pauses, shown with a question.
+
+    Adapters render it next to the question's own inputs and hand ``move``
+    back in :class:`ActionInput` with the question's token, so a press on a
+    question the interview has left is refused like a stale answer.
+    """
+
+    move: Move
+    label: str
 
 
 @dataclass(frozen=True)
@@ -160,6 +184,8 @@ class Ask:
     :class:`ActionInput`. A stale token is refused by the core. ``error`` is
     set when this is a re-ask after an answer that was not accepted: it says
     what was wrong and what is accepted (a modal shows it on the input).
+    ``moves`` are the buttons that apply to this question (the core decides:
+    skip only where the question may be skipped, back not on the first).
     """
 
     token: str
@@ -174,6 +200,7 @@ class Ask:
     unit: str | None = None
     current: str | None = None
     error: str | None = None
+    moves: tuple[MoveButton, ...] = ()
     visibility: Visibility = Visibility.PRIVATE
 
 
@@ -192,13 +219,20 @@ class Answered:
 
 @dataclass(frozen=True)
 class Card:
-    """A structured message: a summary, a portfolio, a recommendation."""
+    """A structured message: a summary, a portfolio, a recommendation.
+
+    ``slot`` names what the card stands for when only its latest version
+    should be seen (``recommendation:<poc id>``): in a person's direct
+    conversation, adapters keep one message per slot, removing (or
+    replacing) the one posted before rather than leaving both.
+    """
 
     title: str
     sections: tuple[Section, ...] = ()
     context: tuple[str, ...] = ()
     buttons: tuple[Button, ...] = ()
     subtitle: str | None = None
+    slot: str | None = None
     visibility: Visibility = Visibility.PRIVATE
 
 

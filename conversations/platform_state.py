@@ -46,6 +46,17 @@ class PlatformState:
             assert found.id is not None
             await repo.repost(found.id, token, ref, self.clock())
 
+    async def swap_posted(self, workspace: str, token: str, ref: str) -> str | None:
+        """Remember ``ref`` under ``token``; the ref remembered before, if any
+        (in one transaction: the message to retire, and its successor)."""
+        async with self.store.unit() as repo:
+            found = await _workspace(repo, workspace)
+            assert found.id is not None
+            before = await repo.posted(found.id, token)
+            earlier = before.ref if before else None
+            await repo.repost(found.id, token, ref, self.clock())
+            return earlier
+
     async def posted(self, workspace: str, token: str) -> str | None:
         async with self.store.unit() as repo:
             found = await repo.workspace(workspace)

@@ -24,7 +24,7 @@ from conversations.i18n import Translator, translator
 from conversations.identity import Identity, newcomer_role
 from conversations.llm.port import Assistant, NoAssistant, enabled
 from conversations.llm.prefetch import Recorder
-from conversations.messages import Actor, Inbound, Outcome, Place, Reply, Say
+from conversations.messages import Actor, Answered, Inbound, Outcome, Place, Reply, Say
 from conversations.platform_state import PlatformState
 from storage.models import Person, Role, Workspace
 from storage.repository import Conflict, Repo, StaleRevision, Store, Unavailable
@@ -181,6 +181,21 @@ class Service:
             if workspace is None or not workspace.active:
                 return 0
             return await reopenings.person_left(repo, workspace, platform_id, self.clock())
+
+    async def settled(self, workspace_key: str, token: str, locale: str) -> Answered | None:
+        """What the question ``token`` was settled with, if the interview has
+        moved past it with an answer: for an adapter retiring its message (a
+        question whose settling was lost to a restart shows its answer, not
+        "moved on"). None when it is still asked, was left unanswered, or is
+        not this workspace's; and when the database can't say."""
+        try:
+            async with self.store.unit() as repo:
+                workspace = await repo.workspace(workspace_key)
+                if workspace is None or workspace.id is None:
+                    return None
+                return await interviews.settled(repo, workspace.id, token, translator(locale))
+        except Unavailable:
+            return None
 
     async def pending(self, actor: Actor) -> tuple[Reply, ...]:
         """The question waiting for this person, if any: shown when they come back."""

@@ -215,7 +215,13 @@ def recommendation_card(poc: Poc, result: rubric.Assessment, t: Translator, bank
             ),
         ),
         buttons=(Button(t("Summary"), f"summary {poc.handle}"),),
+        slot=recommendation_slot(poc.handle),
     )
+
+
+def recommendation_slot(handle: str) -> str:
+    """The one recommendation message of a POC's interview (``Card.slot``)."""
+    return f"recommendation:{handle}"
 
 
 def _decision_section(

@@ -168,3 +168,43 @@ def test_questions_are_asked_in_the_persons_language() -> None:
 @pytest.mark.parametrize("raw", ["", "7", "7.x.key", "a.b.c"])
 def test_malformed_tokens_are_not_read(raw: str) -> None:
     assert engine.read_token(raw) is None
+
+
+def test_skip_pause_and_back_are_offered_where_they_apply() -> None:
+    first = asked(engine.start(state(None), BANK, EN))
+    assert [m.move.value for m in first.moves] == ["skip", "pause"], "no back on the first"
+    later = asked(engine.advance(state("screen_manipulation"), engine.Respond(text="no"), BANK, FR))
+    assert [(m.move.value, m.label) for m in later.moves] == [
+        ("skip", "Passer"),
+        ("back", "Retour"),
+        ("pause", "Pause"),
+    ]
+    editing = engine.advance(
+        state("screen_social_scoring"), engine.Edit("screen_manipulation"), BANK, EN
+    )
+    offered = [m.move.value for m in asked(editing).moves]
+    assert offered == ["back", "pause"], "back leaves the edit; skip would lose the answer"
+
+
+def test_a_question_that_may_not_be_skipped_offers_no_skip_and_refuses_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = "owner_sponsor"
+    place, question, section = BANK._by_key[key]
+    required = question.model_copy(update={"skippable": False})
+    monkeypatch.setitem(BANK._by_key, key, (place, required, section))
+    ask = asked(engine.start(state(key), BANK, EN))
+    assert "skip" not in [m.move.value for m in ask.moves]
+
+    step = engine.advance(state(key), engine.Skip(), BANK, EN)
+
+    assert step.recorded is None and not step.state_changed
+    assert asked(step).error == "This question can't be skipped."
+
+
+def test_an_answered_question_shows_a_long_answer_cut() -> None:
+    long = " ".join(["word"] * 400)
+    step = engine.advance(state("use_task"), engine.Respond(text=long), BANK, EN)
+    [settled] = [r for r in step.replies if isinstance(r, Answered)]
+    shown = settled.summary.split(" → ", 1)[1]
+    assert shown.endswith("…") and 250 < len(shown) <= engine.ANSWER_SHOWN + 1

@@ -147,7 +147,8 @@ def register(bolt: AsyncApp, listeners: Listeners) -> None:
     bolt.event("app_uninstalled")(listeners.uninstalled)
     bolt.event("tokens_revoked")(listeners.tokens_revoked)
     bolt.event("user_change")(listeners.user_changed)
-    for answering in (ids.numbered(ids.ANSWER), ids.SUBMIT, ids.DATE, ids.PERSON):
+    answering_ids = (ids.numbered(ids.ANSWER), ids.numbered(ids.MOVE), ids.SUBMIT, ids.DATE)
+    for answering in (*answering_ids, ids.PERSON):
         bolt.action(answering)(listeners.answer)
     bolt.action(ids.PICK)(listeners.tick)
     bolt.action(ids.numbered(ids.RUN))(listeners.run)
@@ -191,7 +192,7 @@ def build(
         authorize=cast(Authorize, oauth.authorize) if oauth else None,
     )
     work = Work()
-    questions = Questions(service.platform)
+    questions = Questions(service.platform, settled=service.settled)
     listeners = Listeners(
         service,
         Profiles(),

@@ -330,6 +330,23 @@ def ask_inputs(ask: Ask, language: str) -> list[Block]:
     return [block]
 
 
+def move_buttons(ask: Ask) -> list[Block]:
+    """Skip, Back and Pause, as the core says apply: in a block carrying the
+    question's token, so a press on a question left behind is refused."""
+    if not ask.moves:
+        return []
+    return [
+        {
+            "type": "actions",
+            "block_id": ids.ask_block(ask.token, ids.MOVES_BLOCK),
+            "elements": [
+                button(m.label, f"{ids.MOVE}:{n}", seals.seal(m.move.value))
+                for n, m in enumerate(ask.moves)
+            ],
+        }
+    ]
+
+
 def _full_labels(ask: Ask) -> list[Block]:
     """When buttons had to be shortened, the choices in full, numbered."""
     if ask.kind != QuestionKind.CHOICE or not any(_too_long(c.label) for c in ask.choices):
@@ -366,7 +383,9 @@ def ask_blocks(ask: Ask, language: str) -> list[Block]:
         blocks.append(context([text("current", language, answer=ask.current)]))
     blocks.extend(ask_inputs(ask, language))
     blocks.append(context(_ask_hints(ask, language)))
-    return fit(blocks, MESSAGE_BLOCKS, language)
+    # Last, so that cutting a long question to Slack's limit keeps its inputs first.
+    blocks = fit(blocks, MESSAGE_BLOCKS - 1, language)
+    return blocks + move_buttons(ask)
 
 
 def answered_blocks(

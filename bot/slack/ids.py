@@ -24,6 +24,9 @@ DATE = "poc_date"  # the date picker
 PERSON = "poc_person"  # the user picker
 RUN = "poc_command"  # a button that runs a command (Card.buttons)
 EDIT = "poc_edit"  # the Edit button on an answered question
+MOVE = "poc_move"  # Skip, Back or Pause under a question (value: the sealed move)
+MOVES_BLOCK = 99
+"""``ask<n>`` of the block holding a question's Skip, Back and Pause buttons."""
 
 # the modal that edits an answer
 MODAL = "poc_answer_modal"

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot import seals
 from bot.slack import ids
 from bot.slack.escape import unescape
 from conversations.messages import ActionInput, Actor, Inbound, PersonRef, Place
@@ -175,6 +176,17 @@ def action_values(action: Payload, state: Payload) -> tuple[str, ...]:
     return _selected(action)
 
 
+_MOVE = ids.numbered(ids.MOVE)
+
+
+def move_of(action: Payload) -> str | None:
+    """The move a Skip, Back or Pause button carries; ``""`` (refused by the
+    core) when its seal does not hold; None for any other element."""
+    if not _MOVE.match(str(action.get("action_id") or "")):
+        return None
+    return seals.unseal(str(action.get("value") or "")) or ""
+
+
 def answer_inbound(
     actor: Actor,
     place: Place,
@@ -182,11 +194,12 @@ def answer_inbound(
     values: tuple[str, ...],
     person: PersonRef | None = None,
     delivery_id: str | None = None,
+    move: str | None = None,
 ) -> Inbound:
     return Inbound(
         actor=actor,
         place=place,
-        action=ActionInput(token, values),
+        action=ActionInput(token, () if move is not None else values, move=move),
         mentions=(person,) if person else (),
         delivery_id=delivery_id,
         command_prefix=COMMAND_PREFIX,

@@ -57,6 +57,7 @@ from bot.slack.inbound import (
     is_person_message,
     mentioned,
     message_inbound,
+    move_of,
     plain_text,
     submitted,
 )
@@ -429,7 +430,9 @@ class Listeners:
         values = () if person else action_values(action, body.get("state") or {})
         origin = message_origin(body, workspace, user, actor.locale)
         place = Place(channel_id=origin.channel_id or user, is_direct=True)
-        inbound = answer_inbound(actor, place, token, values, person, delivery_of(body))
+        inbound = answer_inbound(
+            actor, place, token, values, person, delivery_of(body), move=move_of(action)
+        )
         return origin, await self.service.handle(inbound)
 
     async def run(

@@ -6,7 +6,10 @@ picker, a reply typed below it or a modal, the message is edited so that only
 the answer is left: an old button can't be pressed twice. When the interview
 moves on without answering it (``back``, an edit, a resume), the next
 question posted strips the previous one of its inputs, so exactly one
-message can answer at any time. What the person's last open question is
+message can answer at any time; one that was answered all the same (its
+settling lost to a restart) shows its answer rather than "moved on". An
+answer it could not take is shown in the question's own message, so a
+question is one message however many tries it takes. What the person's last open question is
 lives with their address (``person:<user id>``), not in process memory:
 replicas share it. The address is read once and written once per delivery
 (:class:`Person`): an answer costs four short transactions, not seven.
@@ -14,17 +17,18 @@ replicas share it. The address is read once and written once per delivery
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import answered_blocks, ask_blocks, moved_on_blocks, say_blocks
+from bot.slack.blocks import answered_blocks, ask_blocks, moved_on_blocks
 from bot.slack.calls import quietly
 from bot.slack.escape import clip
 from bot.slack.history import post_once
 from conversations.engine import read_token
-from conversations.messages import Answered, Ask, Say
+from conversations.messages import Answered, Ask
 from conversations.platform_state import PlatformState
 
 OPEN = "question"
@@ -77,9 +81,15 @@ class Person:
         return found if isinstance(found, dict) else {}
 
 
+Settled = Callable[[str, str, str], Awaitable[Answered | None]]
+"""``(workspace, token, language)`` → how the core settled that question, if it
+did (:meth:`conversations.service.Service.settled`)."""
+
+
 class Questions:
-    def __init__(self, platform: PlatformState) -> None:
+    def __init__(self, platform: PlatformState, settled: Settled | None = None) -> None:
         self.platform = platform
+        self.settled = settled
 
     async def _load(self, who: Person) -> dict[str, Any]:
         if who.address is None:
@@ -101,18 +111,11 @@ class Questions:
         if already is not None:
             # The same question again (an answer it did not accept, or help):
             # its message is brought up to date rather than posted twice.
+            # What was wrong is shown in it, above the question: one message
+            # per question, however many tries it takes.
             await self._update(client, already, ask_blocks(ask, language), ask.text)
-            if ask.error:
-                await quietly(
-                    "chat.postMessage",
-                    client.chat_postMessage(
-                        channel=already.channel,
-                        blocks=say_blocks(Say(":warning: " + ask.error)),
-                        text=clip(ask.error, 3000),
-                    ),
-                )
             return
-        await self._retire(client, address.get(OPEN), language)
+        await self._retire(client, who, address.get(OPEN), language)
         dm = address.get("channel")
         posted = await post_once(
             client,
@@ -174,13 +177,25 @@ class Questions:
             await self.platform.remember_address(who.workspace, person(who.user_id), who.address)
             who.changed = False
 
-    async def _retire(self, client: AsyncWebClient, opened: Any, language: str) -> None:
+    async def _retire(
+        self, client: AsyncWebClient, who: Person, opened: Any, language: str
+    ) -> None:
+        """Strip the question left open of its inputs. One that was answered
+        (its settling lost, say to a restart between storing the answer and
+        editing the message) shows its answer; else it says it moved on."""
         if not isinstance(opened, dict):
             return
         ref = PostedRef.parse(opened.get("ref"))
-        if ref is not None:
-            asked = str(opened.get("text") or "")
-            await self._update(client, ref, moved_on_blocks(asked, language), asked)
+        if ref is None:
+            return
+        token = str(opened.get("token") or "")
+        answered = await self.settled(who.workspace, token, language) if self.settled else None
+        if answered is not None:
+            blocks = answered_blocks(answered, edit_command(ref, token), language)
+            await self._update(client, ref, blocks, answered.summary)
+            return
+        asked = str(opened.get("text") or "")
+        await self._update(client, ref, moved_on_blocks(asked, language), asked)
 
     @staticmethod
     async def _update(

@@ -6,6 +6,8 @@ reply       goes to
 Ask         the person's direct conversation with the bot, always (its
             message is edited later, which an ephemeral can't be)
 Answered    edits the message that carried the question
+Card with   in the DM: a message of its own; the one posted before for the
+a slot      same slot (a POC's recommendation) is deleted (``chat.delete``)
 Document    uploaded to the person's direct conversation (``files_upload_v2``,
             scope ``files:write``); when Slack refuses the upload, its
             ``fallback`` text is posted there instead
@@ -43,7 +45,7 @@ from bot.slack.escape import clip
 from bot.slack.history import is_dm, post_once
 from bot.slack.questions import Person, PostedRef, Questions
 from bot.slack.texts import text
-from conversations.messages import Answered, Ask, Document, Image, Reply, Say, Visibility
+from conversations.messages import Answered, Ask, Card, Document, Image, Reply, Say, Visibility
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,11 @@ class Route:
 
 
 DIRECT = Route("direct")
+
+
+def slot_key(slot: str, user_id: str) -> str:
+    """Where the message of ``Card.slot`` in this person's DM is remembered."""
+    return f"slot:{slot}:{user_id}"
 
 
 def route(origin: Origin, visibility: Visibility) -> Route:
@@ -100,6 +107,15 @@ class Responder:
                     await self._send(client, origin, batch_route, batch)
                     batch, batch_route = [], None
                     await self._question(client, origin, who, reply)
+                    continue
+                if (
+                    isinstance(reply, Card)
+                    and reply.slot
+                    and route(origin, reply.visibility) == DIRECT
+                ):
+                    await self._send(client, origin, batch_route, batch)
+                    batch, batch_route = [], None
+                    await self._slotted(client, origin, reply, reply.slot)
                     continue
                 if isinstance(reply, Document):
                     await self._send(client, origin, batch_route, batch)
@@ -157,6 +173,28 @@ class Responder:
         if not await images.upload(client, dm, image):
             await self._send(client, origin, DIRECT, [image])
         return dm
+
+    async def _slotted(self, client: AsyncWebClient, origin: Origin, card: Card, slot: str) -> None:
+        """A card of which only the latest should be seen (a POC's recommendation):
+        posted in the DM, and the one posted before for the same slot deleted,
+        so that an edit that changes the recommendation never leaves two."""
+        dm = origin.channel_id if origin.is_direct and is_dm(origin.channel_id) else None
+        posted = await post_once(
+            client,
+            channel=origin.user_id,
+            dm=dm,
+            blocks=message_blocks([card], origin.language),
+            text=fallback([card]),
+            unfurl_links=False,
+        )
+        if posted is None:
+            return
+        platform = self.questions.platform
+        key = slot_key(slot, origin.user_id)
+        now = PostedRef(str(posted["channel"]), str(posted["ts"]))
+        earlier = PostedRef.parse(await platform.swap_posted(origin.workspace, key, str(now)))
+        if earlier is not None and (earlier.channel, earlier.ts) != (now.channel, now.ts):
+            await quietly("chat.delete", client.chat_delete(channel=earlier.channel, ts=earlier.ts))
 
     async def _document(self, client: AsyncWebClient, origin: Origin, document: Document) -> None:
         """The file in the person's DM, under a line saying what it is. The

@@ -123,6 +123,7 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
         workspace = event.actor.workspace
         t = translator(event.actor.locale)
         plan = routing.plan(replies, personal=event.place.is_direct)
+        settled = frozenset(a.token for a in plan.settle)
         for answered in plan.settle:
             await self._settle(turn, workspace, answered, personal=event.place.is_direct)
         here = [m for m in plan.messages if m.where == routing.Where.HERE]
@@ -133,7 +134,7 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
                     workspace, event.actor.user_id, tenant_address(activity)
                 )
                 await self.connector.within(
-                    reference, lambda chat: self._send(chat, workspace, away, t)
+                    reference, lambda chat: self._send(chat, workspace, away, t, settled)
                 )
             except (Unreachable, OutboundError) as error:
                 # Better in the thread than not at all: anyone in the tenant may read it anyway.
@@ -143,11 +144,17 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
                 if plan.moved_to_personal:
                     note = Say(t(texts.SENT_TO_PERSONAL_CHAT, name=event.actor.display_name))
                     here = list(routing.add_here(here, note))
-        await self._send(turn, workspace, here, t)
+        await self._send(turn, workspace, here, t, settled)
 
     async def _send(
-        self, turn: Any, workspace: str, messages: Sequence[routing.Message], t: Translator
+        self,
+        turn: Any,
+        workspace: str,
+        messages: Sequence[routing.Message],
+        t: Translator,
+        settled: frozenset[str] = frozenset(),
     ) -> None:
+        """Send ``messages``; ``settled``: the questions whose cards this turn settled."""
         platform = self.service.platform
         for message in messages:
             shown = size.fit(cards.activity_for(message, t), t(texts.SHORTENED))
@@ -167,10 +174,14 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
                 short = {"type": "message", "text": t(texts.TOO_LARGE, status=error.status)}
                 await self.connector.send(turn, short)
                 continue
+            if message.slot is not None and sent:
+                await self._replace_slot(turn, workspace, message.slot, sent)
+                continue
             if question is None or not sent:
                 continue
             if earlier is None:
                 await platform.remember_posted(workspace, question.token, sent)
+                await self._left_open(turn, workspace, question.token, sent, t, settled)
                 continue
             # Posted again (``interview``, a resume): the old card loses its inputs.
             await platform.repost(workspace, question.token, sent)
@@ -178,6 +189,44 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
                 await self.connector.update(turn, earlier, cards.moved_on_activity(question, t))
             except OutboundError as error:
                 log.warning("could not retire a question's earlier card: %s", error)
+
+    async def _left_open(
+        self,
+        turn: Any,
+        workspace: str,
+        token: str,
+        sent: str,
+        t: Translator,
+        settled: frozenset[str],
+    ) -> None:
+        """A new question's card was sent: the card asked before it in this chat,
+        if this turn did not settle it and the core says it was answered (its
+        settling lost to a crash or a failed call), shows its answer now."""
+        platform = self.service.platform
+        key = f"open:{_conversation_of(turn)}"
+        before = (await platform.swap_posted(workspace, key, f"{token} {sent}") or "").split(" ", 1)
+        if len(before) != 2 or before[0] in settled or before[0] == token:
+            return
+        answered = await self.service.settled(workspace, before[0], t.language)
+        if answered is None:
+            return  # left unanswered (back, an edit): the core refuses its buttons
+        try:
+            await self.connector.update(turn, before[1], cards.settled_activity(answered))
+        except OutboundError as error:
+            log.warning("could not update an answered question's card: %s", error)
+
+    async def _replace_slot(self, turn: Any, workspace: str, slot: str, sent: str) -> None:
+        """A card of which only the latest should be seen (a recommendation) was
+        sent: the one sent before for the same slot, in this chat, is deleted."""
+        platform = self.service.platform
+        key = f"slot:{slot}:{_conversation_of(turn)}"
+        earlier = await platform.swap_posted(workspace, key, sent)
+        if earlier is None or earlier == sent:
+            return
+        try:
+            await self.connector.delete(turn, earlier)
+        except OutboundError as error:
+            log.warning("could not remove an earlier card: %s", error)
 
     async def _settle(
         self, turn: Any, workspace: str, answered: Answered, *, personal: bool
@@ -260,6 +309,11 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
         else:
             target = channel_target(inbound.channel_of(activity))
             await platform.remember_address(workspace, target, {"removed": True})
+
+
+def _conversation_of(turn: Any) -> str:
+    """The id of the conversation a turn (or a proactive turn) is in."""
+    return str(getattr(getattr(turn.activity, "conversation", None), "id", "") or "")
 
 
 def _facts(turn: Any) -> tuple[inbound.Activity, str]:

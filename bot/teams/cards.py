@@ -21,6 +21,7 @@ from bot.teams.inbound import (
     CARD_KEY,
     COMMAND,
     DATE_INPUT,
+    MOVE,
     SEAL_KEY,
     VALUES_INPUT,
     seal_of,
@@ -237,6 +238,7 @@ def question_card(ask: Ask, t: Translator) -> Json:
     date, and for text, numbers and people the person simply replies."""
     body = question_body(ask, t)
     body.extend(_inputs(ask, t))
+    body.extend(_moves(ask))
     actions = _actions(ask, t)
     if ask.help:
         help_body = paragraph(ask.help)
@@ -289,6 +291,15 @@ def _actions(ask: Ask, t: Translator) -> list[Json]:
     return []
 
 
+def _moves(ask: Ask) -> list[Json]:
+    """Skip, Back and Pause, as the core says apply, in a row of their own under
+    the question (the card's own actions are its answers); sealed with its token."""
+    if not ask.moves:
+        return []
+    actions = [submit(m.label, MOVE, token=ask.token, value=m.move.value) for m in ask.moves]
+    return [{"type": "ActionSet", "actions": actions, "spacing": "Medium"}]
+
+
 def _inputs(ask: Ask, t: Translator) -> list[Json]:
     if ask.kind == QuestionKind.DATE:
         return [{"type": "Input.Date", "id": DATE_INPUT}]
@@ -308,7 +319,7 @@ def _inputs(ask: Ask, t: Translator) -> list[Json]:
 
 def settled_activity(answered: Answered) -> Json:
     """What a question's message becomes once answered: the answer, and nothing to press."""
-    return activity(adaptive_card(paragraph(f"✓ {answered.summary}")))
+    return activity(adaptive_card(paragraph(f"✅ {answered.summary}")))
 
 
 def moved_on_activity(ask: Ask, t: Translator) -> Json:

@@ -100,6 +100,14 @@ class Connector:
 
         await call(update, self.retry)
 
+    async def delete(self, turn: Any, activity_id: str) -> None:
+        """Remove message ``activity_id`` of the turn's conversation."""
+
+        async def delete() -> Any:
+            return await turn.delete_activity(activity_id)
+
+        await call(delete, self.retry)
+
     async def typing(self, turn: Any) -> None:
         """The typing indicator: best effort, never retried, never fatal."""
         try:

@@ -25,6 +25,8 @@ CARD_KEY = "postpoc"
 """The key our Action.Submit data carries; its value says what the submit is."""
 ANSWER = "answer"
 COMMAND = "command"
+MOVE = "move"
+"""Skip, Back or Pause under a question: ``token`` and the move in ``value``."""
 VALUES_INPUT = "postpoc_values"
 """Id of the multi-choice input (Teams sends the picked values comma-separated)."""
 DATE_INPUT = "postpoc_date"
@@ -205,6 +207,9 @@ def _submit(
             delivery_id=delivery,
         )
     token = data.get("token")
+    if kind == MOVE and isinstance(token, str) and isinstance(data.get("value"), str):
+        action = ActionInput(token=token, move=data["value"])
+        return Inbound(actor=actor, place=place, action=action, delivery_id=delivery)
     if kind == ANSWER and isinstance(token, str):
         action = ActionInput(token=token, values=submitted_values(data))
         return Inbound(actor=actor, place=place, action=action, delivery_id=delivery)

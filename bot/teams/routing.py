@@ -13,7 +13,9 @@ everyone in it. So, for a command run in a channel:
 In the personal chat everything is answered where it was asked. Replies to
 one place are merged into as few messages as possible (Teams limits a bot to
 about seven messages a second per conversation): each question is a message
-of its own, because it is updated once answered; the rest is merged.
+of its own, because it is updated once answered, and so is a card with a
+slot (a recommendation), because a later version replaces it; the rest is
+merged.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from conversations.messages import Answered, Ask, Reply, Visibility
+from conversations.messages import Answered, Ask, Card, Reply, Visibility
 
 
 class Where(StrEnum):
@@ -43,6 +45,17 @@ class Message:
     def question(self) -> Ask | None:
         first = self.replies[0]
         return first if isinstance(first, Ask) else None
+
+    @property
+    def slot(self) -> str | None:
+        """The ``Card.slot`` of a card sent on its own (its latest version replaces it)."""
+        first = self.replies[0]
+        return first.slot if isinstance(first, Card) else None
+
+    @property
+    def alone(self) -> bool:
+        """Nothing may be merged into it: a question, or a card with a slot."""
+        return self.question is not None or self.slot is not None
 
 
 @dataclass(frozen=True)
@@ -71,11 +84,15 @@ def plan(replies: Sequence[Reply], *, personal: bool) -> Plan:
         target = where(reply, personal=personal)
         moved = moved or (target == Where.PERSONAL and reply.visibility == Visibility.PRIVATE)
         last = _last_to(messages, target)
-        if isinstance(reply, Ask) or last is None or messages[last].question is not None:
+        if _alone(reply) or last is None or messages[last].alone:
             messages.append(Message(target, (reply,)))
         else:
             messages[last] = Message(target, (*messages[last].replies, reply))
     return Plan(tuple(settle), tuple(messages), moved)
+
+
+def _alone(reply: Reply) -> bool:
+    return isinstance(reply, Ask) or (isinstance(reply, Card) and reply.slot is not None)
 
 
 def _last_to(messages: Sequence[Message], target: Where) -> int | None:
@@ -90,7 +107,7 @@ def add_here(messages: Sequence[Message], reply: Reply) -> tuple[Message, ...]:
     """``messages`` with one more reply to the conversation where it all started."""
     planned = list(messages)
     last = _last_to(planned, Where.HERE)
-    if last is None or planned[last].question is not None or isinstance(reply, Ask):
+    if last is None or planned[last].alone or _alone(reply):
         return (*planned, Message(Where.HERE, (reply,)))
     planned[last] = Message(Where.HERE, (*planned[last].replies, reply))
     return tuple(planned)

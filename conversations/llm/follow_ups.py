@@ -174,6 +174,8 @@ def prompt(
         choices=(),
         unit=None,
         error=error,
+        # Typed words steer a follow-up (its token is not a question's): no buttons.
+        moves=(),
     )
 
 

@@ -352,6 +352,12 @@ class FakeSlack:
         }
         return {"ok": True, "channel": key[0], "ts": key[1]}
 
+    def _chat_delete(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        key = (str(args["channel"]), str(args["ts"]))
+        if self.messages.pop(key, None) is None:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": key[0], "ts": key[1]}
+
     def _chat_postEphemeral(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         return {"ok": True, "message_ts": self._next_ts()}
 

@@ -87,10 +87,16 @@ class Message:
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
-        return [e for _, e in self.elements() if e.get("type") == "button"]
+        """The buttons that answer (or edit, or run a command): not Skip, Back, Pause."""
+        return [e for _, e in self.elements() if e.get("type") == "button" and not _is_move(e)]
+
+    @property
+    def moves(self) -> list[str]:
+        """The labels of its Skip, Back and Pause buttons, in order."""
+        return [e["text"]["text"] for _, e in self.elements() if _is_move(e)]
 
     def kinds(self) -> set[str]:
-        return {e["type"] for _, e in self.elements()}
+        return {e["type"] for _, e in self.elements() if not _is_move(e)}
 
     @property
     def is_open(self) -> bool:
@@ -100,6 +106,10 @@ class Message:
     def words(self) -> str:
         """Every text in the message, as Slack received it (escaped)."""
         return "\n".join(texts_of(self.blocks)) + "\n" + (self.text or "")
+
+
+def _is_move(element: dict[str, Any]) -> bool:
+    return str(element.get("action_id", "")).startswith(ids.MOVE)
 
 
 def texts_of(value: Any) -> Iterator[str]:
@@ -352,9 +362,14 @@ class Person:
         """Presses the button whose value or label is ``choice``."""
         for block, element in message.elements():
             label = element.get("text", {}).get("text", "")
-            if element.get("type") == "button" and choice.casefold() in (
-                str(element.get("value")).casefold(),
-                label.casefold(),
+            if (
+                element.get("type") == "button"
+                and not _is_move(element)
+                and choice.casefold()
+                in (
+                    str(element.get("value")).casefold(),
+                    label.casefold(),
+                )
             ):
                 return await self.acts(
                     message,
@@ -402,6 +417,22 @@ class Person:
             {"type": "users_select", "action_id": ids.PERSON, "selected_user": user_id},
             block["block_id"],
         )
+
+    async def presses_move(self, message: Message, label: str) -> Reply:
+        """Presses its Skip, Back or Pause button (by label)."""
+        for block, element in message.elements():
+            if _is_move(element) and element["text"]["text"] == label:
+                return await self.acts(
+                    message,
+                    {
+                        "type": "button",
+                        "action_id": element["action_id"],
+                        "value": element["value"],
+                        "text": element["text"],
+                    },
+                    block.get("block_id"),
+                )
+        raise AssertionError(f"no {label!r} button in {message.words()}")
 
     async def presses_edit(self, message: Message) -> Reply:
         block, element = next(

@@ -43,11 +43,17 @@ class Posted:
     @property
     def sent(self) -> list[Call]:
         """New messages (sends, replies, created conversations), typing left out."""
-        return [c for c in self.calls if c.kind != "update" and _type(c) != "typing"]
+        return [
+            c for c in self.calls if c.kind not in ("update", "delete") and _type(c) != "typing"
+        ]
 
     @property
     def updates(self) -> list[Call]:
         return [c for c in self.calls if c.kind == "update"]
+
+    @property
+    def deletes(self) -> list[Call]:
+        return [c for c in self.calls if c.kind == "delete"]
 
     def text(self) -> str:
         return "\n".join(texts(c) for c in self.sent)
@@ -151,6 +157,13 @@ class TeamsPerson:
                 return await self.submits(card, {**action["data"], **inputs})
         raise AssertionError(f"no button {title!r} in {[a.get('title') for a in actions(card)]}")
 
+    async def presses_move(self, card: Call, title: str) -> Posted:
+        """Presses the Skip, Back or Pause button titled ``title`` on ``card``."""
+        for action in moves(card):
+            if action["title"] == title:
+                return await self.submits(card, dict(action["data"]))
+        raise AssertionError(f"no {title!r} in {[a.get('title') for a in moves(card)]}")
+
     def in_channel(
         self, channel: str, team: str, text: str, *, thread: str | None = None
     ) -> dict[str, Any]:
@@ -246,11 +259,25 @@ def texts(call: Call) -> str:
     return "\n".join(lines)
 
 
-def actions(call: Call) -> list[dict[str, Any]]:
+def _all_actions(call: Call) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for card in cards(call):
         found.extend(e for e in walk(card) if str(e.get("type", "")).startswith("Action."))
     return found
+
+
+def _is_move(action: dict[str, Any]) -> bool:
+    return (action.get("data") or {}).get("postpoc") == "move"
+
+
+def actions(call: Call) -> list[dict[str, Any]]:
+    """What answers (or runs a command, or explains): not Skip, Back or Pause."""
+    return [a for a in _all_actions(call) if not _is_move(a)]
+
+
+def moves(call: Call) -> list[dict[str, Any]]:
+    """The Skip, Back and Pause buttons of a question's card."""
+    return [a for a in _all_actions(call) if _is_move(a)]
 
 
 def inputs(call: Call) -> list[dict[str, Any]]:

@@ -60,9 +60,11 @@ class Call:
 
     @property
     def kind(self) -> str:
-        """``create`` (a conversation), ``send``, ``reply`` or ``update``."""
+        """``create`` (a conversation), ``send``, ``reply``, ``update`` or ``delete``."""
         if self.method == "PUT":
             return "update"
+        if self.method == "DELETE":
+            return "delete"
         if self.conversation is None:
             return "create"
         return "reply" if self.activity_id else "send"
@@ -231,7 +233,7 @@ class FakeBotFramework:
     def _result(self, call: Call) -> dict[str, Any]:
         """What the connector returns for a successful call (called under the lock)."""
         new_id = f"{next(self._ids):06d}"
-        if call.kind == "update":
+        if call.kind in ("update", "delete"):
             return {"id": call.activity_id}
         if call.kind != "create":
             return {"id": new_id}
@@ -296,5 +298,8 @@ def _handler(fake: FakeBotFramework) -> type[BaseHTTPRequestHandler]:
 
         def do_PUT(self) -> None:
             self._connector("PUT")
+
+        def do_DELETE(self) -> None:
+            self._connector("DELETE")
 
     return Handler

@@ -81,7 +81,7 @@ async def test_a_complete_interview_with_buttons_inputs_and_typed_answers(
         assert posted.status == 201
         # The answered question's card is replaced by its answer, whichever way it came.
         assert [u.activity_id for u in posted.updates] == [card.posted_id], key
-        assert texts(posted.updates[0]).startswith("✓ ")
+        assert texts(posted.updates[0]).startswith("✅ ")
         assert not actions(posted.updates[0])
     assert "Recommendation for invoice-agent: Industrialise" in posted.text()
     assert pressed >= 20 and typed >= 20, (pressed, typed)
@@ -163,7 +163,7 @@ async def test_an_invalid_answer_is_asked_again_with_the_reason(teams: TeamsBotC
 
     answered = await alice.says(READY["use_weekly_volume"])
     assert [u.activity_id for u in answered.updates] == [card.posted_id]
-    assert texts(answered.updates[0]).startswith("✓ ")
+    assert texts(answered.updates[0]).startswith("✅ ")
 
 
 async def test_a_question_shown_again_leaves_one_live_card(teams: TeamsBotClient) -> None:

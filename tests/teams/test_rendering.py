@@ -138,7 +138,7 @@ def test_a_settled_question_keeps_the_answer_and_nothing_to_press() -> None:
     settled = cards.settled_activity(Answered("7.3.k", "How many? → 1,200"))
     card = settled["attachments"][0]["content"]
     assert "actions" not in card
-    assert [r["text"] for r in elements(card, "TextRun")] == ["✓ How many? → 1,200"]
+    assert [r["text"] for r in elements(card, "TextRun")] == ["✅ How many? → 1,200"]
 
 
 def test_card_buttons_run_commands() -> None:
