@@ -171,6 +171,9 @@ class Ask:
     current: str | None = None
     error: str | None = None
     visibility: Visibility = Visibility.PRIVATE
+    hand_over: Button | None = None
+    """On a section's first question: hands the section to someone else (adapters
+    show it as a button; it runs its command as if typed)."""
 
 
 @dataclass(frozen=True)
