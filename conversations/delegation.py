@@ -61,6 +61,8 @@ async def ask(ctx: Context, command: Command) -> list[Reply]:
     section = _section(ctx, poc, bank, command.args[1])
     rest = command.args[2:]
     if not rest and not ctx.inbound.mentions:
+        assert interview.id is not None
+        _require(ctx, poc, await assignments.of_section(ctx.repo, interview.id, section.key))
         return [_picker(ctx, poc, interview, section)]
     if len(rest) == 1 and rest[0].lower() in BACK_WORDS and not ctx.inbound.mentions:
         return await give_back(ctx, poc, interview, section)
@@ -189,9 +191,18 @@ def replace_mentions(ctx: Context, refs: tuple[PersonRef, ...]) -> Context:
     return replace(ctx, inbound=replace(ctx.inbound, mentions=refs))
 
 
-def _may_hand(ctx: Context, poc: Poc, held: SectionAssignment | None) -> bool:
-    holder = held is not None and held.state == AssignmentState.WAITING
-    return may_answer(ctx, poc) or (holder and held is not None and held.holder_id == ctx.person_id)
+def _require(ctx: Context, poc: Poc, held: SectionAssignment | None) -> None:
+    """The owner, a lead, or the person holding the section (handing it back or on)."""
+    holder = (
+        held is not None
+        and held.state == AssignmentState.WAITING
+        and held.holder_id == ctx.person_id
+    )
+    if not (may_answer(ctx, poc) or holder):
+        raise Forbidden(
+            "Only the owner of {poc}, a lead or the person it was handed to can do that.",
+            poc=poc.handle,
+        )
 
 
 async def hand(
@@ -205,11 +216,7 @@ async def hand(
     """Hand ``section`` to ``person`` (or on to them, from whoever holds it)."""
     assert interview.id is not None and poc.id is not None and person.id is not None
     held = await assignments.of_section(ctx.repo, interview.id, section.key)
-    if not _may_hand(ctx, poc, held):
-        raise Forbidden(
-            "Only the owner of {poc}, a lead or the person it was handed to can do that.",
-            poc=poc.handle,
-        )
+    _require(ctx, poc, held)
     if person.id == poc.owner_id:
         return await give_back(ctx, poc, interview, section)
     waiting = held is not None and held.state == AssignmentState.WAITING
@@ -394,16 +401,12 @@ async def give_back(
     assert interview.id is not None
     held = await assignments.of_section(ctx.repo, interview.id, section.key)
     title = section.title.get(ctx.t.language)
+    _require(ctx, poc, held)
     if held is None or held.state != AssignmentState.WAITING:
         raise UserError(
             "{section} of {poc} is not handed to anyone.", section=title, poc=poc.handle
         )
     by_holder = held.holder_id == ctx.person_id
-    if not by_holder and not may_answer(ctx, poc):
-        raise Forbidden(
-            "Only the owner of {poc}, a lead or the person it was handed to can do that.",
-            poc=poc.handle,
-        )
     holder = await ctx.repo.person_by_id(held.holder_id)
     held.state = AssignmentState.RETURNED
     await assignments.put(ctx.repo, held)
