@@ -21,6 +21,7 @@ from conversations.i18n import Translator, translator
 from conversations.limits import quoted
 from conversations.messages import (
     ActionInput,
+    Answered,
     Ask,
     Card,
     Field,
@@ -182,7 +183,17 @@ async def picked(ctx: Context, token: engine.Token, action: ActionInput) -> list
     from conversations.handlers import resolve_person
 
     person = await resolve_person(replace_mentions(ctx, refs), "")
-    return await hand(ctx, poc, interview, bank, section, person)
+    handed = await hand(ctx, poc, interview, bank, section, person)
+    title = section.title.get(ctx.t.language)
+    settled = Answered(
+        token=action.token,
+        summary=ctx.t(
+            "{question} → {answer}",
+            question=ctx.t("Who should answer {section} of {poc}?", section=title, poc=poc.handle),
+            answer=_name(person),
+        ),
+    )
+    return [settled, *handed]
 
 
 def replace_mentions(ctx: Context, refs: tuple[PersonRef, ...]) -> Context:
@@ -383,9 +394,19 @@ async def _move_on(ctx: Context, poc: Poc, interview: Interview) -> list[Reply]:
     state = await interviews.load_state(ctx.repo, interview, poc)
     if state.editing or state.current is None or state.current not in state.outside:
         return []
-    step = engine.start(state, interviews.bank_of(interview), ctx.t)
+    bank = interviews.bank_of(interview)
+    # The question left behind loses its buttons, as an answered one does.
+    left = Answered(
+        token=engine.token_for(state, state.current),
+        summary=ctx.t(
+            "{question} → {answer}",
+            question=bank.question(state.current).text.get(ctx.t.language),
+            answer=ctx.t("someone else answers this section"),
+        ),
+    )
+    step = engine.start(state, bank, ctx.t)
     replies = await interviews.save(ctx, interview, poc, state, step)
-    return [r if not isinstance(r, Say | Ask) else _direct(r) for r in replies]
+    return [left, *(r if not isinstance(r, Say | Ask) else _direct(r) for r in replies)]
 
 
 def _direct(reply: Say | Ask) -> Reply:

@@ -87,7 +87,21 @@ class Message:
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
-        return [e for _, e in self.elements() if e.get("type") == "button"]
+        """The buttons that answer or edit; not those that run a command (:attr:`commands`)."""
+        return [
+            e
+            for _, e in self.elements()
+            if e.get("type") == "button" and not str(e.get("action_id")).startswith(ids.RUN)
+        ]
+
+    @property
+    def commands(self) -> list[dict[str, Any]]:
+        """Buttons that run a command, such as "Someone else should answer this"."""
+        return [
+            e
+            for _, e in self.elements()
+            if e.get("type") == "button" and str(e.get("action_id")).startswith(ids.RUN)
+        ]
 
     def kinds(self) -> set[str]:
         return {e["type"] for _, e in self.elements()}
