@@ -10,11 +10,13 @@ handed section is answered, the recommendation waits for it.
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from conversations import assessments, engine, interviews, outbox, respondents
 from conversations.access import may_answer
 from conversations.bank import Bank, SectionDef
 from conversations.commands import Command
-from conversations.context import Context
+from conversations.context import Context, zone
 from conversations.delivery import Destination
 from conversations.errors import Forbidden, UserError
 from conversations.i18n import Translator, translator
@@ -41,6 +43,7 @@ from storage.models import (
     Poc,
     SectionAssignment,
 )
+from storage.repository import Repo
 
 SYNTAX = "ask <poc> [<section> <person>|back]"
 BACK_WORDS = frozenset({"back", "retour"})
@@ -535,6 +538,52 @@ async def on_run_completed(ctx: Context, poc: Poc, run: Interview) -> list[Reply
         )
     ]
     return [*replies, *await interviews.pending(ctx)]
+
+
+async def remind_holders(repo: Repo, now: datetime, *, handed_before: datetime, at: time) -> int:
+    """The weekly pass reminds each holder of a section still unanswered, once per
+    hand-over, on a working day from the check-in hour, unless they are away."""
+    reminded = 0
+    for held in await assignments.to_remind(repo, handed_before):
+        holder = await repo.person_by_id(held.holder_id)
+        poc = await repo.poc_by_id(held.poc_id)
+        run = await repo.interview(held.run_id) if held.run_id else None
+        workspace = await repo.workspace_by_id(poc.workspace_id) if poc else None
+        if holder is None or poc is None or run is None or workspace is None:
+            continue
+        if not workspace.active or run.current_key is None:
+            continue
+        local = now.astimezone(zone(holder.timezone))
+        if local.weekday() >= 5 or local.time() < at:
+            continue
+        if holder.away_until is not None and holder.away_until >= local.date():
+            continue
+        t = translator(holder.locale)
+        state = await interviews.load_state(repo, run, poc)
+        bank = interviews.bank_of(run)
+        title = next(s.title.get(t.language) for s in bank.sections if s.key == held.section_key)
+        await assignments.mark_reminded(repo, held, now)
+        assert workspace.id is not None
+        if await outbox.enqueue(
+            repo,
+            workspace_id=workspace.id,
+            key=f"section-reminder:{held.id}:{held.since.isoformat()}",
+            kind="section_reminder",
+            destination=Destination(workspace.key, person=holder.platform_id),
+            replies=[
+                Say(
+                    t(
+                        "A reminder: {section} of {poc} is waiting for your answers.",
+                        section=title,
+                        poc=poc.handle,
+                    )
+                ),
+                engine.prompt(state, bank, t),
+            ],
+            due_at=now,
+        ):
+            reminded += 1
+    return reminded
 
 
 interviews.ON_COMPLETED[respondents.FLOW] = on_run_completed

@@ -78,3 +78,18 @@ async def put(repo: Repo, assignment: SectionAssignment) -> SectionAssignment:
 async def mark_reminded(repo: Repo, assignment: SectionAssignment, at: datetime) -> None:
     assignment.reminded_at = at
     await put(repo, assignment)
+
+
+async def to_remind(repo: Repo, handed_before: datetime) -> Sequence[SectionAssignment]:
+    """Sections still waiting, handed before ``handed_before``, whose holder was never
+    reminded (once per hand-over: handing on clears ``reminded_at``)."""
+    result = await repo.session.execute(
+        select(SectionAssignment)
+        .where(
+            SectionAssignment.state == AssignmentState.WAITING,
+            col(SectionAssignment.reminded_at).is_(None),
+            col(SectionAssignment.since) <= handed_before,
+        )
+        .order_by(col(SectionAssignment.id))
+    )
+    return result.scalars().all()
