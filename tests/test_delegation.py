@@ -124,3 +124,39 @@ async def test_the_owner_takes_a_section_back_and_the_holders_buttons_stop_worki
     assert "back with its owner" in text(await lea.says("/poc ask invoice-agent integration back"))
     pressed = text(await nadia.presses(last_ask(hers), "yes"))
     assert "no longer valid" in pressed
+
+
+async def test_a_holder_hands_the_section_on_and_only_the_new_holder_answers_it(
+    service: Service, lea: Person, nadia: Person
+) -> None:
+    omar = Person(service, "omar")
+    await omar.says("hello")
+    await lea.runs("new Invoice agent")
+    await until(lea, await lea.says("/poc interview invoice-agent"), "run_")
+    await lea.says("/poc ask invoice-agent integration @nadia")
+    hers = await nadia.says("hello")
+
+    on = text(await nadia.says("/poc ask invoice-agent integration @omar"))
+    assert "Omar now answers Integration and run of invoice-agent" in on
+    assert "no longer valid" in text(await nadia.presses(last_ask(hers), "yes"))
+    his = await omar.says("hello")
+    assert "Nadia asked you to answer Integration and run" in text(his)
+    assert current_key(his).startswith("run_")
+    listed = text(await lea.says("/poc ask invoice-agent"))
+    assert "Omar, waiting since" in listed and "Nadia" not in listed
+
+
+def test_the_waiting_reason_reads_as_written_french() -> None:
+    from conversations.bank import load_bank
+    from conversations.i18n import Translator
+    from conversations.rubric import Reason, describe
+
+    reason = Reason(
+        "section_awaited", {"section": "integration", "holder": "Nadia", "since": "2026-06-03"}
+    )
+    assert describe(reason, Translator("en"), load_bank()) == (
+        "Integration and run: waiting for Nadia since Jun 3, 2026"
+    )
+    assert describe(reason, Translator("fr"), load_bank()) == (
+        "Intégration et exploitation : en attente de Nadia depuis le 3 juin 2026"
+    )
