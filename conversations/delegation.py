@@ -10,6 +10,7 @@ handed section is answered, the recommendation waits for it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time
 
 from conversations import assessments, engine, interviews, outbox, respondents
@@ -200,8 +201,6 @@ async def picked(ctx: Context, token: engine.Token, action: ActionInput) -> list
 
 
 def replace_mentions(ctx: Context, refs: tuple[PersonRef, ...]) -> Context:
-    from dataclasses import replace
-
     return replace(ctx, inbound=replace(ctx.inbound, mentions=refs))
 
 
@@ -413,8 +412,6 @@ async def _move_on(ctx: Context, poc: Poc, interview: Interview) -> list[Reply]:
 
 
 def _direct(reply: Say | Ask) -> Reply:
-    from dataclasses import replace
-
     return replace(reply, visibility=Visibility.DIRECT)
 
 
