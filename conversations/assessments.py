@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from conversations import rubric, summaries
+from conversations import respondents, rubric, summaries
 from conversations.bank import SKIPPED, load_bank
 from conversations.context import Context
 from conversations.engine import effective_answers
@@ -48,8 +48,12 @@ async def answers_for(ctx: Context, poc: Poc) -> dict[str, Any]:
 
 async def live(ctx: Context, poc: Poc) -> rubric.Assessment:
     """The recommendation on the answers as they are now."""
+    assert poc.id is not None
     answers = await answers_for(ctx, poc)
-    return rubric.assess(answers, ctx.bank, floor=await depth_floor(ctx, poc))
+    result = rubric.assess(answers, ctx.bank, floor=await depth_floor(ctx, poc))
+    # Sections handed to someone else and not answered yet: the recommendation waits.
+    interview = await ctx.repo.latest_interview(poc.id)
+    return await respondents.awaiting(ctx.repo, ctx.bank, interview, result)
 
 
 async def record(ctx: Context, poc: Poc) -> rubric.Assessment:

@@ -57,6 +57,14 @@ USAGES: tuple[Usage, ...] = (
     ),
     Usage("owner", "owner <poc> <person>", N_("name the POC's owner (leads)")),
     Usage(
+        "ask",
+        "ask <poc> [<section> <person>|back]",
+        N_(
+            "hand a section of the interview to the person who knows it, or back; "
+            "without a section, who answers each (the owner or a lead)"
+        ),
+    ),
+    Usage(
         "decide",
         "decide <poc> stop|frame|industrialise <rationale>",
         N_("record the decision (leads)"),
@@ -120,6 +128,7 @@ ALIASES = {
     "decider": "decide",
     "mesure": "reading",
     "profondeur": "depth",
+    "demander": "ask",
     "jeton": "token",
     "role": "role",
     "aide": "help",

@@ -14,7 +14,7 @@ still counts it missing).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,6 +24,7 @@ from conversations.i18n import N_, Translator
 from conversations.messages import (
     Answered,
     Ask,
+    Button,
     Choice,
     MoveButton,
     PersonRef,
@@ -56,6 +57,12 @@ class InterviewState:
     early_stop: str | None = None
     """``held`` once a stop rule holds and questions stopped; ``continued`` when
     the owner chose to go on for the record."""
+    outside: frozenset[str] = frozenset()
+    """Questions outside this respondent's part: sections someone else holds, or,
+    for a person a section was handed to, every other section
+    (``conversations.delegation``). They are neither asked nor counted."""
+    hands_over: bool = False
+    """A section's first question offers to hand the section to someone else."""
 
     @property
     def known(self) -> dict[str, Any]:
@@ -160,9 +167,10 @@ def _applicable_keys(
     answers: Mapping[str, Any],
     context: Mapping[str, Any] | None = None,
     floor: str | None = None,
+    outside: Collection[str] = frozenset(),
 ) -> list[str]:
     kept = {**(context or {}), **effective_answers(bank, answers, context, floor)}
-    return [q.key for q in bank.applicable(kept, floor)]
+    return [q.key for q in bank.applicable(kept, floor) if q.key not in outside]
 
 
 def still_applicable(
@@ -182,9 +190,10 @@ def next_question(
     after: str | None,
     context: Mapping[str, Any] | None = None,
     floor: str | None = None,
+    outside: Collection[str] = frozenset(),
 ) -> str | None:
     """The first applicable unanswered question after ``after`` (then from the top)."""
-    keys = _applicable_keys(bank, answers, context, floor)
+    keys = _applicable_keys(bank, answers, context, floor, outside)
     start = keys.index(after) + 1 if after in keys else 0
     for key in keys[start:] + keys[:start]:
         if key not in answers:
@@ -198,8 +207,9 @@ def previous_question(
     before: str | None,
     context: Mapping[str, Any] | None = None,
     floor: str | None = None,
+    outside: Collection[str] = frozenset(),
 ) -> str | None:
-    keys = _applicable_keys(bank, answers, context, floor)
+    keys = _applicable_keys(bank, answers, context, floor, outside)
     if before not in keys:
         return keys[-1] if keys else None
     index = keys.index(before)
@@ -264,7 +274,11 @@ def prompt(state: InterviewState, bank: Bank, t: Translator, *, error: str | Non
     section = bank.section_of(key)
     # The total counts what can still apply, undecided conditions included, so
     # it only shrinks as answers come in.
-    keys = still_applicable(bank, state.answers, state.context, state.depth_floor)
+    keys = [
+        k
+        for k in still_applicable(bank, state.answers, state.context, state.depth_floor)
+        if k not in state.outside
+    ]
     position = keys.index(key) + 1 if key in keys else len(keys)
     unit = unit_of(bank, question, state.known, t)
     current = state.answers.get(key)
@@ -295,6 +309,7 @@ def prompt(state: InterviewState, bank: Bank, t: Translator, *, error: str | Non
         current=shown_current,
         error=error,
         moves=moves(state, bank, t, first=position == 1),
+        hand_over=_hand_over(state, bank, key, keys, t),
     )
 
 
@@ -328,15 +343,34 @@ def shortened(answer: str, limit: int = ANSWER_SHOWN) -> str:
     return cut.rstrip(" ,;:.") + "…"
 
 
+def _hand_over(
+    state: InterviewState, bank: Bank, key: str, keys: list[str], t: Translator
+) -> Button | None:
+    """On a section's first question: "Someone else should answer this", which runs
+    ``ask <poc> <section>`` (the triage is the owner's, so it never offers it)."""
+    section = bank.section_of(key)
+    triage = bank.depth.triage if bank.depth else ()
+    if not state.hands_over or state.editing or section.key in triage:
+        return None
+    first = next((k for k in keys if bank.section_of(k).key == section.key), None)
+    if first != key:
+        return None
+    return Button(t("Someone else should answer this"), f"ask {state.poc_handle} {section.key}")
+
+
 # -- moving -------------------------------------------------------------------
 
 
 def start(state: InterviewState, bank: Bank, t: Translator) -> Step:
     """Start, or resume, at the first question still unanswered (or the current one)."""
     current = state.current
-    applicable = _applicable_keys(bank, state.answers, state.context, state.depth_floor)
+    applicable = _applicable_keys(
+        bank, state.answers, state.context, state.depth_floor, state.outside
+    )
     if current is None or current in state.answers or current not in applicable:
-        current = next_question(bank, state.answers, None, state.context, state.depth_floor)
+        current = next_question(
+            bank, state.answers, None, state.context, state.depth_floor, state.outside
+        )
     moved = replace(state, status=ACTIVE if current else COMPLETE, current=current, editing=None)
     changed = (moved.status, moved.current, moved.editing) != (
         state.status,
@@ -417,7 +451,7 @@ def _back(state: InterviewState, bank: Bank, t: Translator) -> Step:
         replies: tuple[Reply, ...] = (prompt(left, bank, t),) if left.current else ()
         return Step(left, replies, state_changed=True)
     previous = previous_question(
-        bank, state.answers, state.current, state.context, state.depth_floor
+        bank, state.answers, state.current, state.context, state.depth_floor, state.outside
     )
     if previous is None:
         return Step(state, (Say(t("This is the first question.")), prompt(state, bank, t)))
@@ -449,20 +483,20 @@ def answered(
 def _record(state: InterviewState, key: str, value: Any, bank: Bank, t: Translator) -> Step:
     answers = {**state.answers, key: value}
     settled = answered(state, key, value, bank, t)
-    floor = state.depth_floor
+    floor, outside = state.depth_floor, state.outside
     if state.editing:
         # Back to where the interview was, unless the edit made that question moot.
         still_open = (
-            state.current in _applicable_keys(bank, answers, state.context, floor)
+            state.current in _applicable_keys(bank, answers, state.context, floor, outside)
             and state.current not in answers
         )
         following = (
             state.current
             if still_open
-            else next_question(bank, answers, None, state.context, floor)
+            else next_question(bank, answers, None, state.context, floor, outside)
         )
     else:
-        following = next_question(bank, answers, key, state.context, floor)
+        following = next_question(bank, answers, key, state.context, floor, outside)
     moved = replace(
         state,
         answers=answers,

@@ -17,6 +17,7 @@ from typing import Any
 from conversations import (
     assessments,
     charts,
+    delegation,
     health,
     interviews,
     nudges,
@@ -165,6 +166,7 @@ async def _view(ctx: Context, poc: Poc) -> summaries.PocView:
         total=len(applicable),
         skipped_needed=sum(1 for q in applicable if q.required and answers.get(q.key) is SKIPPED),
         interview_complete=interview is not None and interview.status == "complete",
+        respondents=await delegation.respondent_fields(ctx, interview),
     )
 
 
@@ -252,7 +254,12 @@ async def interview(ctx: Context, command: Command) -> list[Reply]:
     _need(command, 1, "interview <poc>")
     # "interview <poc> continue": go on for the record after a stop rule ended the questions
     go_on = len(command.args) > 1 and is_continue(command.args[1])
-    return await interviews.begin(ctx, await find_poc(ctx, command.args[0]), go_on=go_on)
+    poc = await find_poc(ctx, command.args[0])
+    # Someone a section was handed to resumes their section, not the whole interview.
+    section = await delegation.begin_run(ctx, poc)
+    if section is not None:
+        return section
+    return await interviews.begin(ctx, poc, go_on=go_on)
 
 
 async def edit(ctx: Context, command: Command) -> list[Reply]:
@@ -717,6 +724,7 @@ HANDLERS: dict[str, Handler] = {
     "decide": decide,
     "reading": reading,
     "depth": depth,
+    "ask": delegation.ask,
     "token": token_command,
     "source": source_command,
 }

@@ -74,6 +74,18 @@ class Watched:
     """Why the watch reopened the decision (``reopenings.REASONS``), while under review."""
     telemetry_silent_since: date | None = None
     """The first failed pull of a telemetry source that still fails."""
+    sections_waiting: tuple[SectionWaiting, ...] = ()
+    """Sections of the interview handed to someone who has not answered them yet."""
+
+
+@dataclass(frozen=True)
+class SectionWaiting:
+    """A section handed over (``conversations.delegation``): its title in each
+    language, who holds it, since when."""
+
+    title: dict[str, str]
+    holder: str
+    since: date
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,7 @@ TEXTS = {
     "checkin_missing": N_("the latest check-in is unanswered, even after a reminder"),
     "review_due": N_("decision reopened ({reason}): a lead decides again"),
     "telemetry_silent": N_("telemetry not answering since {day}"),
+    "section_waiting": N_("{section}: waiting for {holder} since {day}"),
 }
 
 
@@ -126,6 +139,8 @@ REOPEN_REASONS = {
 
 def describe(finding: Finding, t: Translator) -> str:
     params = {k: (t.date(v) if isinstance(v, date) else v) for k, v in finding.params.items()}
+    if isinstance(titles := finding.params.get("section"), dict):
+        params["section"] = titles.get(t.language) or titles.get("en", "")
     if finding.code == "review_due":
         reason = str(params.get("reason", ""))
         params["reason"] = t(REOPEN_REASONS[reason]) if reason in REOPEN_REASONS else reason
@@ -154,6 +169,7 @@ def assess(poc: Watched, today: date, settings: WatchSettings = WatchSettings())
         )
         if (f := rule(poc, today, settings)) is not None
     ]
+    findings += _sections_waiting(poc)
     level = max((f.level for f in findings), default=Level.GREEN)
     return Health(level, tuple(findings))
 
@@ -290,6 +306,18 @@ def _checkin(poc: Watched, today: date, s: WatchSettings) -> Finding | None:
     if not poc.checkin_missing or _away(poc, today):
         return None
     return Finding("checkin_missing", Level.AMBER)
+
+
+def _sections_waiting(poc: Watched) -> list[Finding]:
+    """Each handed section still unanswered: the recommendation waits for it."""
+    return [
+        Finding(
+            "section_waiting",
+            Level.AMBER,
+            {"section": dict(w.title), "holder": w.holder, "day": w.since},
+        )
+        for w in poc.sections_waiting
+    ]
 
 
 def _away(poc: Watched, today: date) -> bool:

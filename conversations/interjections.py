@@ -15,7 +15,7 @@ from conversations.context import Context
 ALONE = frozenset({"list", "subscriptions"})
 """Commands that take nothing: the word alone is the command."""
 
-ON_A_POC = frozenset({"interview", "summary", "history", "edit"})
+ON_A_POC = frozenset({"interview", "summary", "history", "edit", "ask"})
 """Commands whose first word after the name is a POC handle."""
 
 

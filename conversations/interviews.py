@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from conversations import assessments, commands, early_stop, engine, interjections
+from conversations import assessments, commands, early_stop, engine, interjections, respondents
 from conversations.access import may_answer, require_owner_or_lead
 from conversations.answers import Invalid
 from conversations.bank import SKIPPED, Bank, load_bank
@@ -45,7 +45,7 @@ def steering_move(text: str) -> engine.Move | None:
 
 def bank_of(interview: Interview) -> Bank:
     """The bank an interview runs, at the version it started with."""
-    return load_bank(interview.flow, interview.flow_version)
+    return load_bank(respondents.bank_flow(interview.flow), interview.flow_version)
 
 
 async def state_of(ctx: Context, interview: Interview, poc: Poc) -> engine.InterviewState:
@@ -55,7 +55,9 @@ async def state_of(ctx: Context, interview: Interview, poc: Poc) -> engine.Inter
 async def load_state(repo: Repo, interview: Interview, poc: Poc) -> engine.InterviewState:
     """An interview as the engine reads it, from its row and its answers."""
     assert poc.id is not None and interview.id is not None
-    rows = await repo.interview_answers(interview.id)
+    # A section run reads the interview's answers; the interview skips sections others hold.
+    scope = await respondents.scope(repo, interview, bank_of(interview))
+    rows = await repo.interview_answers(scope.answers_of)
     return engine.InterviewState(
         interview_id=interview.id,
         revision=interview.revision,
@@ -65,8 +67,10 @@ async def load_state(repo: Repo, interview: Interview, poc: Poc) -> engine.Inter
         editing=interview.editing_key,
         answers=assessments.answers_of(rows),
         context=follow_ups.engine_context(interview.context),
-        depth_floor=interview.depth_floor,
+        depth_floor=scope.depth_floor,
         early_stop=interview.early_stop,
+        outside=scope.outside,
+        hands_over=interview.flow == respondents.MAIN,
     )
 
 
@@ -157,7 +161,7 @@ async def held(ctx: Context) -> tuple[Interview, Poc] | None:
 async def pending(ctx: Context) -> list[Reply]:
     """The question the person was last asked, to show it again (on hello, at start)."""
     found = await held(ctx)
-    if found is None or not may_answer(ctx, found[1]):
+    if found is None or not _may_answer(ctx, *found):
         return []
     interview, poc = found
     state = await state_of(ctx, interview, poc)
@@ -168,7 +172,8 @@ async def pending(ctx: Context) -> list[Reply]:
         return [await stopped_card(ctx, poc)]
     if engine.asked_key(state) is None:
         return []
-    return [engine.prompt(state, bank_of(interview), ctx.t)]
+    about = await respondents.intro(ctx.repo, interview, poc, ctx.t)
+    return [*about, engine.prompt(state, bank_of(interview), ctx.t)]
 
 
 async def settled(repo: Repo, workspace_id: int, token: str, t: Translator) -> Answered | None:
@@ -196,7 +201,7 @@ async def answer_text(ctx: Context, text: str) -> list[Reply] | None:
     if await interjections.is_command(ctx, text):
         # "list", "summary x": a command typed mid-interview, never an answer.
         return None
-    if not may_answer(ctx, poc):
+    if not _may_answer(ctx, interview, poc):
         # The POC changed hands, or the lead who took the interview over is no
         # longer one: their typing answers nothing, and commands still work.
         if commands.parse(text) is not None:
@@ -236,6 +241,13 @@ async def _while_stopped(
     ]
 
 
+def _may_answer(ctx: Context, interview: Interview, poc: Poc) -> bool:
+    """The owner and leads answer an interview; a section run, only the person holding it."""
+    if interview.flow == respondents.FLOW:
+        return respondents.holds(ctx.person_id, interview)
+    return may_answer(ctx, poc)
+
+
 def _check_token(raw: str, interview: Interview, poc: Poc, asked: str | None = None) -> None:
     """Refuse an answer aimed at a question the interview has moved on from."""
     token = engine.read_token(raw)
@@ -253,11 +265,17 @@ def _check_token(raw: str, interview: Interview, poc: Poc, asked: str | None = N
 async def answer_action(ctx: Context, action: ActionInput) -> list[Reply]:
     """A button, checkbox, picker or card submit carrying a question token."""
     token = engine.read_token(action.token)
+    if token is not None and token.key.startswith(HAND_OVER):
+        # "Someone else should answer this": the person picked (conversations.delegation).
+        return await ON_HAND_OVER(ctx, token, action)
     interview = await ctx.repo.interview(token.interview_id) if token else None
     poc = await ctx.repo.poc_by_id(interview.poc_id) if interview else None
     if token is None or interview is None or poc is None or poc.workspace_id != ctx.workspace_id:
         raise UserError("That button is no longer valid.")
-    require_owner_or_lead(ctx, poc)
+    if interview.flow != respondents.FLOW:
+        require_owner_or_lead(ctx, poc)
+    elif not respondents.holds(ctx.person_id, interview):
+        raise UserError("That button is no longer valid.")
     _check_token(action.token, interview, poc)
     await _take_over(ctx, interview)
     if action.move is not None:
@@ -316,7 +334,8 @@ async def _step(ctx: Context, interview: Interview, poc: Poc, move: engine.Move)
     # The language model, when there is one, is asked before anything is written;
     # each call is bounded in time and None falls back to the step as it was.
     step = await numbers.reread(ctx, state, move, step, bank)
-    step = early_stop.check(state, step, bank)
+    # A section run stops nothing early: the interview it feeds does (its owner is told).
+    step = early_stop.check(state, step, bank) if interview.flow == bank.flow else step
     follow_up = (
         None if step.stopped else await follow_ups.consider(ctx, interview, state, move, step, bank)
     )
@@ -369,6 +388,17 @@ def _step_name(move: engine.Move, step: engine.Step) -> str:
 
 Completion = Callable[[Context, Poc, Interview], Awaitable[list[Reply]]]
 
+HAND_OVER = "@"
+"""A token whose key starts with this names a section to hand over, not a question."""
+
+
+async def _no_hand_over(ctx: Context, token: engine.Token, action: ActionInput) -> list[Reply]:
+    raise UserError("That button is no longer valid.")
+
+
+# Set by conversations.delegation when imported (it imports this module).
+ON_HAND_OVER: Callable[[Context, engine.Token, ActionInput], Awaitable[list[Reply]]] = _no_hand_over
+
 # What happens when the last question of a flow is answered. Flows defined
 # elsewhere (conversations.checkins) add themselves when imported.
 ON_COMPLETED: dict[str, Completion] = {"post-poc": assessments.on_completed}
@@ -412,7 +442,7 @@ async def _record(
     previous = await ctx.repo.record_answer(
         Answer(
             poc_id=poc.id,
-            interview_id=interview.id,
+            interview_id=await respondents.answers_home(ctx.repo, interview),
             question_key=recorded.key,
             value=recorded.value,
             skipped=recorded.skipped,

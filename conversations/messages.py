@@ -202,6 +202,9 @@ class Ask:
     error: str | None = None
     moves: tuple[MoveButton, ...] = ()
     visibility: Visibility = Visibility.PRIVATE
+    hand_over: Button | None = None
+    """On a section's first question: hands the section to someone else (adapters
+    show it as a button; it runs its command as if typed)."""
 
 
 @dataclass(frozen=True)

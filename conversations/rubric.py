@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from conversations.answers import format_quantity
@@ -281,6 +282,8 @@ REASON_TEXTS: dict[str, str] = {
     ),
     # not enough information
     "missing_answer": N_("Not answered yet: {question}"),
+    # a section handed to someone else (conversations.respondents, not this rubric)
+    "section_awaited": N_("{section}: waiting for {holder} since {since}"),
     # gates: passed / failed / condition
     "business_manager_named": N_("{name} is the named business manager."),
     "no_business_manager": N_("No named business manager."),
@@ -438,10 +441,23 @@ def _render(
     labels = _PARAM_LABELS.get(name)
     if labels is not None and text in labels:
         return translate(labels[text])
+    if name == "section" and bank is not None:
+        titles = {s.key: s.title.get(translate.language) for s in bank.sections}
+        return titles.get(text, text)
+    if name == "since":
+        return translate.date(date.fromisoformat(text)) if _is_iso_day(text) else text
     if name == "question" and bank is not None and bank.has(text):
         # The label to read, the key to type in `edit <poc> <question>`.
         return f"{bank.question(text).label.get(translate.language)} ({text})"
     return text
+
+
+def _is_iso_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 # --- reading answers -------------------------------------------------------------------

@@ -50,6 +50,9 @@ class PocView:
     skipped_needed: int = 0
     """Required questions that apply and were skipped: the recommendation waits on them."""
     latest_readings: tuple[LatestReading, ...] = ()
+    respondents: tuple[Field, ...] = ()
+    """Sections handed to someone else: who answered each, or is awaited
+    (``conversations.delegation``); the owner answered the rest."""
 
 
 def progress(view: PocView, t: Translator) -> str:
@@ -136,6 +139,8 @@ def summary_card(view: PocView, bank: Bank, t: Translator, narrative: str | None
     if view.latest_readings:
         sections.append(readings_section(view.latest_readings, t))
     sections.append(_recommendation_section(view.assessment, t, bank))
+    if view.respondents:
+        sections.append(Section(title=t("Who answered"), fields=view.respondents))
     if narrative:
         sections.append(narrative_section(narrative, t))
     if view.decision is not None:

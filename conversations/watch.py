@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from conversations import checkins, health, outbox, pull, reopenings, retention, rubric
+from conversations import (
+    checkins,
+    delegation,
+    health,
+    outbox,
+    pull,
+    reopenings,
+    retention,
+    rubric,
+)
 from conversations.bank import SKIPPED, Bank
 from conversations.context import zone
 from conversations.delivery import Destination
@@ -29,6 +38,7 @@ from conversations.health import Level, Watched
 from conversations.i18n import Translator, translator
 from conversations.messages import Button, Card, PersonRef, Section
 from conversations.schedule import Weekly, next_working_day, week_key
+from storage import assignments
 from storage.models import (
     CheckIn,
     CheckInStatus,
@@ -157,6 +167,12 @@ class Watch:
             await self._plan_workspace(workspace, now, report)
         async with self.store.unit() as repo:
             await self._plan_reminders(repo, now, report)
+            report.reminders += await delegation.remind_holders(
+                repo,
+                now,
+                handed_before=now - timedelta(hours=self.checkin_settings.reminder_hours),
+                at=self.checkin_settings.at,
+            )
         return report
 
     # -- per workspace ---------------------------------------------------------
@@ -446,6 +462,7 @@ async def load_watched(
         if source.failing_since is not None and poc.id is not None:
             day = source.failing_since.date()
             silent[poc.id] = min(day, silent.get(poc.id, day))
+    waits = await sections_waiting(repo, bank, workspace_id, people)
     with collector_paused():
         answers: dict[int, list[AnswerRow]] = defaultdict(list)
         for answer in await repo.workspace_answers(workspace_id):
@@ -463,6 +480,7 @@ async def load_watched(
                 now,
                 reopened_reason=reopened.get(poc.id),
                 telemetry_silent_since=silent.get(poc.id),
+                sections_waiting=waits.get(poc.id, ()),
             )
             for poc in pocs
             if poc.id is not None
@@ -482,6 +500,7 @@ def watched_of(
     *,
     reopened_reason: str | None = None,
     telemetry_silent_since: date | None = None,
+    sections_waiting: tuple[health.SectionWaiting, ...] = (),
 ) -> Watched:
     owner = people.get(poc.owner_id) if poc.owner_id else None
     values = {a.question_key: SKIPPED if a.skipped else a.value for a in rows}
@@ -528,7 +547,26 @@ def watched_of(
         ),
         reopened_reason=reopened_reason,
         telemetry_silent_since=telemetry_silent_since,
+        sections_waiting=sections_waiting,
     )
+
+
+async def sections_waiting(
+    repo: Repo, bank: Bank, workspace_id: int, people: Mapping[int, Person]
+) -> dict[int, tuple[health.SectionWaiting, ...]]:
+    """By POC: the sections handed to someone who has not answered them yet."""
+    titles = {s.key: {"en": s.title.en, "fr": s.title.fr} for s in bank.sections}
+    found: dict[int, list[health.SectionWaiting]] = defaultdict(list)
+    for a in await assignments.waiting_in_workspace(repo, workspace_id):
+        holder = people.get(a.holder_id)
+        found[a.poc_id].append(
+            health.SectionWaiting(
+                titles.get(a.section_key, {"en": a.section_key}),
+                (holder.display_name or holder.platform_id) if holder else "?",
+                a.since.date(),
+            )
+        )
+    return {poc_id: tuple(waits) for poc_id, waits in found.items()}
 
 
 def subscriber(snapshot: Snapshot, sub: Subscription) -> dict[str, Any]:

@@ -422,3 +422,35 @@ class Reopening(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=_now, sa_column=_stamp())
     closed_by_id: int | None = Field(default=None, foreign_key="decision.id")
     closed_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+
+
+class AssignmentState(StrEnum):
+    WAITING = "waiting"
+    """Handed to ``holder``, who has not answered every question of it yet."""
+    ANSWERED = "answered"
+    RETURNED = "returned"
+    """Handed back, or taken back: the owner answers it again."""
+
+
+class SectionAssignment(SQLModel, table=True):
+    """A section of an interview handed to the person who knows it.
+
+    One row per interview and section, updated as it changes hands (the audit
+    trail keeps each hand-over). ``run_id`` is the holder's own run of the
+    section: an interview row whose cursor is theirs, so two people answering
+    at once never move each other's question."""
+
+    __table_args__ = (sa.UniqueConstraint("interview_id", "section_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poc_id: int = Field(foreign_key="poc.id", index=True)
+    interview_id: int = Field(foreign_key="interview.id", index=True)
+    section_key: str = Field(max_length=80)
+    holder_id: int = Field(foreign_key="person.id", index=True)
+    asked_by_id: int = Field(foreign_key="person.id")
+    since: datetime = Field(default_factory=_now, sa_column=_stamp())
+    state: AssignmentState = Field(default=AssignmentState.WAITING, sa_type=sa.String(16))
+    run_id: int | None = Field(default=None, foreign_key="interview.id")
+    answered_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    reminded_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    """When the weekly check-in last reminded the holder: once per hand-over."""

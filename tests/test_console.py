@@ -267,3 +267,40 @@ def test_a_lead_raises_the_depth_in_the_console(tmp_path: Path) -> None:
     assert "a lead can raise it, never lower it below that." in out
     assert "invoice-agent now goes to full depth" in out
     assert progress(out)[-1] == (11, 83)
+
+
+def test_a_section_handed_to_another_console_user_is_answered_by_them(tmp_path: Path) -> None:
+    asked = asked_in_order(READY)
+    theirs = [key for key in asked if key.startswith("run_")]
+    before = asked[: asked.index(theirs[0])]
+    after = [key for key in asked[len(before) :] if key not in theirs]
+    owner = [
+        "/poc new Invoice agent",
+        "/poc interview invoice-agent",
+        *(READY[key] for key in before),
+        "/poc ask invoice-agent integration @nadia",
+        *(READY[key] for key in after),
+    ]
+    out = chat("\n".join(owner) + "\n", tmp_path)
+    assert "now answers Integration and run of invoice-agent" in out
+    assert "== Recommendation for invoice-agent: Not enough information ==" in out
+    assert re.search(r"Integration and run: waiting for nadia since", out, re.I)
+
+    done = subprocess.run(
+        [*POSTPOC, "chat", "--user", "nadia"],
+        input="\n".join(READY[key] for key in theirs) + "\n",
+        capture_output=True,
+        text=True,
+        env=environment(tmp_path),
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    hers = done.stdout
+    assert "lea asked you to answer integration and run for invoice agent" in hers.lower()
+    assert "[invoice-agent · Integration and run · 1/3]" in hers
+    assert "your answers to Integration and run of invoice-agent are recorded" in hers
+
+    summary = chat("/poc summary invoice-agent\n", tmp_path)
+    assert "Recommendation: Industrialise" in summary
+    assert re.search(r"Integration and run: nadia", summary, re.I)

@@ -153,5 +153,21 @@ def test_a_stopped_agent_needs_nobody() -> None:
 @pytest.mark.parametrize("code", sorted(health.TEXTS))
 def test_every_finding_reads_in_french(code: str) -> None:
     params = {"days": 3, "weeks": 2, "count": 2, "indicator": "x", "threshold": 25, "day": TODAY}
+    params |= {"section": {"en": "Integration and run", "fr": "Intégration"}, "holder": "Nadia"}
     text = health.describe(health.Finding(code, Level.RED, params), Translator("fr"))
     assert text and "{" not in text
+
+
+def test_a_section_still_waiting_for_its_holder_is_a_reason() -> None:
+    titles = {"en": "Integration and run", "fr": "Intégration et exploitation"}
+    waiting = replace(
+        HEALTHY, sections_waiting=(health.SectionWaiting(titles, "Nadia", date(2026, 6, 3)),)
+    )
+    found = health.assess(waiting, TODAY)
+    assert found.level is Level.AMBER
+    assert [health.describe(f, Translator("en")) for f in found.findings] == [
+        "Integration and run: waiting for Nadia since Jun 3, 2026"
+    ]
+    assert [health.describe(f, Translator("fr")) for f in found.findings] == [
+        "Intégration et exploitation : en attente de Nadia depuis le 3 juin 2026"
+    ]

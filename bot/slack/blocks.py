@@ -382,6 +382,8 @@ def ask_blocks(ask: Ask, language: str) -> list[Block]:
     if ask.current is not None:
         blocks.append(context([text("current", language, answer=ask.current)]))
     blocks.extend(ask_inputs(ask, language))
+    if ask.hand_over is not None:  # "Someone else should answer this" (issue 13)
+        blocks.extend(command_buttons([ask.hand_over]))
     blocks.append(context(_ask_hints(ask, language)))
     # Last, so that cutting a long question to Slack's limit keeps its inputs first.
     blocks = fit(blocks, MESSAGE_BLOCKS - 1, language)

@@ -240,6 +240,8 @@ def question_card(ask: Ask, t: Translator) -> Json:
     body.extend(_inputs(ask, t))
     body.extend(_moves(ask))
     actions = _actions(ask, t)
+    if ask.hand_over is not None:  # "Someone else should answer this" (issue 13)
+        actions.append(command_button(ask.hand_over))
     if ask.help:
         help_body = paragraph(ask.help)
         if ask.reference:

@@ -100,6 +100,19 @@ ACTIONS = (
     Action("owner", "owner {poc} {person}", LEADS, "Max now owns invoice-agent", True),
     Action("decide", "decide {poc} frame Good value, needs a kill switch", LEADS, "Frame", True),
     Action("depth", "depth {poc} full", LEADS, "full depth", True),
+    # Sections handed to the people who know (issue 13): listed by anyone, handed and
+    # taken back by the owner or a lead. "ask" is rate-limited (conversations.throttle):
+    # each run that answers is a command use, even one that only lists.
+    Action("ask", "ask {poc2}", ANYONE, "Sections of claims-agent", True),
+    Action(
+        "ask (hand)",
+        "ask {poc2} integration {person}",
+        OWNER_OR_LEAD,
+        "Max now answers Integration and run of claims-agent",
+        True,
+    ),
+    Action("ask (picker)", "ask {poc2} integration", OWNER_OR_LEAD, "Who should answer", True),
+    Action("ask (back)", "ask {poc2} integration back", OWNER_OR_LEAD, "not handed", False),
     Action("reading", "reading {poc} 14", OWNER_OR_LEAD, "Recorded 14", True),
     Action("token", "token {poc}", OWNER_OR_LEAD, "Telemetry token of invoice-agent", True),
     Action(

@@ -87,13 +87,29 @@ class Message:
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
-        """The buttons that answer (or edit, or run a command): not Skip, Back, Pause."""
-        return [e for _, e in self.elements() if e.get("type") == "button" and not _is_move(e)]
+        """The buttons that answer or edit: not Skip, Back, Pause (:attr:`moves`), nor
+        those that run a command (:attr:`commands`)."""
+        return [
+            e
+            for _, e in self.elements()
+            if e.get("type") == "button"
+            and not _is_move(e)
+            and not str(e.get("action_id")).startswith(ids.RUN)
+        ]
 
     @property
     def moves(self) -> list[str]:
         """The labels of its Skip, Back and Pause buttons, in order."""
         return [e["text"]["text"] for _, e in self.elements() if _is_move(e)]
+
+    @property
+    def commands(self) -> list[dict[str, Any]]:
+        """Buttons that run a command, such as "Someone else should answer this"."""
+        return [
+            e
+            for _, e in self.elements()
+            if e.get("type") == "button" and str(e.get("action_id")).startswith(ids.RUN)
+        ]
 
     def kinds(self) -> set[str]:
         return {e["type"] for _, e in self.elements() if not _is_move(e)}
