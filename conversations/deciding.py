@@ -12,6 +12,7 @@ answer missing here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 _POST_POC = frozenset(
     {
@@ -37,7 +38,6 @@ _POST_POC = frozenset(
         "value_defined",
         # stop: one task costs more than it saves and the owner sees no way to cut it
         "cost_per_task",
-        "cost_saving_kind",
         "cost_saving_minutes",
         "cost_hour_cost",
         "cost_saving_money",
@@ -67,3 +67,15 @@ _POST_POC = frozenset(
 )
 
 DECIDING: Mapping[str, frozenset[str]] = {"post-poc": _POST_POC}
+
+ONLY_WHEN: Mapping[str, Mapping[str, tuple[Mapping[str, Any], ...]]] = {
+    "post-poc": {
+        # Who can stop it decides only the stop rule on a critical impact that
+        # nobody can stop (rubric: critical_unstoppable); a depth whose triage
+        # rules out a critical impact need not ask it.
+        "kill_who": ({"risk_impact": "critical"},),
+    }
+}
+"""Decision answers the rubric reads only when one of these groups of triage
+answers holds (the bank's ``when`` form). The bank's load check waives such an
+answer at a depth whose rule rules out every group."""

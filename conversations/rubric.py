@@ -661,7 +661,6 @@ def _contradiction(a: _Answers, bank: Bank) -> tuple[Reason, Reason] | None:
 
 _COST_KEYS = (
     "cost_per_task",
-    "cost_saving_kind",
     "cost_saving_minutes",
     "cost_hour_cost",
     "cost_saving_money",
@@ -670,12 +669,15 @@ _COST_KEYS = (
 
 
 def _saving_per_task(a: _Answers) -> float | None:
-    """What one task saves, in EUR: time at what that time costs, or money."""
+    """What one task saves, in EUR: time at what that time costs, or (no time) money.
+
+    Bank v1 asks the kind of saving first; bank v2 reads it from the minutes."""
     kind = a.choice("cost_saving_kind")
-    if kind == "money":
+    minutes = a.number("cost_saving_minutes")
+    if kind == "money" or (kind is None and minutes == 0):
         return a.number("cost_saving_money")
-    minutes, hourly = a.number("cost_saving_minutes"), a.number("cost_hour_cost")
-    if kind == "time" and minutes is not None and hourly is not None:
+    hourly = a.number("cost_hour_cost")
+    if minutes is not None and hourly is not None:
         return minutes * hourly / 60
     return None
 

@@ -44,7 +44,6 @@ def complete_answers() -> dict[str, Any]:
         "cost_monthly": 1800.0,
         "cost_bad_output": 40.0,
         "cost_budget_cap": 2500.0,
-        "cost_saving_kind": "time",
         "cost_saving_minutes": 7.0,
         "cost_hour_cost": 40.0,
         "cost_can_cut": True,
