@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from conversations.deciding import DECIDING, ONLY_WHEN
+from conversations.deciding import DECIDING, DERIVED, ONLY_WHEN, Derived
 from conversations.messages import QuestionKind
 
 AnswerValue = Any
@@ -194,6 +194,9 @@ class BankFile(BaseModel):
     version: int
     locales: tuple[str, ...]
     context: dict[str, QuestionKind] = {}
+    derived: tuple[str, ...] = ()
+    """Yes/no facts computed from earlier answers (``conversations.deciding.DERIVED``)
+    that conditions may read."""
     depth: DepthDef | None = None
     sections: tuple[SectionDef, ...]
 
@@ -212,6 +215,7 @@ class Bank:
     sections: tuple[SectionDef, ...]
     context: tuple[tuple[str, QuestionKind], ...] = ()
     depth: DepthDef | None = None
+    derived: tuple[str, ...] = ()
 
     # A bank is read far more often than it is loaded: index it once.
     @cached_property
@@ -225,6 +229,29 @@ class Bank:
 
     def question(self, key: str) -> QuestionDef:
         return self._by_key[key][1]
+
+    @cached_property
+    def _derived(self) -> dict[str, Derived]:
+        known = DERIVED.get(self.flow, {})
+        return {name: known[name] for name in self.derived}
+
+    def _reads_derived(self, question: QuestionDef) -> bool:
+        return bool(self._derived) and any(k in self._derived for g in question.when for k in g)
+
+    def derive(self, answers: Mapping[str, AnswerValue]) -> dict[str, bool]:
+        """The derived facts the answers tell (those they can't tell are left out)."""
+        told: dict[str, bool] = {}
+        for name, fact in self._derived.items():
+            value = fact.compute(_plain(answers, fact.inputs))
+            if value is not None:
+                told[name] = value
+        return told
+
+    def applies(self, question: QuestionDef, answers: Mapping[str, AnswerValue]) -> bool:
+        """Does ``question``'s condition hold, derived facts included?"""
+        if self._reads_derived(question):
+            return is_applicable(question, {**answers, **self.derive(answers)})
+        return is_applicable(question, answers)
 
     def has(self, key: str) -> bool:
         return key in self._by_key
@@ -246,7 +273,7 @@ class Bank:
         return (
             q
             for q in self.questions
-            if self.asks(q, depths) and q.key not in settled and is_applicable(q, answers)
+            if self.asks(q, depths) and q.key not in settled and self.applies(q, answers)
         )
 
     # -- depth ----------------------------------------------------------------------
@@ -346,6 +373,8 @@ class Bank:
                 keys.append(question.key)
                 continue
             lookup = {**known, **status}
+            if self._reads_derived(question):
+                lookup.update(self._derive_open(lookup))
             if not question.when or any(
                 _three_valued((group,), lookup, absent_is_open=False) is not False
                 for group in question.when
@@ -353,6 +382,23 @@ class Bank:
                 status[question.key] = _OPEN
                 keys.append(question.key)
         return keys
+
+    def _derive_open(self, lookup: Mapping[str, AnswerValue]) -> dict[str, AnswerValue]:
+        """Derived facts for ``may_apply``: open while one of their inputs is."""
+        found: dict[str, AnswerValue] = {}
+        for name, fact in self._derived.items():
+            if any(lookup.get(key) is _OPEN for key in fact.inputs):
+                found[name] = _OPEN
+                continue
+            value = fact.compute(_plain(lookup, fact.inputs))
+            if value is not None:
+                found[name] = value
+        return found
+
+
+def _plain(answers: Mapping[str, AnswerValue], keys: Iterable[str]) -> dict[str, AnswerValue]:
+    """The answers a derived fact reads; skipped ones read as None."""
+    return {k: None if answers.get(k) is SKIPPED else answers.get(k) for k in keys}
 
 
 SKIPPED = object()
@@ -440,6 +486,11 @@ def _check(file: BankFile) -> None:
     seen: dict[str, QuestionDef] = {
         name: _context_question(name, kind) for name, kind in file.context.items()
     }
+    known = DERIVED.get(file.flow, {})
+    for name in file.derived:
+        if name not in known or name in seen:
+            raise BankError(f"derived: {name} is not a fact conversations.deciding computes")
+        seen[name] = _context_question(name, QuestionKind.YES_NO)
     for section in file.sections:
         for question in section.questions:
             if question.key in seen or question.key in sections:
@@ -447,6 +498,12 @@ def _check(file: BankFile) -> None:
             _check_texts(question)
             _check_shape(question, seen)
             _check_conditions(question, seen)
+            for name in {k for g in question.when for k in g if k in file.derived}:
+                if missing := [k for k in known[name].inputs if k not in seen]:
+                    raise BankError(
+                        f"{question.key}: {name} reads {', '.join(missing)}, "
+                        "which must be asked before it"
+                    )
             seen[question.key] = question
     if file.depth is not None:
         _check_depth(file, seen)
@@ -746,6 +803,7 @@ def parse_bank(text: str) -> Bank:
         sections=file.sections,
         context=tuple(file.context.items()),
         depth=file.depth,
+        derived=file.derived,
     )
     check_needs(bank, DECIDING.get(bank.flow, ()), ONLY_WHEN.get(bank.flow))
     return bank

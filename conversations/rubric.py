@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conversations.answers import format_quantity
-from conversations.bank import SKIPPED, Bank, is_applicable, required_keys
+from conversations.bank import SKIPPED, Bank, required_keys
+from conversations.deciding import saving_per_task
 from conversations.i18n import N_, Translator
 from storage.models import Outcome
 
@@ -456,7 +457,7 @@ class _Answers:
             if (
                 question.key in answers
                 and bank.asks(question, depths)
-                and is_applicable(question, effective)
+                and bank.applies(question, effective)
             ):
                 effective[question.key] = answers[question.key]
         # What the triage settles for questions this depth does not ask; the
@@ -669,17 +670,8 @@ _COST_KEYS = (
 
 
 def _saving_per_task(a: _Answers) -> float | None:
-    """What one task saves, in EUR: time at what that time costs, or (no time) money.
-
-    Bank v1 asks the kind of saving first; bank v2 reads it from the minutes."""
-    kind = a.choice("cost_saving_kind")
-    minutes = a.number("cost_saving_minutes")
-    if kind == "money" or (kind is None and minutes == 0):
-        return a.number("cost_saving_money")
-    hourly = a.number("cost_hour_cost")
-    if minutes is not None and hourly is not None:
-        return minutes * hourly / 60
-    return None
+    """What one task saves, in EUR (conversations.deciding, which bank conditions share)."""
+    return saving_per_task({k: a.raw(k) for k in (*_COST_KEYS, "cost_saving_kind")})
 
 
 def _cost_against_saving(a: _Answers) -> dict[str, Any] | None:

@@ -46,7 +46,6 @@ def complete_answers() -> dict[str, Any]:
         "cost_budget_cap": 2500.0,
         "cost_saving_minutes": 7.0,
         "cost_hour_cost": 40.0,
-        "cost_can_cut": True,
         "risk_data": ["internal", "financial"],
         "risk_personal_data": False,
         "risk_impact": "limited",
