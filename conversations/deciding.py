@@ -110,6 +110,26 @@ def _cost_above_saving(values: Mapping[str, Any]) -> bool | None:
     return cost > saving
 
 
+def value_direction(values: Mapping[str, Any]) -> str | None:
+    """Whether a lower or a higher value of the indicator is better: as answered,
+    or told by the baseline and the target (the target is what the agent must
+    reach to be worth it, so a target below today's value means lower is better)."""
+    answered = values.get("value_direction")
+    if answered in ("lower", "higher"):
+        return str(answered)
+    baseline, target = _number(values.get("value_baseline")), _number(values.get("value_target"))
+    if baseline is None or target is None or baseline == target:
+        return None
+    return "lower" if target < baseline else "higher"
+
+
+def _direction_untold(values: Mapping[str, Any]) -> bool | None:
+    baseline, target = _number(values.get("value_baseline")), _number(values.get("value_target"))
+    if baseline is None or target is None:
+        return None
+    return baseline == target
+
+
 @dataclass(frozen=True)
 class Derived:
     """A yes/no fact computed from earlier answers, that a bank condition may read
@@ -128,5 +148,7 @@ DERIVED: Mapping[str, Mapping[str, Derived]] = {
             ("cost_per_task", "cost_saving_minutes", "cost_hour_cost", "cost_saving_money"),
             _cost_above_saving,
         ),
+        # Whether the baseline and the target leave the better direction untold.
+        "value_direction_untold": Derived(("value_baseline", "value_target"), _direction_untold),
     }
 }

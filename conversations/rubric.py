@@ -38,7 +38,7 @@ from typing import Any
 
 from conversations.answers import format_quantity
 from conversations.bank import SKIPPED, Bank, required_keys
-from conversations.deciding import saving_per_task
+from conversations.deciding import saving_per_task, value_direction
 from conversations.i18n import N_, Translator
 from storage.models import Outcome
 
@@ -524,8 +524,8 @@ def _better(value: float, reference: float, direction: str) -> bool:
 
 
 def _direction(a: _Answers) -> str | None:
-    direction = a.choice("value_direction")
-    return direction if direction in ("lower", "higher") else None
+    keys = ("value_direction", "value_baseline", "value_target")
+    return value_direction({k: a.raw(k) for k in keys})
 
 
 def _meets_target(a: _Answers) -> bool | None:

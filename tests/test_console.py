@@ -192,10 +192,10 @@ def progress(out: str) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize(
     ("answers", "depth", "most"),
-    # Issue 13 asks for light <= 30 and standard <= 45: standard asks 44; light asks 35,
+    # Issue 13 asks for light <= 30 and standard <= 45: standard asks 43; light asks 34,
     # as the triage, the gates and the value and cost-against-value stop rules need
     # (tests/test_depths.py LIGHT_QUESTIONS).
-    [(READY, "light", 35), (STANDARD, "standard", 44), (FULL, "full", 80)],
+    [(READY, "light", 34), (STANDARD, "standard", 43), (FULL, "full", 79)],
     ids=["light", "standard", "full"],
 )
 def test_the_triage_sets_the_depth_and_the_number_of_questions(
@@ -211,17 +211,18 @@ def test_the_triage_sets_the_depth_and_the_number_of_questions(
     if depth == "full":
         # today's depth: every question of the bank that applies (the saving is in
         # time, so the question about money saved does not, and one task saves more
-        # than it costs, so whether its cost can be cut does not either)
-        assert len(shown) == 80
+        # than it costs, so whether its cost can be cut does not either; the target
+        # below the baseline tells that lower is better)
+        assert len(shown) == 79
     assert f"This interview goes to {depth} depth, because" in out
     assert "== Recommendation for invoice-agent:" in out
 
 
-def test_a_light_poc_is_industrialised_in_35_questions(tmp_path: Path) -> None:
+def test_a_light_poc_is_industrialised_in_34_questions(tmp_path: Path) -> None:
     out = chat(scripted_session(READY), tmp_path)
     # Issue 13 asks for 30 at most; the triage, the gates and the value and
-    # cost-against-value stop rules need 35 answers (tests/test_depths.py LIGHT_QUESTIONS).
-    assert len(progress(out)) <= 35
+    # cost-against-value stop rules need 34 answers (tests/test_depths.py LIGHT_QUESTIONS).
+    assert len(progress(out)) <= 34
     assert (
         "This interview goes to light depth, because only staff see its outputs, a person "
         "reviews each one before it takes effect, it handles no personal data and a wrong "
