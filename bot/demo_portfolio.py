@@ -47,7 +47,6 @@ READY: dict[str, str] = {
     "value_poc_cases": "400",
     "value_alternative": "Hire two temporary clerks",
     "cost_per_task": "0.04",
-    "cost_saving_kind": "Time",
     "cost_saving_minutes": "7",
     "cost_hour_cost": "40",
     "cost_can_cut": "yes",

@@ -14,6 +14,7 @@ from typing import Any
 from conversations import respondents, rubric, summaries
 from conversations.bank import SKIPPED, load_bank
 from conversations.context import Context
+from conversations.deciding import value_direction
 from conversations.engine import effective_answers
 from conversations.messages import Reply
 from storage.models import Answer, Assessment, Indicator, Interview, Poc, Stage
@@ -114,9 +115,8 @@ async def sync_indicator(ctx: Context, poc: Poc, answers: Mapping[str, Any]) -> 
         "unit": _text(answers.get("value_unit")),
         "baseline": _number(answers.get("value_baseline")),
         "target": _number(answers.get("value_target")),
-        "direction": answers.get("value_direction")
-        if answers.get("value_direction") in ("lower", "higher")
-        else "higher",
+        # answered, or told by the baseline and the target (bank v2 asks it only then)
+        "direction": value_direction(answers) or "higher",
         "threshold": _number(answers.get("watch_threshold")),
     }
     existing = list(await ctx.repo.indicators(poc.id))

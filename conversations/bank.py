@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from conversations.deciding import DECIDING
+from conversations.deciding import DECIDING, DERIVED, ONLY_WHEN, Derived
 from conversations.messages import QuestionKind
 
 AnswerValue = Any
@@ -142,12 +142,17 @@ class DepthRule(BaseModel):
 
 
 class ImpliedDef(BaseModel):
-    """At a depth that does not ask ``key``, the triage answers in ``when`` settle it."""
+    """The triage answers in ``when`` settle ``key`` without asking it.
+
+    Without ``tiers``, at a depth that does not ask ``key``; with ``tiers``, at
+    those depths even when they ask it (it is asked there only when the triage
+    does not settle it)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     key: str
     value: Any
     when: tuple[dict[str, Expected], ...]
+    tiers: tuple[str, ...] | None = None
 
     @field_validator("when", mode="before")
     @classmethod
@@ -192,6 +197,9 @@ class BankFile(BaseModel):
     version: int
     locales: tuple[str, ...]
     context: dict[str, QuestionKind] = {}
+    derived: tuple[str, ...] = ()
+    """Yes/no facts computed from earlier answers (``conversations.deciding.DERIVED``)
+    that conditions may read."""
     depth: DepthDef | None = None
     sections: tuple[SectionDef, ...]
 
@@ -210,6 +218,7 @@ class Bank:
     sections: tuple[SectionDef, ...]
     context: tuple[tuple[str, QuestionKind], ...] = ()
     depth: DepthDef | None = None
+    derived: tuple[str, ...] = ()
 
     # A bank is read far more often than it is loaded: index it once.
     @cached_property
@@ -223,6 +232,29 @@ class Bank:
 
     def question(self, key: str) -> QuestionDef:
         return self._by_key[key][1]
+
+    @cached_property
+    def _derived(self) -> dict[str, Derived]:
+        known = DERIVED.get(self.flow, {})
+        return {name: known[name] for name in self.derived}
+
+    def _reads_derived(self, question: QuestionDef) -> bool:
+        return bool(self._derived) and any(k in self._derived for g in question.when for k in g)
+
+    def derive(self, answers: Mapping[str, AnswerValue]) -> dict[str, bool]:
+        """The derived facts the answers tell (those they can't tell are left out)."""
+        told: dict[str, bool] = {}
+        for name, fact in self._derived.items():
+            value = fact.compute(_plain(answers, fact.inputs))
+            if value is not None:
+                told[name] = value
+        return told
+
+    def applies(self, question: QuestionDef, answers: Mapping[str, AnswerValue]) -> bool:
+        """Does ``question``'s condition hold, derived facts included?"""
+        if self._reads_derived(question):
+            return is_applicable(question, {**answers, **self.derive(answers)})
+        return is_applicable(question, answers)
 
     def has(self, key: str) -> bool:
         return key in self._by_key
@@ -240,7 +272,12 @@ class Bank:
 
         ``floor`` is the depth a lead raised the interview to, if any."""
         depths = self.possible_depths(answers, floor)
-        return (q for q in self.questions if self.asks(q, depths) and is_applicable(q, answers))
+        settled = self.implied(answers, depths)
+        return (
+            q
+            for q in self.questions
+            if self.asks(q, depths) and q.key not in settled and self.applies(q, answers)
+        )
 
     # -- depth ----------------------------------------------------------------------
 
@@ -299,12 +336,21 @@ class Bank:
     def implied(
         self, answers: Mapping[str, AnswerValue], depths: Collection[str]
     ) -> dict[str, AnswerValue]:
-        """Answers the triage settles for questions the depth does not ask."""
+        """Answers the triage settles, for questions the depth does not ask or asks
+        only when the triage does not settle them (an implication's ``tiers``).
+
+        While the depth is undecided, an implication with ``tiers`` holds only if
+        every depth still possible is among them: the question counts until then."""
         if self.depth is None or not depths:
             return {}
         settled: dict[str, AnswerValue] = {}
         for rule in self.depth.implied:
-            if self.asks(self.question(rule.key), depths) or rule.key in settled:
+            if rule.key in settled:
+                continue
+            if rule.tiers is not None:
+                if not set(depths) <= set(rule.tiers):
+                    continue
+            elif self.asks(self.question(rule.key), depths):
                 continue
             if any(_group_holds(group, answers) for group in rule.when):
                 settled[rule.key] = rule.value
@@ -319,16 +365,19 @@ class Bank:
         can no longer hold does not. So the list only loses questions as
         answers come in."""
         depths = self.possible_depths(known, floor)
+        settled = self.implied(known, depths)
         status: dict[str, AnswerValue] = {}
         keys: list[str] = []
         for question in self.questions:
-            if not self.asks(question, depths):
+            if not self.asks(question, depths) or question.key in settled:
                 continue
             if question.key in known:
                 status[question.key] = known[question.key]
                 keys.append(question.key)
                 continue
             lookup = {**known, **status}
+            if self._reads_derived(question):
+                lookup.update(self._derive_open(lookup))
             if not question.when or any(
                 _three_valued((group,), lookup, absent_is_open=False) is not False
                 for group in question.when
@@ -336,6 +385,23 @@ class Bank:
                 status[question.key] = _OPEN
                 keys.append(question.key)
         return keys
+
+    def _derive_open(self, lookup: Mapping[str, AnswerValue]) -> dict[str, AnswerValue]:
+        """Derived facts for ``may_apply``: open while one of their inputs is."""
+        found: dict[str, AnswerValue] = {}
+        for name, fact in self._derived.items():
+            if any(lookup.get(key) is _OPEN for key in fact.inputs):
+                found[name] = _OPEN
+                continue
+            value = fact.compute(_plain(lookup, fact.inputs))
+            if value is not None:
+                found[name] = value
+        return found
+
+
+def _plain(answers: Mapping[str, AnswerValue], keys: Iterable[str]) -> dict[str, AnswerValue]:
+    """The answers a derived fact reads; skipped ones read as None."""
+    return {k: None if answers.get(k) is SKIPPED else answers.get(k) for k in keys}
 
 
 SKIPPED = object()
@@ -423,6 +489,11 @@ def _check(file: BankFile) -> None:
     seen: dict[str, QuestionDef] = {
         name: _context_question(name, kind) for name, kind in file.context.items()
     }
+    known = DERIVED.get(file.flow, {})
+    for name in file.derived:
+        if name not in known or name in seen:
+            raise BankError(f"derived: {name} is not a fact conversations.deciding computes")
+        seen[name] = _context_question(name, QuestionKind.YES_NO)
     for section in file.sections:
         for question in section.questions:
             if question.key in seen or question.key in sections:
@@ -430,6 +501,12 @@ def _check(file: BankFile) -> None:
             _check_texts(question)
             _check_shape(question, seen)
             _check_conditions(question, seen)
+            for name in {k for g in question.when for k in g if k in file.derived}:
+                if missing := [k for k in known[name].inputs if k not in seen]:
+                    raise BankError(
+                        f"{question.key}: {name} reads {', '.join(missing)}, "
+                        "which must be asked before it"
+                    )
             seen[question.key] = question
     if file.depth is not None:
         _check_depth(file, seen)
@@ -483,6 +560,8 @@ def _check_depth(file: BankFile, questions: Mapping[str, QuestionDef]) -> None:
             raise BankError(f"{where}: {implied.value!r} is not an answer it can take")
         if not implied.when:
             raise BankError(f"{where}: say which triage answers imply it")
+        if implied.tiers is not None and (not implied.tiers or set(implied.tiers) - set(order)):
+            raise BankError(f"{where}: tiers must be among {', '.join(order)}")
         _check_triage_groups(where, implied.when, triage)
 
 
@@ -498,13 +577,20 @@ def _check_triage_groups(
                     raise BankError(f"{where}: {key} can't answer {value!r}")
 
 
-def check_needs(bank: Bank, needs: Iterable[str]) -> None:
+def check_needs(
+    bank: Bank,
+    needs: Iterable[str],
+    only_when: Mapping[str, Sequence[Mapping[str, Expected]]] | None = None,
+) -> None:
     """Every answer the recommendation decides on is asked at every depth the
     interview can reach, or implied by the triage answers that reach it.
 
     A depth is reached by its own rule, or by a lead raising a lighter one, so
-    each rule is checked with each depth from its own to the deepest."""
+    each rule is checked with each depth from its own to the deepest.
+    ``only_when`` names answers the rubric reads only under some triage
+    answers: a rule that rules them all out does not need the answer."""
     needed = sorted(set(needs))
+    conditions = dict(only_when or {})
     for key in needed:
         if not bank.has(key):
             raise BankError(
@@ -513,11 +599,18 @@ def check_needs(bank: Bank, needs: Iterable[str]) -> None:
     depth = bank.depth
     if depth is None:
         return
+    triage = {q.key for s in bank.sections if s.key in depth.triage for q in s.questions}
+    for key, groups in conditions.items():
+        named = {name for group in groups for name in group}
+        if key not in needed or not named <= triage:
+            raise BankError(f"{key}: only_when must name a decision answer and triage questions")
     for rule in (*depth.rules, depth.otherwise):
         reached = depth.order[depth.order.index(rule.tier) :]
         for tier in reached:
             for key in needed:
                 if tier in bank.tiers_of(key) or _implied_by(bank, key, rule):
+                    continue
+                if key in conditions and _rules_out(bank, rule, conditions[key]):
                     continue
                 how = (
                     f"when {_describe_groups(rule.when)}"
@@ -542,6 +635,25 @@ def _implied_by(bank: Bank, key: str, rule: DepthRule) -> bool:
         any(_entails(bank, group, wanted) for i in implications for wanted in i.when)
         for group in rule.when
     )
+
+
+def _rules_out(bank: Bank, rule: DepthRule, groups: Sequence[Mapping[str, Expected]]) -> bool:
+    """Does every way ``rule`` holds make every group of ``groups`` fail?"""
+    if not rule.when:
+        return False
+    return all(_excludes(bank, given, wanted) for given in rule.when for wanted in groups)
+
+
+def _excludes(bank: Bank, given: Mapping[str, Expected], wanted: Mapping[str, Expected]) -> bool:
+    """No answers can make both ``given`` and ``wanted`` hold."""
+    for key, expected in wanted.items():
+        if key not in given:
+            continue
+        mine = _allowed(bank.question(key), given[key])
+        theirs = _allowed(bank.question(key), expected)
+        if mine is not None and theirs is not None and not mine & theirs:
+            return True
+    return False
 
 
 def _entails(bank: Bank, group: Mapping[str, Expected], wanted: Mapping[str, Expected]) -> bool:
@@ -694,8 +806,9 @@ def parse_bank(text: str) -> Bank:
         sections=file.sections,
         context=tuple(file.context.items()),
         depth=file.depth,
+        derived=file.derived,
     )
-    check_needs(bank, DECIDING.get(bank.flow, ()))
+    check_needs(bank, DECIDING.get(bank.flow, ()), ONLY_WHEN.get(bank.flow))
     return bank
 
 

@@ -11,7 +11,9 @@ answer missing here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 _POST_POC = frozenset(
     {
@@ -37,7 +39,6 @@ _POST_POC = frozenset(
         "value_defined",
         # stop: one task costs more than it saves and the owner sees no way to cut it
         "cost_per_task",
-        "cost_saving_kind",
         "cost_saving_minutes",
         "cost_hour_cost",
         "cost_saving_money",
@@ -67,3 +68,87 @@ _POST_POC = frozenset(
 )
 
 DECIDING: Mapping[str, frozenset[str]] = {"post-poc": _POST_POC}
+
+ONLY_WHEN: Mapping[str, Mapping[str, tuple[Mapping[str, Any], ...]]] = {
+    "post-poc": {
+        # Who can stop it decides only the stop rule on a critical impact that
+        # nobody can stop (rubric: critical_unstoppable); a depth whose triage
+        # rules out a critical impact need not ask it.
+        "kill_who": ({"risk_impact": "critical"},),
+    }
+}
+"""Decision answers the rubric reads only when one of these groups of triage
+answers holds (the bank's ``when`` form). The bank's load check waives such an
+answer at a depth whose rule rules out every group."""
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def saving_per_task(values: Mapping[str, Any]) -> float | None:
+    """What one task saves, in EUR: time at what that time costs, or (no time) money.
+
+    Bank v1 asks the kind of saving first; bank v2 reads it from the minutes
+    (0: it saves money). Skipped or absent answers read as unknown (None)."""
+    kind = values.get("cost_saving_kind")
+    minutes = _number(values.get("cost_saving_minutes"))
+    if kind == "money" or (kind is None and minutes == 0):
+        return _number(values.get("cost_saving_money"))
+    hourly = _number(values.get("cost_hour_cost"))
+    if kind in (None, "time") and minutes is not None and hourly is not None:
+        return minutes * hourly / 60
+    return None
+
+
+def _cost_above_saving(values: Mapping[str, Any]) -> bool | None:
+    cost, saving = _number(values.get("cost_per_task")), saving_per_task(values)
+    if cost is None or saving is None:
+        return None
+    return cost > saving
+
+
+def value_direction(values: Mapping[str, Any]) -> str | None:
+    """Whether a lower or a higher value of the indicator is better: as answered,
+    or told by the baseline and the target (the target is what the agent must
+    reach to be worth it, so a target below today's value means lower is better)."""
+    answered = values.get("value_direction")
+    if answered in ("lower", "higher"):
+        return str(answered)
+    baseline, target = _number(values.get("value_baseline")), _number(values.get("value_target"))
+    if baseline is None or target is None or baseline == target:
+        return None
+    return "lower" if target < baseline else "higher"
+
+
+def _direction_untold(values: Mapping[str, Any]) -> bool | None:
+    baseline, target = _number(values.get("value_baseline")), _number(values.get("value_target"))
+    if baseline is None or target is None:
+        return None
+    return baseline == target
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A yes/no fact computed from earlier answers, that a bank condition may read
+    (``derived:`` in the bank): undecided while one of ``inputs`` may still come."""
+
+    inputs: tuple[str, ...]
+    compute: Callable[[Mapping[str, Any]], bool | None]
+    """True or False, or None when the answers can't tell (skipped, unknown)."""
+
+
+DERIVED: Mapping[str, Mapping[str, Derived]] = {
+    "post-poc": {
+        # Whether one task costs more than it saves: only then does it matter
+        # whether its cost can be cut (rubric: cost_above_saving_uncut).
+        "cost_above_saving": Derived(
+            ("cost_per_task", "cost_saving_minutes", "cost_hour_cost", "cost_saving_money"),
+            _cost_above_saving,
+        ),
+        # Whether the baseline and the target leave the better direction untold.
+        "value_direction_untold": Derived(("value_baseline", "value_target"), _direction_untold),
+    }
+}

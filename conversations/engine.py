@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conversations.answers import Invalid, answer_hint, format_answer, parse_answer
-from conversations.bank import SKIPPED, Bank, QuestionDef, is_applicable
+from conversations.bank import SKIPPED, Bank, QuestionDef
 from conversations.i18n import N_, Translator
 from conversations.messages import (
     Answered,
@@ -153,11 +153,7 @@ def effective_answers(
     # Triage questions come first and have no conditions: the depth reads them as given.
     depths = bank.possible_depths({**kept, **answers}, floor)
     for question in bank.questions:
-        if (
-            question.key in answers
-            and bank.asks(question, depths)
-            and is_applicable(question, kept)
-        ):
+        if question.key in answers and bank.asks(question, depths) and bank.applies(question, kept):
             kept[question.key] = answers[question.key]
     return {key: value for key, value in kept.items() if key in answers}
 

@@ -38,7 +38,8 @@ from datetime import date
 from typing import Any
 
 from conversations.answers import format_quantity
-from conversations.bank import SKIPPED, Bank, is_applicable, required_keys
+from conversations.bank import SKIPPED, Bank, required_keys
+from conversations.deciding import saving_per_task, value_direction
 from conversations.i18n import N_, Translator
 from storage.models import Outcome
 
@@ -473,7 +474,7 @@ class _Answers:
             if (
                 question.key in answers
                 and bank.asks(question, depths)
-                and is_applicable(question, effective)
+                and bank.applies(question, effective)
             ):
                 effective[question.key] = answers[question.key]
         # What the triage settles for questions this depth does not ask; the
@@ -540,8 +541,8 @@ def _better(value: float, reference: float, direction: str) -> bool:
 
 
 def _direction(a: _Answers) -> str | None:
-    direction = a.choice("value_direction")
-    return direction if direction in ("lower", "higher") else None
+    keys = ("value_direction", "value_baseline", "value_target")
+    return value_direction({k: a.raw(k) for k in keys})
 
 
 def _meets_target(a: _Answers) -> bool | None:
@@ -678,7 +679,6 @@ def _contradiction(a: _Answers, bank: Bank) -> tuple[Reason, Reason] | None:
 
 _COST_KEYS = (
     "cost_per_task",
-    "cost_saving_kind",
     "cost_saving_minutes",
     "cost_hour_cost",
     "cost_saving_money",
@@ -688,14 +688,9 @@ _COST_KEYS = (
 
 def _saving_per_task(a: _Answers) -> float | None:
     """What one task saves, in the workspace's currency ("EUR" in the bank):
-    time at what that time costs, or money."""
-    kind = a.choice("cost_saving_kind")
-    if kind == "money":
-        return a.number("cost_saving_money")
-    minutes, hourly = a.number("cost_saving_minutes"), a.number("cost_hour_cost")
-    if kind == "time" and minutes is not None and hourly is not None:
-        return minutes * hourly / 60
-    return None
+    time at what that time costs, or money (conversations.deciding, which bank
+    conditions share)."""
+    return saving_per_task({k: a.raw(k) for k in (*_COST_KEYS, "cost_saving_kind")})
 
 
 def _cost_against_saving(a: _Answers) -> dict[str, Any] | None:

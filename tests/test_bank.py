@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from conversations import rubric
 from conversations.bank import (
     SKIPPED,
     Bank,
@@ -22,6 +23,7 @@ from conversations.bank import (
     required_keys,
 )
 from conversations.messages import QuestionKind
+from tests.support.typed import complete_answers
 
 # -- building small banks -----------------------------------------------------------
 
@@ -65,7 +67,7 @@ def test_packaged_bank_loads() -> None:
     bank = load_bank()
     assert bank.flow == "post-poc"
     assert bank.version == 2
-    assert len(bank.questions) == 83
+    assert len(bank.questions) == 82
     assert load_bank("post-poc", 2) == bank
     assert load_bank() is bank  # parsed once
     keys = [q.key for q in bank.questions]
@@ -531,13 +533,28 @@ def test_the_packaged_bank_is_loaded_once() -> None:
 
 def test_interviews_begun_on_version_1_still_load_with_the_same_questions() -> None:
     """v1 (no depths) stays for interviews begun on it; v2 keeps every v1 question
-    under the same key, type and choices, so their answers read the same."""
+    under the same key, type and choices, so their answers read the same, but the
+    kind of saving: v2 reads it from the minutes saved (0: money), and the rubric
+    still reads it from a v1 interview."""
     old, new = load_bank("post-poc", 1), load_bank()
     assert old.depth is None
+    retired = {"cost_saving_kind"}
     for question in old.questions:
+        if question.key in retired:
+            assert not new.has(question.key)
+            continue
         again = new.question(question.key)
         assert (again.type, again.choice_values) == (question.type, question.choice_values)
-    assert {q.key for q in new.questions} == {q.key for q in old.questions}
+    assert {q.key for q in new.questions} == {q.key for q in old.questions} - retired
+    v1_money = {
+        **complete_answers(),
+        "cost_per_task": 3.0,
+        "cost_saving_kind": "money",
+        "cost_saving_money": 2.5,
+        "cost_can_cut": False,
+    }
+    del v1_money["cost_saving_minutes"], v1_money["cost_hour_cost"]
+    assert [r.code for r in rubric.assess(v1_money, old).reasons] == ["cost_above_saving_uncut"]
 
 
 def test_a_number_example_the_question_would_refuse_is_rejected_at_load() -> None:

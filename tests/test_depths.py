@@ -31,6 +31,11 @@ EN = Translator("en")
 BANK_FILE = Path(__file__).resolve().parents[1] / "conversations" / "banks" / "post_poc.v2.yaml"
 
 STANDARD = {**READY, "use_setting": "Customers or the public"}
+
+LIGHT_QUESTIONS = 34
+"""What a light interview asks of READY. Issue 13 asks for 30 at most: the triage
+(10), the gates (14) and the value and cost-against-value stop rules (10) need 34
+answers; fewer means merging value questions (see the branch report)."""
 FULL = {
     **READY,
     "tier_annex3_uses": "Hiring, task allocation, monitoring or evaluating staff",
@@ -144,6 +149,112 @@ def test_every_answer_the_rubric_reads_for_its_decision_is_declared() -> None:
     assert seen <= declared, sorted(seen - declared)
 
 
+def test_the_kill_switch_owner_is_waived_only_where_the_triage_rules_out_a_critical_impact() -> (
+    None
+):
+    """kill_who decides only the stop rule on a critical impact nobody can stop: light
+    and standard, whose rules exclude a critical impact, need not ask it."""
+    assert BANK.tiers_of("kill_who") == {"full"}
+
+    def allow_critical(data: dict[str, Any]) -> None:
+        data["depth"]["rules"][4]["when"]["risk_impact"].append("critical")
+
+    with pytest.raises(BankError, match=r"^kill_who: .* a standard interview does not ask it"):
+        parse_bank(_broken(allow_critical))
+
+
+def test_what_the_triage_settles_is_not_asked_at_standard_depth_but_still_at_full() -> None:
+    reviewed = {
+        "screen_manipulation": False,
+        "screen_social_scoring": False,
+        "screen_emotion": False,
+        "screen_sensitive_categorisation": False,
+        "tier_annex3_uses": ["none"],
+        "use_setting": "external",
+        "risk_impact": "limited",
+        "sup_review": "before",
+        "risk_personal_data": False,
+        "risk_autonomy": "approved",
+    }
+    settled = {"tier_profiling", "tier_declared", "sup_can_override"}
+    standard = {q.key for q in BANK.applicable(reviewed)}
+    full = {q.key for q in BANK.applicable(reviewed, "full")}
+    assert BANK.possible_depths(reviewed) == ("standard",)
+    assert settled.isdisjoint(standard) and settled <= full
+    assert BANK.implied(reviewed, ("standard",)) == {
+        "tier_profiling": False,
+        "tier_declared": "minimal",
+        "sup_can_override": True,
+    }
+    # reviewed only after the effect: nothing to settle, standard asks them
+    after = {**reviewed, "sup_review": "after", "risk_autonomy": "acts_reviewed"}
+    assert "sup_can_override" in {q.key for q in BANK.applicable(after)}
+
+
+def test_an_implication_at_an_unknown_tier_is_rejected() -> None:
+    with pytest.raises(BankError, match="implied tier_profiling: tiers must be among"):
+        parse_bank(_broken(lambda d: d["depth"]["implied"][0].update(tiers=["deep"])))
+
+
+def test_whether_its_cost_can_be_cut_is_asked_only_when_a_task_costs_more_than_it_saves() -> None:
+    """cost_above_saving is derived from the cost and the saving (conversations.deciding)."""
+    before = {k: v for k, v in complete_answers().items() if not k.startswith("cost_")}
+
+    def asked(**cost: Any) -> bool:
+        answers = {**before, **cost}
+        return "cost_can_cut" in {q.key for q in BANK.applicable(answers, "full")}
+
+    assert not asked(cost_per_task=0.04, cost_saving_minutes=7.0, cost_hour_cost=40.0)
+    assert asked(cost_per_task=9.0, cost_saving_minutes=6.0, cost_hour_cost=50.0)
+    assert asked(cost_per_task=3.0, cost_saving_minutes=0.0, cost_saving_money=2.5)
+    assert not asked(cost_per_task=3.0, cost_saving_minutes=0.0, cost_saving_money=4.0)
+    assert not asked(cost_per_task=SKIPPED, cost_saving_minutes=6.0, cost_hour_cost=50.0)
+    # while the figures are not all in, it counts in the progress total
+    open_cost = {**before, "cost_per_task": 9.0}
+    assert "cost_can_cut" in BANK.may_apply(open_cost, "full")
+    told = {**open_cost, "cost_saving_minutes": 6.0, "cost_hour_cost": 100.0}
+    assert "cost_can_cut" not in BANK.may_apply(told, "full")
+
+
+def test_the_better_direction_is_asked_only_when_the_baseline_and_the_target_do_not_tell_it() -> (
+    None
+):
+    told = {k: v for k, v in complete_answers().items() if k != "value_direction"}
+
+    def asks(**value: Any) -> bool:
+        return "value_direction" in {q.key for q in BANK.applicable({**told, **value}, "full")}
+
+    assert not asks(value_baseline=12.0, value_target=6.0)
+    assert not asks(value_baseline=50.0, value_target=80.0)
+    assert asks(value_baseline=10.0, value_target=10.0)
+    # the rubric reads the direction the figures tell: 85 beats 50 towards 80, 40 does not
+    higher = {**told, "value_baseline": 50.0, "value_target": 80.0}
+    assert (
+        rubric.assess({**higher, "value_poc_result": 85.0}, BANK).outcome == Outcome.INDUSTRIALISE
+    )
+    stopped = rubric.assess({**higher, "value_poc_result": 40.0}, BANK)
+    assert [r.code for r in stopped.reasons] == ["no_better_than_baseline"]
+    # a stale answer left by an edit does not count once the figures tell the direction
+    assert rubric.assess(
+        {**higher, "value_direction": "lower", "value_poc_result": 85.0}, BANK
+    ).outcome == (Outcome.INDUSTRIALISE)
+
+
+@pytest.mark.parametrize(
+    ("change", "pattern"),
+    [
+        (lambda d: d.update(derived=["cheaper"]), "derived: cheaper is not a fact"),
+        (
+            lambda d: _question(d, "cost_per_task").update(when={"cost_above_saving": True}),
+            "cost_per_task: cost_above_saving reads cost_per_task, cost_saving_minutes",
+        ),
+    ],
+)
+def test_derived_fact_mistakes_are_named(change: Any, pattern: str) -> None:
+    with pytest.raises(BankError, match=re.escape(pattern)):
+        parse_bank(_broken(change))
+
+
 def test_bank_draw_shows_the_depths_of_each_question() -> None:
     from conversations.bank import mermaid
 
@@ -157,6 +268,10 @@ def test_bank_draw_shows_the_depths_of_each_question() -> None:
 
 
 def _value(question: QuestionDef) -> st.SearchStrategy[Any]:
+    return st.one_of(st.just(SKIPPED), _given(question))
+
+
+def _given(question: QuestionDef) -> st.SearchStrategy[Any]:
     kinds: dict[QuestionKind, st.SearchStrategy[Any]] = {
         QuestionKind.YES_NO: st.booleans(),
         QuestionKind.CHOICE: st.sampled_from(question.choice_values or ("x",)),
@@ -169,7 +284,7 @@ def _value(question: QuestionDef) -> st.SearchStrategy[Any]:
         QuestionKind.PERSON: st.just({"id": None, "name": "Ada"}),
         QuestionKind.DATE: st.just("2026-05-01"),
     }
-    return st.one_of(st.just(SKIPPED), kinds[question.type])
+    return kinds[question.type]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -241,7 +356,8 @@ async def test_the_owner_is_told_the_depth_and_why_in_one_sentence(lead: Person)
         "reviews each one before it takes effect, it handles no personal data and a wrong "
         "output has at most a limited impact."
     ]
-    assert len(asked) <= 38  # see tests/test_console.py: 30 asked for, 38 reached
+    # Issue 13 asks for 30 at most: 34 today, see LIGHT_QUESTIONS
+    assert len(asked) == LIGHT_QUESTIONS
     assert "Recommendation for invoice-agent: Industrialise" in text(last)
 
 
@@ -276,7 +392,7 @@ async def test_a_light_interview_gives_the_outcome_and_reasons_of_the_full_one(
     full, _, _ = await _answer_counting(
         lead, await interview_at_depth(lead, "full-agent", "full"), answers
     )
-    assert len(light) <= 38 < len(full)  # 30 asked for, 38 reached (test_console.py)
+    assert len(light) <= LIGHT_QUESTIONS < len(full)
     results = {}
     async with store.unit() as repo:
         for handle in ("light-agent", "full-agent"):
@@ -293,6 +409,60 @@ async def test_a_light_interview_gives_the_outcome_and_reasons_of_the_full_one(
                 )
             )
     assert results["light-agent"] == results["full-agent"]
+
+
+_LIGHT_TRIAGE = {
+    "screen_manipulation": st.just(False),
+    "screen_social_scoring": st.just(False),
+    "screen_emotion": st.just(False),
+    "screen_sensitive_categorisation": st.just(False),
+    "tier_annex3_uses": st.just(["none"]),
+    "use_setting": st.just("internal"),
+    "risk_impact": st.sampled_from(["negligible", "limited"]),
+    "sup_review": st.just("before"),
+    "risk_personal_data": st.just(False),
+    "risk_autonomy": st.sampled_from(["suggests", "approved"]),
+}
+
+
+def _answered(question: QuestionDef) -> st.SearchStrategy[Any]:
+    """Any answer a person can give (skips aside: a skipped optional answer fails a
+    scored check that a light interview may be the only one to count)."""
+    if question.type == QuestionKind.PERSON:
+        return st.sampled_from([None, {"id": None, "name": "Ada"}])
+    if question.type == QuestionKind.NUMBER:
+        return st.sampled_from([0.0, 3.0, 12.0, 40.0, 400.0])
+    return _given(question)
+
+
+def _without_scores(result: rubric.Assessment) -> tuple[Outcome, list[str], list[str]]:
+    """Outcome and reasons, but those of dimension scores: a score is over the
+    questions its depth asks, so a full interview's extra answers move it."""
+    scored = ("low_score", "raise_score")
+    return (
+        result.outcome,
+        [rubric.describe(r, EN, BANK) for r in result.reasons if r.code not in scored],
+        [rubric.describe(r, EN, BANK) for r in result.conditions if r.code not in scored],
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_for_light_facts_the_light_and_the_full_interview_recommend_the_same(
+    data: st.DataObject,
+) -> None:
+    """Any answers to what a light interview asks, after a light triage; the full
+    interview also gets READY's answers to what only it asks."""
+    answers: dict[str, Any] = {**complete_answers()}
+    for key, strategy in _LIGHT_TRIAGE.items():
+        answers[key] = data.draw(strategy, label=key)
+    for question in BANK.questions:
+        if question.key not in _LIGHT_TRIAGE and "light" in BANK.tiers_of(question.key):
+            answers[question.key] = data.draw(_answered(question), label=question.key)
+    light = rubric.assess(answers, BANK)
+    full = rubric.assess(answers, BANK, floor="full")
+    assert BANK.depth_of(answers) is not None and BANK.depth_of(answers).tier == "light"  # type: ignore[union-attr]
+    assert _without_scores(light) == _without_scores(full)
 
 
 async def _workspace_id(repo: Any) -> int:
@@ -361,12 +531,15 @@ async def test_a_lead_raises_the_depth_and_never_lowers_it(store: Store, lead: P
     for _ in range(10):  # the triage, for a standard POC
         replies = await lead.says(STANDARD[current_key(replies)])
     progress = last_ask(replies).progress
-    assert progress.endswith("/52"), progress  # 45 asked for: see test_console.py
+    assert progress.endswith("/46"), progress  # 45 asked (test_console.py), the saving's
+    # two ways (time or money) both count until it is answered
     refused = text(await lead.says("/poc depth invoice-agent light"))
     assert "The triage answers set invoice-agent to standard depth" in refused
     raised = text(await lead.says("/poc depth invoice-agent full"))
-    assert "invoice-agent now goes to full depth: 73 questions can still apply." in raised
-    assert last_ask(await lead.says("/poc interview invoice-agent")).progress.endswith("11/83")
+    assert "invoice-agent now goes to full depth: 72 questions can still apply." in raised
+    # the owner stays on the question they were at; full adds the risk-tier questions
+    # before it that the standard triage had settled (asked after, from the top)
+    assert last_ask(await lead.says("/poc interview invoice-agent")).progress.endswith("15/82")
     [interview] = await _rows(store, Interview)
     assert interview.depth_floor == "full"
     [event] = [e for e in await _rows(store, AuditEvent) if e.action == "depth_raised"]
