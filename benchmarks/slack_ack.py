@@ -13,7 +13,7 @@ HTTP response: the acknowledgement.
 
 Before the first level, N owners are taken through the core (``Service``)
 to an interview in progress, and every one of them is warmed: each types
-``help`` once to every app (not timed), so postpoc has looked them up
+``hello`` once to every app (not timed), so postpoc has looked them up
 (``users.info``) and opened their DM before anything is measured. At each
 level each owner types one answer, so no owner ever has two answers in
 flight. postpoc acknowledges first and works after, so after each level we
@@ -56,7 +56,7 @@ DRAIN_LIMIT_SECONDS = 180.0
 REQUEST_TIMEOUT_SECONDS = 30.0
 NO_ANSWER = 0
 """The status recorded for a request that timed out or whose connection failed."""
-WARM_TEXT = "help"
+WARM_TEXT = "hello"
 """What every measured owner types once, untimed, before the first level."""
 WORKSPACE = "slack:" + TEAM
 ANSWER = "no"
