@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument(
-        "--people", type=int, help="Slack: answers per concurrency level (default 500, quick 150)"
+        "--people", type=int, help="Slack: answers per concurrency level (default 500, quick 100)"
     )
     parser.add_argument(
         "--slack-on-postgres",
@@ -77,15 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chosen = args.only or list(BENCHMARKS)
     postgres = not (args.quick or args.no_postgres)
-    people = args.people or (150 if args.quick else 500)
+    people = args.people or (100 if args.quick else 500)
     load = os.getloadavg()
     started = time.perf_counter()
 
     steps: dict[str, Callable[[], list[Row]]] = {
         "slack": lambda: slack_ack.run(people=people, postgres=args.slack_on_postgres),
-        "teams": lambda: teams_turn.run(people=60 if args.quick else 300),
+        "teams": lambda: teams_turn.run(people=50 if args.quick else 300),
         "counts": lambda: counts.run(
-            people=30 if args.quick else 100, step_count=10 if args.quick else 20
+            people=20 if args.quick else 100, step_count=8 if args.quick else 20
         ),
         "weekly": lambda: weekly_pass.run(postgres=postgres),
         "startup": lambda: startup.run(),
