@@ -71,6 +71,7 @@ TARGET_STATEMENTS = 8.0
 TARGET_WRITE_TRANSACTIONS = 2.0
 TARGET_INSTRUCTIONS = 4_000_000
 WARM_STEPS = 3
+QUIET_SECONDS = 1.5
 WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
 UNCOUNTED = frozenset({"BEGIN", "COMMIT", "ROLLBACK"})
 
@@ -92,7 +93,21 @@ class SqlCounter:
         event.listen(engine, "commit", self._end)
         event.listen(engine, "rollback", self._end)
 
+    last_seen: float = 0.0
+    """When the engine last sent a statement, counted or not (``time.monotonic``)."""
+
+    async def quiet(self, seconds: float = QUIET_SECONDS) -> None:
+        """Until the engine has sent nothing for ``seconds``: the work after
+        the replies (where each question was posted, addresses) is over."""
+        deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
+        while time.monotonic() < deadline:
+            idle = time.monotonic() - self.last_seen
+            if idle >= seconds:
+                return
+            await asyncio.sleep(seconds - idle)
+
     def _statement(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.last_seen = time.monotonic()
         if not self.active:
             return
         words = statement.split(None, 2)
@@ -179,14 +194,14 @@ async def sql_per_answer(database_url: str, people: int) -> SqlPerAnswer:
             await send_level(session, url, Level("warm-up", 5), warm)
             if not await _wait(posts, session, reader, 0, before + people):
                 raise RuntimeError("postpoc did not answer the warm-up messages")
-            await asyncio.sleep(0.5)  # let the warm-up's last bookkeeping finish uncounted
+            await counter.quiet()  # the warm-up's last bookkeeping, uncounted
             before = posts()
             counter.reset()
             counter.active = True
             answers = [message_event(i, next(events)) for i in range(people)]
             await send_level(session, url, Level("counted", 10), answers)
             drained = await _wait(posts, session, reader, people, before + people)
-            await asyncio.sleep(0.5)  # the bookkeeping after the last reply is the answer's too
+            await counter.quiet()  # the bookkeeping after the last reply is the answer's too
             counter.active = False
     finally:
         reader.dispose()
