@@ -35,7 +35,8 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-# The benchmarks of issue #8 (Slack acks, the weekly pass, start-up): one table,
+# The benchmarks of issues #8 and #15 (Slack acks, Teams turns, counted SQL and
+# instructions, the weekly pass, start-up): one table,
 # also written to benchmarks/RESULTS.md. `make bench BENCH=--quick` for a short run.
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks $(BENCH)

@@ -1,20 +1,25 @@
-"""Slack: how fast postpoc acknowledges an interview answer, against a bare Bolt app.
+"""Slack: how fast postpoc acknowledges an interview answer, against bare Bolt.
 
-Three processes on 127.0.0.1 (:mod:`benchmarks.slack_server`): the fake Slack
-Web API, postpoc's aiohttp application on a fresh SQLite database, and a
-bare ``AsyncApp`` whose ``message`` listener does nothing. This process is
-Slack: for each concurrency level (1, 10, 50, 100 requests in flight, each
+Four processes on 127.0.0.1 (:mod:`benchmarks.slack_server`): the fake Slack
+Web API, postpoc's aiohttp application on a fresh SQLite database, a bare
+``AsyncApp`` whose ``message`` listener does nothing, and the same bare app
+plus one durable INSERT of the raw event, committed before the ack (the
+least a bot that never loses an acknowledged answer must do). This process
+is Slack: for each concurrency level (1, 10, 50, 100 requests in flight, each
 level a fixed number of requests over keep-alive connections) it sends
 ``message.im`` events, real Slack event JSON signed with the signing secret
-and the current time, first to the bare app and then to postpoc, and times
-each request until its HTTP response: the acknowledgement.
+and the current time, to each app in turn, and times each request until its
+HTTP response: the acknowledgement.
 
 Before the first level, N owners are taken through the core (``Service``)
-to an interview in progress; at each level each owner types one answer, so
-no owner ever has two answers in flight. postpoc acknowledges first and
-works after, so after each level we also wait for that work: every answer
-stored in the database and a reply posted for each (the drain time). At the
-end the database must hold every answer exactly once.
+to an interview in progress, and every one of them is warmed: each types
+``hello`` once to every app (not timed), so postpoc has looked them up
+(``users.info``) and opened their DM before anything is measured. At each
+level each owner types one answer, so no owner ever has two answers in
+flight. postpoc acknowledges first and works after, so after each level we
+also wait for that work: every answer stored in the database and a reply
+posted for each (the drain time). At the end the database must hold every
+answer exactly once.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,11 +49,15 @@ from tests.slack.harness import APP_ID, sign
 
 LEVELS = (1, 10, 50, 100)
 TARGET_CONCURRENCY = 50
-TARGET_P99_MS = 100.0
-TARGET_RATIO = 3.0
+TARGET_RATIO = 1.5
+"""Issue 15: postpoc's ack p99 at most 1.5× the fair floor (bare Bolt + one durable INSERT)."""
+TARGET_ANSWERS_PER_SECOND = 400.0
 DRAIN_LIMIT_SECONDS = 180.0
 REQUEST_TIMEOUT_SECONDS = 30.0
-WARM_UP = 20
+NO_ANSWER = 0
+"""The status recorded for a request that timed out or whose connection failed."""
+WARM_TEXT = "hello"
+"""What every measured owner types once, untimed, before the first level."""
 WORKSPACE = "slack:" + TEAM
 ANSWER = "no"
 """Every owner's first questions (the prohibited-use screen) are yes/no."""
@@ -82,7 +91,7 @@ class Level:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
 
-def message_event(index: int, event_number: int) -> str:
+def message_event(index: int, event_number: int, text: str = ANSWER) -> str:
     """A person typing in their DM with the bot, as Slack posts it (Events API)."""
     user = user_id(index)
     now = time.time()
@@ -96,7 +105,7 @@ def message_event(index: int, event_number: int) -> str:
                 "channel": "D" + user[1:],
                 "channel_type": "im",
                 "user": user,
-                "text": ANSWER,
+                "text": text,
                 "ts": f"{now:.6f}",
                 "event_ts": f"{now:.6f}",
             },
@@ -125,30 +134,52 @@ async def send_level(
         for body in pending:
             headers = {"Content-Type": "application/json", **sign(body)}
             started = time.perf_counter()
-            async with session.post(url + EVENTS_PATH, data=body.encode(), headers=headers) as r:
-                await r.read()
-                level.latencies.append(time.perf_counter() - started)
-                level.statuses[r.status] += 1
+            try:
+                async with session.post(
+                    url + EVENTS_PATH, data=body.encode(), headers=headers
+                ) as r:
+                    await r.read()
+                    status = r.status
+            except (TimeoutError, aiohttp.ClientError):
+                status = NO_ANSWER  # counted, and timed at the time it gave up
+            level.latencies.append(time.perf_counter() - started)
+            level.statuses[status] += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(level.concurrency)))
     level.seconds = time.perf_counter() - started
 
 
-async def prepare(database_url: str, people: int) -> None:
+async def prepare(
+    database_url: str,
+    people: int,
+    *,
+    workspace: str = WORKSPACE,
+    user: Callable[[int], str] = user_id,
+    lead_id: str = "U9999999",
+    channel_id: str = "C0BENCH",
+) -> None:
     """Each owner with an interview in progress, through the core."""
     from bot.config import Settings
     from bot.runtime import open_service
     from conversations.messages import Actor, Ask, Inbound, PersonRef, Place
 
-    # The lead administers as an operator lists them (POSTPOC_ADMINS).
-    settings = Settings(_env_file=None, database_url=database_url, postpoc_admins="U9999999")
+    # The lead administers as an operator lists them (POSTPOC_ADMINS), and
+    # registers every POC at once: no rate limit for the preparation.
+    settings = Settings(
+        _env_file=None,
+        database_url=database_url,
+        postpoc_admins=lead_id,
+        rate_limit_per_person=0,
+        rate_limit_per_workspace=0,
+    )
     service = await open_service(settings)
-    lead = Actor(WORKSPACE, "U9999999", "Bench Lead", "en-US", "Europe/Paris")
+    lead = Actor(workspace, lead_id, "Bench Lead", "en-US", "Europe/Paris")
     try:
+        await service.platform.activate(workspace)
         for index in range(people):
-            owner = Actor(WORKSPACE, user_id(index), user_name(index), "en-US", "Europe/Paris")
-            channel = Place(channel_id="C0BENCH", is_direct=False)
+            owner = Actor(workspace, user(index), user_name(index), "en-US", "Europe/Paris")
+            channel = Place(channel_id=channel_id, is_direct=False)
             for actor, text, mentions in (
                 (lead, f"new Agent {index}", ()),
                 (lead, f"owner agent-{index}", (PersonRef(owner.user_id, owner.display_name),)),
@@ -182,14 +213,19 @@ async def posted(session: aiohttp.ClientSession, control_url: str) -> int:
 
 
 async def drain(
-    session: aiohttp.ClientSession, control_url: str, engine: sa.Engine, expected: int
+    session: aiohttp.ClientSession,
+    control_url: str,
+    engine: sa.Engine,
+    expected: int,
+    posts: int | None = None,
 ) -> float | None:
-    """Seconds until ``expected`` answers are stored and as many replies posted;
-    None if that takes longer than the limit."""
+    """Seconds until ``expected`` answers are stored and ``posts`` replies
+    (default: as many) posted; None if that takes longer than the limit."""
     started = time.perf_counter()
+    posts = expected if posts is None else posts
     while time.perf_counter() - started < DRAIN_LIMIT_SECONDS:
         total, _ = await asyncio.to_thread(stored_answers, engine)
-        if total >= expected and await posted(session, control_url) >= expected:
+        if total >= expected and await posted(session, control_url) >= posts:
             return time.perf_counter() - started
         await asyncio.sleep(0.02)
     return None
@@ -198,8 +234,8 @@ async def drain(
 @dataclass
 class SlackRun:
     people: int
-    levels: list[tuple[Level, Level]]
-    """(bare, postpoc) per concurrency."""
+    levels: list[tuple[Level, Level, Level]]
+    """(bare, bare + durable INSERT, postpoc) per concurrency."""
     answers_expected: int
     answers_stored: int
     answers_distinct: int
@@ -211,14 +247,15 @@ async def measure(
     folder: Path, database_url: str, people: int, levels: Sequence[int] = LEVELS
 ) -> SlackRun:
     started = time.perf_counter()
-    await prepare(database_url, people + WARM_UP)
+    await prepare(database_url, people)
     prepare_seconds = time.perf_counter() - started
     env = clean_environment()
     engine = sa.create_engine(sync_url(resolve_url(database_url)))
     fake_log, bare_log, bot_log = folder / "fake.log", folder / "bare.log", folder / "postpoc.log"
+    durable_log, inbox = folder / "durable.log", folder / "inbox.db"
     try:
         with spawned(
-            python_module("benchmarks.slack_server", "fake", "--users", str(people + WARM_UP)),
+            python_module("benchmarks.slack_server", "fake", "--users", str(people)),
             log=fake_log,
             env=env,
         ) as fake:
@@ -229,6 +266,18 @@ async def measure(
                     log=bare_log,
                     env=env,
                 ) as bare_process,
+                spawned(
+                    python_module(
+                        "benchmarks.slack_server",
+                        "bare",
+                        "--api-url",
+                        api_url,
+                        "--inbox",
+                        str(inbox),
+                    ),
+                    log=durable_log,
+                    env=env,
+                ) as durable_process,
                 spawned(
                     python_module(
                         "benchmarks.slack_server",
@@ -243,9 +292,15 @@ async def measure(
                 ) as bot_process,
             ):
                 (bare_url,) = ready_line(bare_process, bare_log)
+                (durable_url,) = ready_line(durable_process, durable_log)
                 (bot_url,) = ready_line(bot_process, bot_log)
                 return await _levels(
-                    people, levels, bare_url, bot_url, control_url, engine, prepare_seconds
+                    people,
+                    levels,
+                    (bare_url, durable_url, bot_url),
+                    control_url,
+                    engine,
+                    prepare_seconds,
                 )
     finally:
         engine.dispose()
@@ -254,33 +309,46 @@ async def measure(
 async def _levels(
     people: int,
     levels: Sequence[int],
-    bare_url: str,
-    bot_url: str,
+    urls: tuple[str, str, str],
     control_url: str,
     engine: sa.Engine,
     prepare_seconds: float,
 ) -> SlackRun:
+    bare_url, durable_url, bot_url = urls
     events = iter(range(1, 10**9))
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-    connector = aiohttp.TCPConnector(limit=max(levels) * 2)
+    connector = aiohttp.TCPConnector(limit=max(levels) * 4)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        # Warm-up, not measured: first connections, Bolt's auth.test, first users.info.
-        warm = [message_event(people + i, next(events)) for i in range(WARM_UP)]
-        for url in (bare_url, bot_url):
-            await send_level(session, url, Level("warm-up", 5), warm)
-        expected = WARM_UP
-        if await drain(session, control_url, engine, expected) is None:
-            raise RuntimeError("postpoc did not finish the warm-up answers")
-        results: list[tuple[Level, Level]] = []
+        # Warm-up, not measured: first connections, Bolt's auth.test, and every
+        # owner looked up (users.info) and their DM opened by postpoc.
+        warm = [message_event(i, next(events), WARM_TEXT) for i in range(people)]
+        before = await posted(session, control_url)
+        for url in (bare_url, durable_url, bot_url):
+            await send_level(session, url, Level("warm-up", 10), warm)
+        if await drain(session, control_url, engine, 0, before + people) is None:
+            raise RuntimeError("postpoc did not answer the warm-up messages")
+        expected = 0
+        results: list[tuple[Level, Level, Level]] = []
         for concurrency in levels:
             bodies = [message_event(i, next(events)) for i in range(people)]
             bare = Level("bare Bolt", concurrency)
             await send_level(session, bare_url, bare, bodies)
+            durable = Level("bare Bolt + INSERT", concurrency)
+            await send_level(session, durable_url, durable, bodies)
+            posts_before = await posted(session, control_url)
             bot = Level("postpoc", concurrency)
             await send_level(session, bot_url, bot, bodies)
             expected += people
-            bot.drain_seconds = await drain(session, control_url, engine, expected)
-            results.append((bare, bot))
+            bot.drain_seconds = await drain(
+                session, control_url, engine, expected, posts_before + people
+            )
+            results.append((bare, durable, bot))
+            print(
+                f"  slack c={concurrency}: postpoc p99 {bot.p99_ms:.0f} ms, drained in "
+                f"{bot.drain_seconds} s",
+                file=sys.stderr,
+                flush=True,
+            )
     stored, distinct = await asyncio.to_thread(stored_answers, engine)
     return SlackRun(people, results, expected, stored, distinct, prepare_seconds)
 
@@ -297,58 +365,81 @@ def run(*, people: int = 500, postgres: bool = False, log: bool = True) -> list[
         result = asyncio.run(measure(folder, database_url, people))
     result.database = "PostgreSQL" if server is not None else "SQLite"
     if log:
-        for bare, bot in result.levels:
+        for bare, durable, bot in result.levels:
             print(
                 f"  slack c={bot.concurrency}: bare p50 {bare.p50_ms:.1f} p99 {bare.p99_ms:.1f} ms "
-                f"{bare.throughput:.0f}/s; postpoc p50 {bot.p50_ms:.1f} p99 {bot.p99_ms:.1f} ms "
-                f"{bot.throughput:.0f}/s, drained in {bot.drain_seconds} s; "
-                f"statuses {dict(bare.statuses)} {dict(bot.statuses)}",
+                f"{bare.throughput:.0f}/s; +INSERT p50 {durable.p50_ms:.1f} "
+                f"p99 {durable.p99_ms:.1f} ms {durable.throughput:.0f}/s; postpoc p50 "
+                f"{bot.p50_ms:.1f} p99 {bot.p99_ms:.1f} ms {bot.throughput:.0f}/s, drained in "
+                f"{bot.drain_seconds} s; statuses {dict(bare.statuses)} {dict(durable.statuses)} "
+                f"{dict(bot.statuses)}",
                 file=sys.stderr,
                 flush=True,
             )
     return rows_of(result)
 
 
-def _drained(level: Level) -> str:
+def end_to_end(level: Level) -> float | None:
+    """Answers per second from the first request to the last answer stored and replied to."""
     if level.drain_seconds is None:
+        return None
+    return len(level.latencies) / (level.seconds + level.drain_seconds)
+
+
+def _drained(level: Level) -> str:
+    rate = end_to_end(level)
+    if rate is None or level.drain_seconds is None:
         return f"not drained after {DRAIN_LIMIT_SECONDS:.0f} s"
-    end_to_end = len(level.latencies) / (level.seconds + level.drain_seconds)
-    return f"drained in {level.drain_seconds:.1f} s ({end_to_end:.0f} answers/s end to end)"
+    return f"drained in {level.drain_seconds:.1f} s ({rate:.0f} answers/s end to end)"
+
+
+def _ok(level: Level) -> bool:
+    return level.statuses == Counter({200: len(level.latencies)})
 
 
 def rows_of(result: SlackRun) -> list[Row]:
     rows: list[Row] = []
-    for bare, bot in result.levels:
+    for bare, durable, bot in result.levels:
         c = bot.concurrency
         name = f"Slack ack, {c} in flight ({result.database})"
-        p99_ratio = bot.p99_ms / bare.p99_ms
-        p50_ratio = bot.p50_ms / bare.p50_ms
         targeted = c == TARGET_CONCURRENCY
-        all_ok = bot.statuses == Counter({200: len(bot.latencies)})
+        fair_ratio = bot.p99_ms / durable.p99_ms
         rows += [
             Row(
                 name,
                 f"p50 / p99 acknowledgement ({len(bot.latencies)} answers)",
-                f"{bot.p50_ms:.1f} / {bot.p99_ms:.1f} ms; bare Bolt "
-                f"{bare.p50_ms:.1f} / {bare.p99_ms:.1f} ms",
-                f"p99 < {TARGET_P99_MS:.0f} ms" if targeted else "",
-                (bot.p99_ms < TARGET_P99_MS and all_ok) if targeted else None,
+                f"postpoc {bot.p50_ms:.1f} / {bot.p99_ms:.1f} ms; bare Bolt "
+                f"{bare.p50_ms:.1f} / {bare.p99_ms:.1f} ms; bare Bolt + durable INSERT "
+                f"{durable.p50_ms:.1f} / {durable.p99_ms:.1f} ms",
+                "every request 200" if targeted else "",
+                _ok(bot) and _ok(durable) and _ok(bare) if targeted else None,
             ),
             Row(
                 name,
-                "ratio to bare Bolt, p50 / p99",
-                f"{p50_ratio:.1f}× / {p99_ratio:.1f}×",
-                f"p99 ≤ {TARGET_RATIO:.0f}×" if targeted else "",
-                p99_ratio <= TARGET_RATIO if targeted else None,
+                "p99 ratio to bare Bolt + durable INSERT (to bare Bolt)",
+                f"{fair_ratio:.1f}× ({bot.p99_ms / bare.p99_ms:.1f}×)",
+                f"≤ {TARGET_RATIO}×" if targeted else "",
+                fair_ratio <= TARGET_RATIO if targeted else None,
             ),
             Row(
                 name,
                 "acknowledgements per second; drain: after the last ack, until every "
                 "answer is stored and replied to",
-                f"{bot.throughput:.0f}/s (bare Bolt {bare.throughput:.0f}/s, "
-                f"{bot.throughput / bare.throughput:.2f}×); {_drained(bot)}",
+                f"{bot.throughput:.0f}/s (bare Bolt {bare.throughput:.0f}/s, + INSERT "
+                f"{durable.throughput:.0f}/s); {_drained(bot)}",
             ),
         ]
+        if targeted:
+            rate = end_to_end(bot)
+            rows.append(
+                Row(
+                    name,
+                    "answers per second end to end (ack, step, reply to the fake Web API)",
+                    f"{rate:.0f}/s" if rate is not None else "not drained",
+                    f"≥ {TARGET_ANSWERS_PER_SECOND:.0f}/s",
+                    rate is not None and rate >= TARGET_ANSWERS_PER_SECOND,
+                )
+            )
     once = result.answers_stored == result.answers_distinct == result.answers_expected
     rows.append(
         Row(

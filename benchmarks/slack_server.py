@@ -10,21 +10,29 @@ serves until SIGTERM.
     postpoc's own aiohttp application (``bot.server.build_app``) with Slack
     configured for one workspace, as ``postpoc serve`` builds it (without the
     weekly scheduler, so that only the requests are measured).
-``bare --api-url URL``
+``bare --api-url URL [--inbox PATH]``
     A bare ``AsyncApp``: same signing secret, same Web API, a ``message``
     listener that does nothing, served by the same Bolt aiohttp adapter.
+    With ``--inbox``, "bare Bolt plus one durable INSERT": a middleware
+    (after Bolt's signature check, before the ack) inserts the raw event,
+    keyed by its ``event_id``, into a SQLite file (WAL, ``synchronous=NORMAL``
+    as postpoc's engine) and commits: the least any bot that never loses an
+    acknowledged answer must do.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
+import aiosqlite
 from aiohttp import ClientSession, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -107,9 +115,31 @@ async def postpoc(api_url: str, database_url: str) -> None:
         await service.store.dispose()
 
 
-async def bare(api_url: str) -> None:
+async def _inbox(path: str) -> aiosqlite.Connection:
+    database = await aiosqlite.connect(path, isolation_level=None)
+    await database.execute("PRAGMA journal_mode=WAL")
+    await database.execute("PRAGMA synchronous=NORMAL")
+    await database.execute(
+        "CREATE TABLE IF NOT EXISTS inbox (event_id TEXT PRIMARY KEY, body TEXT NOT NULL)"
+    )
+    return database
+
+
+async def bare(api_url: str, inbox: str | None = None) -> None:
     client = AsyncWebClient(token=BOT_TOKEN, base_url=api_url)
     bolt = AsyncApp(client=client, signing_secret=SECRET)
+    database = await _inbox(inbox) if inbox else None
+
+    if database is not None:
+
+        @bolt.middleware
+        async def durable(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
+            # One row, committed before Bolt acknowledges (autocommit: one transaction).
+            await database.execute(
+                "INSERT OR IGNORE INTO inbox (event_id, body) VALUES (?, ?)",
+                (str(body.get("event_id", "")), json.dumps(body)),
+            )
+            await next()
 
     @bolt.event("message")
     async def nothing() -> None:
@@ -125,6 +155,8 @@ async def bare(api_url: str) -> None:
         async with _served(app) as url:
             print("READY", url, flush=True)
             await _until_stopped()
+    if database is not None:
+        await database.close()
 
 
 def main() -> None:
@@ -134,7 +166,9 @@ def main() -> None:
     served = roles.add_parser("postpoc")
     served.add_argument("--api-url", required=True)
     served.add_argument("--database-url", required=True)
-    roles.add_parser("bare").add_argument("--api-url", required=True)
+    bare_role = roles.add_parser("bare")
+    bare_role.add_argument("--api-url", required=True)
+    bare_role.add_argument("--inbox", help="a SQLite file: one durable INSERT before the ack")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.role == "fake":
@@ -142,7 +176,7 @@ def main() -> None:
     elif args.role == "postpoc":
         asyncio.run(postpoc(args.api_url, args.database_url))
     else:
-        asyncio.run(bare(args.api_url))
+        asyncio.run(bare(args.api_url, args.inbox))
 
 
 if __name__ == "__main__":

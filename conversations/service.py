@@ -211,8 +211,10 @@ class Service:
         self, repo: Repo, inbound: Inbound, assistant: Assistant | None = None
     ) -> Context:
         now = self.clock()
-        workspace = await self._workspace(repo, inbound.actor)
-        person = await self._person(repo, workspace, inbound.actor, now)
+        # One query for the workspace, the person and the interview they hold.
+        found, known = await repo.arrival(inbound.actor.workspace, inbound.actor.user_id)
+        workspace = await self._workspace(repo, inbound.actor, found)
+        person = await self._person(repo, workspace, inbound.actor, now, known)
         return Context(
             repo=repo,
             workspace=workspace,
@@ -228,8 +230,7 @@ class Service:
             identity=self.identity,
         )
 
-    async def _workspace(self, repo: Repo, actor: Actor) -> Workspace:
-        workspace = await repo.workspace(actor.workspace)
+    async def _workspace(self, repo: Repo, actor: Actor, workspace: Workspace | None) -> Workspace:
         if workspace is None:
             workspace = await repo.add_workspace(actor.workspace)
         if not workspace.active:
@@ -237,10 +238,9 @@ class Service:
         return workspace
 
     async def _person(
-        self, repo: Repo, workspace: Workspace, actor: Actor, now: datetime
+        self, repo: Repo, workspace: Workspace, actor: Actor, now: datetime, person: Person | None
     ) -> Person:
         assert workspace.id is not None
-        person = await repo.person(workspace.id, actor.user_id)
         if person is None:
             # Who administers is the install's decision (conversations.identity),
             # never the first speaker's, except where the workspace is local.

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 from storage.database import READ_ONLY, writer_wait
@@ -192,6 +193,11 @@ class Repo:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # The interview each person holds, as :meth:`arrival` read it with the
+        # person (None: holds none). Taken once by :meth:`interview_held_by`;
+        # forgotten at any interview write, so it is never older than the row.
+        self._held: dict[int, Interview | None] = {}
+        self._kept: Poc | None = None
 
     async def _add(self, row: Row) -> Row:
         self.session.add(row)
@@ -207,6 +213,46 @@ class Repo:
     async def all_workspaces(self) -> Sequence[Workspace]:
         result = await self.session.execute(select(Workspace).order_by(col(Workspace.id)))
         return result.scalars().all()
+
+    async def arrival(
+        self, workspace_key: str, platform_id: str
+    ) -> tuple[Workspace | None, Person | None]:
+        """The workspace and the person an inbound event comes from, and the
+        interview that person holds with its POC, in one query: the interview
+        step then reads nothing more than its answers. The interview and POC
+        are kept for :meth:`interview_held_by` and :meth:`poc_by_id`."""
+        query = (
+            select(Workspace, Person, Interview, Poc)
+            .outerjoin(
+                Person,
+                sa.and_(
+                    col(Person.workspace_id) == col(Workspace.id),
+                    col(Person.platform_id) == platform_id,
+                ),
+            )
+            .outerjoin(
+                Interview,
+                sa.and_(
+                    col(Interview.held_by_id) == col(Person.id),
+                    col(Interview.status) == InterviewStatus.ACTIVE,
+                ),
+            )
+            .outerjoin(Poc, col(Poc.id) == col(Interview.poc_id))
+            .where(Workspace.key == workspace_key)
+            # As interview_held_by: the most recently moved if several.
+            .order_by(col(Interview.updated_at).desc(), col(Interview.id).desc())
+            .limit(1)
+        )
+        found = (await self.session.execute(query)).first()
+        if found is None:
+            return None, None
+        workspace, person, interview, poc = found
+        if person is not None and person.id is not None:
+            self._held[person.id] = interview
+        # The session's identity map holds rows weakly: keep the POC alive so
+        # that poc_by_id finds it there.
+        self._kept = poc
+        return workspace, person
 
     async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
         return await self.session.get(Workspace, workspace_id)
@@ -282,19 +328,28 @@ class Repo:
     ) -> bool:
         """Record that a platform delivery is being handled; False if it already was.
 
-        Runs in a savepoint so that losing the race leaves the transaction usable.
+        One statement, ``INSERT ... ON CONFLICT DO NOTHING``: losing the race
+        inserts nothing and leaves the transaction usable, with no savepoint.
         ``at`` (the core's clock) dates it for the purge after a week.
         """
-        claimed = InboundDelivery(workspace_id=workspace_id, delivery_id=delivery_id)
-        if at is not None:
-            claimed.created_at = at
-        try:
-            async with self.session.begin_nested():
-                self.session.add(claimed)
-                await self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+        table: sa.Table = InboundDelivery.__table__  # type: ignore[attr-defined]
+        insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
+        result = await self.session.execute(
+            insert(table)
+            .values(
+                workspace_id=workspace_id,
+                delivery_id=delivery_id,
+                created_at=at if at is not None else datetime.now(UTC),
+            )
+            .on_conflict_do_nothing()
+            .returning(table.c.id)
+        )
+        # A row comes back only when this transaction inserted it.
+        return result.first() is not None
+
+    def _dialect(self) -> str:
+        bind = self.session.bind
+        return bind.dialect.name if bind is not None else ""
 
     # -- POCs ----------------------------------------------------------------
 
@@ -323,6 +378,8 @@ class Repo:
         return await self._add(poc)
 
     async def save(self, row: Any) -> None:
+        if isinstance(row, Interview):
+            self._held.clear()
         self.session.add(row)
         await self.session.flush()
 
@@ -348,6 +405,8 @@ class Repo:
 
     async def interview_held_by(self, person_id: int) -> Interview | None:
         """The active interview a person is taking, the most recently moved if several."""
+        if person_id in self._held:
+            return self._held.pop(person_id)
         result = await self.session.execute(
             select(Interview)
             .where(Interview.held_by_id == person_id, Interview.status == InterviewStatus.ACTIVE)
@@ -357,6 +416,7 @@ class Repo:
         return result.scalar_one_or_none()
 
     async def add_interview(self, interview: Interview) -> Interview:
+        self._held.clear()
         return await self._add(interview)
 
     async def move_interview(
@@ -368,6 +428,7 @@ class Repo:
         caller's transaction must then be rolled back.
         """
         assert interview.id is not None
+        self._held.clear()
         result = await self.session.execute(
             sa.update(Interview)
             .where(col(Interview.id) == interview.id, col(Interview.revision) == read_revision)
@@ -376,7 +437,10 @@ class Repo:
         )
         if getattr(result, "rowcount", 0) != 1:
             raise StaleRevision(interview.id)
-        await self.session.refresh(interview)
+        # The row now holds exactly what was written: set it on the object as
+        # loaded (not as a change to flush) rather than reading it back.
+        for name, value in {**changes, "revision": read_revision + 1}.items():
+            set_committed_value(interview, name, value)
 
     async def current_answers(self, poc_id: int) -> dict[str, Answer]:
         result = await self.session.execute(
@@ -417,20 +481,27 @@ class Repo:
         return result.scalars().all()
 
     async def record_answer(self, answer: Answer) -> Answer | None:
-        """Store ``answer`` as the current one; returns the one it superseded."""
+        """Store ``answer`` as the current one; returns the one it superseded.
+
+        Two statements: the current answer, if any, is marked superseded by an
+        ``UPDATE ... RETURNING`` (no SELECT first), then the new one inserted."""
         result = await self.session.execute(
-            select(Answer).where(
-                Answer.poc_id == answer.poc_id,
-                Answer.question_key == answer.question_key,
+            sa.update(Answer)
+            .where(
+                col(Answer.poc_id) == answer.poc_id,
+                col(Answer.question_key) == answer.question_key,
                 col(Answer.superseded_at).is_(None),
             )
+            .values(superseded_at=answer.created_at)
+            .returning(col(Answer.id))
         )
-        previous = result.scalar_one_or_none()
-        if previous is not None:
-            previous.superseded_at = answer.created_at
-            self.session.add(previous)
+        superseded = result.scalars().all()
         await self._add(answer)
-        return previous
+        if not superseded:
+            return None
+        # Usually loaded already with the interview's answers (and updated in
+        # place by the UPDATE): no query then.
+        return await self.session.get(Answer, superseded[0])
 
     # -- indicators and readings ---------------------------------------------
 
