@@ -50,6 +50,8 @@ class PocView:
     skipped_needed: int = 0
     """Required questions that apply and were skipped: the recommendation waits on them."""
     latest_readings: tuple[LatestReading, ...] = ()
+    depth_floor: str | None = None
+    """The depth a lead raised the interview to: what comes next is asked at it."""
 
 
 def progress(view: PocView, t: Translator) -> str:
@@ -311,7 +313,7 @@ def portfolio_card(views: Sequence[PocView], t: Translator, today: date | None =
 
 
 def _next_question(view: PocView, bank: Bank, t: Translator) -> str | None:
-    for question in bank.applicable(view.answers):
+    for question in bank.applicable(view.answers, view.depth_floor):
         if question.key not in view.answers:
             return question.label.get(t.language)
     return None
