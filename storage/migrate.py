@@ -7,6 +7,7 @@ one query against :data:`REVISIONS`, kept equal to the migrations folder by
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
 REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0009", "0010")
 """Every migration of ``storage/migrations/versions``, from the first to the head."""
 HEAD_REVISION = REVISIONS[-1]
+
+# Imported late, after logging is set up, Alembic would log each of its plugins
+# at INFO; imported at start-up as it used to be, those lines went nowhere.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 # Any fixed number: every replica starting at once takes the same lock.
 _MIGRATION_LOCK = 7_424_242
