@@ -6,11 +6,18 @@ For each database (SQLite, and PostgreSQL when one answers) and each size
 every channel's nudge is due, in a process of its own
 (``python -m benchmarks.weekly_pass URL``) so that its memory is its own:
 
-- time: the pass, from the first query to the last nudge queued;
+- time: the pass, from the first query to the last nudge queued, its
+  reopening scan included (timed apart too: the scan reopens the decisions
+  the seeded facts break, so the first pass also writes those); and the
+  process's CPU time in the pass, steadier than the wall clock on a busy machine;
+- a later pass: the same watch fifteen minutes on (the scheduler's next pass,
+  which scans again) with this week's nudges forgotten, so that it computes
+  them all again, from what it kept of the answers;
 - statements: every SQL statement the engine sent (``before_cursor_execute``);
 - memory: the peak of Python allocations during the pass (``tracemalloc``, a
   second identical pass after the first one's posts are deleted, because
-  tracing slows the code it watches) and how far the pass raised the
+  tracing slows the code it watches; a new watch, so that it starts from
+  nothing as the first did, its scan included) and how far the pass raised the
   process's peak resident size (``ru_maxrss``, during the first pass).
 
 Afterwards the outbox is checked: one nudge per channel, queued once.
@@ -30,8 +37,9 @@ import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -43,6 +51,7 @@ from benchmarks.databases import (
 )
 from benchmarks.portfolio import NOW, Shape, describe, seed
 from benchmarks.table import Row
+from conversations import reopenings
 from conversations.bank import load_bank
 from conversations.outbox import Outbox
 from conversations.watch import Watch
@@ -53,8 +62,9 @@ from storage.repository import Store
 SIZES = (1_000, 10_000)
 DELIVERY: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
 CHANNELS = 500
-TARGET_SECONDS = 10.0
-PASS_TIMEOUT = 300.0
+TARGET_SECONDS = 1.0
+TARGET_MIB = 120.0
+PASS_TIMEOUT = 900.0
 
 
 @dataclass
@@ -71,6 +81,11 @@ class PassResult:
     queued_channels: int
     traced_peak_mib: float
     rss_growth_mib: float
+    cpu_seconds: float = 0.0
+    scan_seconds: float = 0.0
+    reopened: int = 0
+    later_seconds: float = 0.0
+    later_cpu_seconds: float = 0.0
     seed_seconds: float = 0.0
     seeded: str = ""
 
@@ -101,37 +116,68 @@ async def _forget_this_week(store: Store) -> None:
         await conn.execute(sa.delete(table).where(table.c.created_at == NOW))
 
 
+class _TimedScan:
+    """``reopenings.scan``, timed, where the watch calls it."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.original = reopenings.scan
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> int:
+        started = time.perf_counter()
+        try:
+            return await self.original(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
 async def measure_pass(database_url: str, pocs: int) -> PassResult:
-    """One timed pass, then one traced pass, on a seeded database."""
+    """One timed pass, a later one by the same watch, then one traced pass by
+    a new watch, on a seeded database."""
     store = Store(make_engine(resolve_url(database_url)))
     counter = StatementCounter()
     counter.attach(store.engine.sync_engine)
     bank = load_bank()
+    moment = NOW
 
     def clock() -> datetime:
-        return NOW
+        return moment
 
-    watch = Watch(store, Outbox(store, {}, clock=clock), clock=clock, bank=bank)
+    def new_watch() -> Watch:
+        return Watch(store, Outbox(store, {}, clock=clock), clock=clock, bank=bank)
+
+    scan = _TimedScan()
+    reopenings.scan = scan  # type: ignore[assignment]
+    watch = new_watch()
     try:
         async with store.unit() as repo:  # connect and warm up outside the measurement
             await repo.active_workspaces()
         rss_before = _rss_peak_mib()
         with counter.counting():
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = await watch.plan()
-            seconds = time.perf_counter() - started
+            seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         rss_growth = _rss_peak_mib() - rss_before
+        scan_seconds = scan.seconds
         by_kind = dict(counter.by_kind)
         nudges, channels, details = await _outbox_counts(store)
 
         await _forget_this_week(store)
+        moment = NOW + timedelta(minutes=15)
+        started, cpu = time.perf_counter(), time.process_time()
+        await watch.plan()
+        later_seconds, later_cpu = time.perf_counter() - started, time.process_time() - cpu
+
+        moment = NOW
+        await _forget_this_week(store)
         tracemalloc.start()
         try:
-            await watch.plan()
+            await new_watch().plan()
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
     finally:
+        reopenings.scan = scan.original
         await store.dispose()
     return PassResult(
         pocs=pocs,
@@ -146,6 +192,11 @@ async def measure_pass(database_url: str, pocs: int) -> PassResult:
         queued_channels=channels,
         traced_peak_mib=peak / 2**20,
         rss_growth_mib=rss_growth,
+        cpu_seconds=cpu_seconds,
+        scan_seconds=scan_seconds,
+        reopened=report.reopened,
+        later_seconds=later_seconds,
+        later_cpu_seconds=later_cpu,
     )
 
 
@@ -189,7 +240,10 @@ def run(*, postgres: bool = True, log: bool = True) -> list[Row]:
                 result.seeded = describe(seeded.rows)
                 if log:
                     print(
-                        f"  weekly pass, {backend}, {pocs:,} POCs: {result.seconds:.2f} s, "
+                        f"  weekly pass, {backend}, {pocs:,} POCs: {result.seconds:.2f} s "
+                        f"(CPU {result.cpu_seconds:.2f} s, scan {result.scan_seconds:.2f} s, "
+                        f"{result.reopened} reopened; later pass {result.later_seconds:.2f} s, "
+                        f"CPU {result.later_cpu_seconds:.2f} s; heap {result.traced_peak_mib:.0f} MiB), "
                         f"{result.statements} statements {result.by_kind}, "
                         f"seeded in {seed_seconds:.1f} s ({result.seeded})",
                         file=sys.stderr,
@@ -213,10 +267,26 @@ def rows_of(results: dict[str, list[PassResult]]) -> list[Row]:
         rows += [
             Row(
                 name,
-                f"time to compute every nudge, {large.pocs:,} POCs / {CHANNELS} channels",
-                f"{large.seconds:.2f} s ({small.pocs:,} POCs: {small.seconds:.2f} s)",
-                f"< {TARGET_SECONDS:.0f} s",
-                large.seconds < TARGET_SECONDS,
+                f"time to compute every nudge, {large.pocs:,} POCs / {CHANNELS} channels "
+                "(reopening scan included; process CPU)",
+                f"{large.seconds:.2f} s, CPU {large.cpu_seconds:.2f} s ({small.pocs:,} POCs: "
+                f"{small.seconds:.2f} s, CPU {small.cpu_seconds:.2f} s)",
+                f"≤ {TARGET_SECONDS:.0f} s",
+                large.seconds <= TARGET_SECONDS,
+            ),
+            Row(
+                name,
+                "of which the reopening scan (decisions reopened)",
+                f"{large.scan_seconds:.2f} s ({large.reopened:,} reopened)",
+                "",
+                None,
+            ),
+            Row(
+                name,
+                "a later pass by the same watch, 15 minutes on (scan included; process CPU)",
+                f"{large.later_seconds:.2f} s, CPU {large.later_cpu_seconds:.2f} s",
+                f"≤ {TARGET_SECONDS:.0f} s",
+                large.later_seconds <= TARGET_SECONDS,
             ),
             Row(
                 name,
@@ -230,8 +300,8 @@ def rows_of(results: dict[str, list[PassResult]]) -> list[Row]:
                 name,
                 "peak memory of the pass (Python heap; process peak RSS growth)",
                 f"{large.traced_peak_mib:.0f} MiB; {large.rss_growth_mib:.0f} MiB",
-                "",
-                None,
+                f"≤ {TARGET_MIB:.0f} MiB",
+                large.traced_peak_mib <= TARGET_MIB,
             ),
             Row(
                 name,

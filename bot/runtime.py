@@ -28,8 +28,9 @@ async def open_service(
     seals.configure(settings)
     url = settings.db_url()
     if upgrade:
-        # Alembic is synchronous; keep the event loop free while it runs.
-        await asyncio.to_thread(migrate.upgrade, url)
+        # One query when the schema is current; Alembic (synchronous) only when
+        # it is behind. Either way, off the event loop.
+        await asyncio.to_thread(migrate.upgrade_if_behind, url)
     return Service(
         Store(make_engine(url)),
         clock=clock,

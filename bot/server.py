@@ -27,12 +27,7 @@ from bot.drain import Drain
 from conversations.delivery import Messenger
 from conversations.metrics import HANDLING_SECONDS, REQUESTS
 from conversations.service import Service
-from storage.migrate import (
-    OLDEST_READABLE_REVISION,
-    head_revision,
-    known_revisions,
-    revisions_in_order,
-)
+from storage.migrate import HEAD_REVISION, OLDEST_READABLE_REVISION, REVISIONS
 from storage.repository import Unavailable
 
 log = logging.getLogger("postpoc.server")
@@ -53,7 +48,7 @@ SHUTDOWN_SECONDS = 2.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PLATFORMS = {"/slack": "slack", "/api/messages": "teams", "/hooks": "hooks"}
-_ORDER = revisions_in_order()
+_ORDER = list(REVISIONS)
 
 
 def revision_order(revision: str) -> int:
@@ -179,8 +174,8 @@ def build_app(service: Service, settings: Settings) -> web.Application:
     app[SERVICE] = service
     app[SETTINGS] = settings
     app[MESSENGERS] = {}
-    app[HEAD] = head_revision() or ""
-    app[KNOWN] = known_revisions()
+    app[HEAD] = HEAD_REVISION
+    app[KNOWN] = set(REVISIONS)
     app[DRAIN] = Drain()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

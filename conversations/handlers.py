@@ -150,7 +150,8 @@ async def new(ctx: Context, command: Command) -> list[Reply]:
 async def _view(ctx: Context, poc: Poc) -> summaries.PocView:
     assert poc.id is not None
     answers = await assessments.answers_for(ctx, poc)
-    applicable = list(ctx.bank.applicable(answers, await assessments.depth_floor(ctx, poc)))
+    floor = await assessments.depth_floor(ctx, poc)
+    applicable = list(ctx.bank.applicable(answers, floor))
     interview = await ctx.repo.latest_interview(poc.id)
     decision = await ctx.repo.latest_decision(poc.id)
     owner = await ctx.repo.person_by_id(poc.owner_id) if poc.owner_id else None
@@ -167,6 +168,7 @@ async def _view(ctx: Context, poc: Poc) -> summaries.PocView:
         skipped_needed=sum(1 for q in applicable if q.required and answers.get(q.key) is SKIPPED),
         interview_complete=interview is not None and interview.status == "complete",
         respondents=await delegation.respondent_fields(ctx, interview),
+        depth_floor=floor,
     )
 
 

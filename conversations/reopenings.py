@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conversations import health, outbox
 from conversations.bank import Bank
@@ -30,6 +30,9 @@ from conversations.i18n import Translator, translator
 from conversations.messages import Button, Card, Section
 from storage.models import Decision, Person, Poc, Reopening, Stage, Workspace
 from storage.repository import Repo, Store
+
+if TYPE_CHECKING:
+    from conversations.watch import AnswerMemo
 
 log = logging.getLogger("postpoc.reopenings")
 
@@ -149,7 +152,14 @@ async def close(repo: Repo, poc: Poc, decision: Decision) -> Reopening | None:
 # -- the watch's rules -----------------------------------------------------------
 
 
-async def scan(store: Store, bank: Bank, settings: health.WatchSettings, now: datetime) -> int:
+async def scan(
+    store: Store,
+    bank: Bank,
+    settings: health.WatchSettings,
+    now: datetime,
+    *,
+    memo: AnswerMemo | None = None,
+) -> int:
     """Reopen every running POC whose facts since its decision break a rule;
     how many were reopened. The facts are read in a read-only transaction (on
     SQLite, without the write lock); each reopening is then written in a short
@@ -168,7 +178,7 @@ async def scan(store: Store, bank: Bank, settings: health.WatchSettings, now: da
             since = {d.poc_id: d.created_at for d in await repo.workspace_decisions(workspace.id)}
             people = {p.id: p for p in await repo.people(workspace.id) if p.id is not None}
             watched = await load_watched(
-                repo, bank, settings, workspace.id, pocs, people, now, since=since
+                repo, bank, settings, workspace.id, pocs, people, now, since=since, memo=memo
             )
         broken = [
             (poc.id, found)

@@ -53,6 +53,8 @@ class PocView:
     respondents: tuple[Field, ...] = ()
     """Sections handed to someone else: who answered each, or is awaited
     (``conversations.delegation``); the owner answered the rest."""
+    depth_floor: str | None = None
+    """The depth a lead raised the interview to: what comes next is asked at it."""
 
 
 def progress(view: PocView, t: Translator) -> str:
@@ -322,7 +324,7 @@ def portfolio_card(views: Sequence[PocView], t: Translator, today: date | None =
 
 
 def _next_question(view: PocView, bank: Bank, t: Translator) -> str | None:
-    for question in bank.applicable(view.answers):
+    for question in bank.applicable(view.answers, view.depth_floor):
         if question.key not in view.answers:
             return question.label.get(t.language)
     return None

@@ -10,14 +10,13 @@ once. Health is computed from a few bulk queries per workspace, not per POC.
 
 from __future__ import annotations
 
-import gc
 import logging
 import string
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from conversations import (
@@ -30,7 +29,7 @@ from conversations import (
     retention,
     rubric,
 )
-from conversations.bank import SKIPPED, Bank
+from conversations.bank import SKIPPED, Bank, BankError, load_bank
 from conversations.context import zone
 from conversations.delivery import Destination
 from conversations.engine import effective_answers
@@ -40,18 +39,24 @@ from conversations.messages import Button, Card, PersonRef, Section
 from conversations.schedule import Weekly, next_working_day, week_key
 from storage import assignments
 from storage.models import (
-    CheckIn,
     CheckInStatus,
     Delivery,
     Indicator,
     Person,
     Poc,
-    Reading,
     Stage,
     Subscription,
     Workspace,
 )
-from storage.repository import AnswerRow, Repo, Store
+from storage.repository import (
+    AnswerDigest,
+    AnswerRow,
+    CheckInRow,
+    InterviewDepth,
+    ReadingRow,
+    Repo,
+    Store,
+)
 
 log = logging.getLogger("postpoc.watch")
 
@@ -142,6 +147,7 @@ class Watch:
         self.metrics = metrics
         """Where Prometheus sources are read (an adapter); None: none are pulled."""
         self._last_scan: datetime | None = None
+        self._memo = AnswerMemo()
 
     async def tick(self) -> TickReport:
         plan = await self.plan()
@@ -160,7 +166,9 @@ class Watch:
         if self._last_scan is None or now - self._last_scan >= REOPEN_SCAN_EVERY:
             # Before the nudges, so that a decision reopened now shows in them.
             self._last_scan = now
-            report.reopened = await reopenings.scan(self.store, self.bank, self.settings, now)
+            report.reopened = await reopenings.scan(
+                self.store, self.bank, self.settings, now, memo=self._memo
+            )
         async with self.store.unit() as repo:
             workspaces = list(await repo.active_workspaces())
         for workspace in workspaces:
@@ -233,7 +241,7 @@ class Watch:
     ) -> Snapshot:
         assert workspace.id is not None
         watched = await load_watched(
-            repo, self.bank, self.settings, workspace.id, pocs, people, now
+            repo, self.bank, self.settings, workspace.id, pocs, people, now, memo=self._memo
         )
         return Snapshot(pocs, people, watched)
 
@@ -403,24 +411,145 @@ class Watch:
                 report.reminders += 1
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a workspace's answers are
-    loaded and read: hundreds of thousands of small objects at once.
+MANAGER_KEY = "owner_business_manager"
 
-    Allocations trigger collections, and each full one walks the whole heap:
-    with 10,000 POCs (700,000 answers) the collector took a third of the
-    weekly pass (3 to 4 s of 10). These objects hold no reference cycles;
-    reference counting frees them. The pause lasts one query and the loop
-    that reads it (seconds at most); cyclic garbage made meanwhile, here or
-    in another task, is collected when it ends."""
-    enabled = gc.isenabled()
-    gc.disable()
+
+@dataclass(frozen=True)
+class AnswerFacts:
+    """What health reads from one POC's answers, besides when the latest came."""
+
+    manager_named: bool = False
+    open_conditions: tuple[rubric.Reason, ...] = ()
+
+
+@dataclass
+class AnswerMemo:
+    """Answer facts kept from one pass to the next, by POC, while its answers,
+    its depth and whether it is framed stay the same. The rubric behind the
+    open conditions is the costly part of a pass (about a millisecond per
+    framed POC); the reopening scan and the nudges of one pass, and the
+    passes after it, compute it once per change of answers."""
+
+    facts: dict[int, tuple[tuple[Any, ...], AnswerFacts]] = field(default_factory=dict)
+
+    def get(self, poc_id: int, key: tuple[Any, ...]) -> AnswerFacts | None:
+        found = self.facts.get(poc_id)
+        return found[1] if found is not None and found[0] == key else None
+
+    def put(self, poc_id: int, key: tuple[Any, ...], facts: AnswerFacts) -> None:
+        self.facts[poc_id] = (key, facts)
+
+
+def deciding_keys(bank: Bank, key: str) -> frozenset[str]:
+    """The answers that decide whether ``key``'s answer counts
+    (:func:`effective_answers`): its own, those its condition reads, and
+    theirs, transitively, and the triage's that set the depth unless every
+    one of them is asked at every depth."""
+    questions = {q.key: q for q in bank.questions}
+    found: set[str] = set()
+    todo = [key]
+    while todo:
+        current = todo.pop()
+        if current in found:
+            continue
+        found.add(current)
+        question = questions.get(current)
+        for group in question.when if question is not None else ():
+            todo.extend(group)
+    every = frozenset(bank.depth.order) if bank.depth is not None else frozenset()
+    if bank.depth is not None and any(bank.tiers_of(k) != every for k in found if bank.has(k)):
+        # The depth decides whether one of them is asked.
+        for rule in bank.depth.rules:
+            for group in rule.when:
+                found.update(group)
+    return frozenset(found)
+
+
+def depth_floor_of(bank: Bank, interview: InterviewDepth | None) -> str | None:
+    """:func:`conversations.assessments.depth_floor`, from the bulk-loaded row."""
+    if interview is None or bank.depth is None:
+        return None
+    return (
+        bank.depth.order[-1]
+        if _without_depths(bank.flow, interview.flow_version)
+        else (interview.depth_floor)
+    )
+
+
+@cache
+def _without_depths(flow: str, version: int) -> bool:
+    """Was version ``version`` of the bank one without depths (it asked every question)?"""
     try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+        return load_bank(flow, version).depth is None
+    except BankError:
+        return False
+
+
+def answer_facts(bank: Bank, poc: Poc, rows: Sequence[AnswerRow], floor: str | None) -> AnswerFacts:
+    values = {a.question_key: SKIPPED if a.skipped else a.value for a in rows}
+    answers = effective_answers(bank, values, floor=floor)
+    conditions: tuple[rubric.Reason, ...] = ()
+    if poc.stage == Stage.FRAMED:
+        conditions = rubric.assess(answers, bank, floor=floor).conditions
+    return AnswerFacts(isinstance(answers.get(MANAGER_KEY), dict), conditions)
+
+
+async def _answer_facts(
+    repo: Repo,
+    bank: Bank,
+    workspace_id: int,
+    pocs: Sequence[Poc],
+    digests: Mapping[int, AnswerDigest],
+    memo: AnswerMemo,
+) -> dict[int, AnswerFacts]:
+    """Each POC's :class:`AnswerFacts`, from the memo when its answers did not
+    change, else from its answers streamed one POC at a time: only those that
+    decide whether the manager is named, every answer for a framed POC (the
+    rubric reads them all)."""
+    depths = await repo.interview_depths(workspace_id)
+    facts: dict[int, AnswerFacts] = {}
+    wanted: dict[int, tuple[Poc, tuple[Any, ...], str | None]] = {}
+    for poc in pocs:
+        assert poc.id is not None
+        digest = digests.get(poc.id)
+        floor = depth_floor_of(bank, depths.get(poc.id))
+        key = (
+            bank.flow,
+            bank.version,
+            digest.fingerprint if digest else None,
+            floor,
+            poc.stage == Stage.FRAMED,
+        )
+        if digest is None:
+            facts[poc.id] = AnswerFacts()  # no answer yet
+        elif (known := memo.get(poc.id, key)) is not None:
+            facts[poc.id] = known
+        else:
+            wanted[poc.id] = (poc, key, floor)
+    if not wanted:
+        return facts
+    few = len(wanted) <= FEW_POCS
+    stream = repo.stream_answers(
+        workspace_id,
+        deciding_keys(bank, MANAGER_KEY),
+        every_key_at=Stage.FRAMED,
+        pocs=list(wanted) if few else None,
+    )
+    async for rows in stream:
+        entry = wanted.pop(rows[0].poc_id, None)
+        if entry is not None:
+            poc, key, floor = entry
+            facts[rows[0].poc_id] = found = answer_facts(bank, poc, rows, floor)
+            memo.put(rows[0].poc_id, key, found)
+    for poc_id, (poc, key, floor) in wanted.items():  # none of the answers it needs
+        facts[poc_id] = found = answer_facts(bank, poc, (), floor)
+        memo.put(poc_id, key, found)
+    return facts
+
+
+FEW_POCS = 500
+"""Up to this many POCs to read answers for, the query names them; beyond, it
+reads the workspace's and skips the others as they stream by."""
 
 
 async def load_watched(
@@ -433,26 +562,29 @@ async def load_watched(
     now: datetime,
     *,
     since: Mapping[int, datetime] | None = None,
+    memo: AnswerMemo | None = None,
 ) -> dict[int, Watched]:
     """What health needs about ``pocs``, from a few bulk queries on their workspace.
 
     With ``since`` (by POC id), only the readings and check-ins recorded from
     then on count: what happened after a decision (``reopenings.py``).
 
-    The answers (tens per POC) come last, loaded and used with the garbage
-    collector paused (:func:`collector_paused`)."""
+    Answers are never all loaded: when the latest came is an aggregate in SQL,
+    and the few facts health reads from them (:class:`AnswerFacts`) come from
+    ``memo`` when unchanged, else from the answers that decide them, streamed
+    one POC at a time."""
     indicators: dict[int, Indicator] = {}
     for indicator in await repo.workspace_indicators(workspace_id):
         indicators.setdefault(indicator.poc_id, indicator)
     owners = {i.id: poc_id for poc_id, i in indicators.items()}
-    readings: dict[int, list[Reading]] = defaultdict(list)
-    for reading in await repo.workspace_readings(workspace_id):
+    readings: dict[int, list[ReadingRow]] = defaultdict(list)
+    for reading in await repo.workspace_reading_rows(workspace_id):
         start = since.get(owners.get(reading.indicator_id, -1)) if since else None
         if start is None or reading.created_at >= start:
             readings[reading.indicator_id].append(reading)
     recent_since = now - timedelta(weeks=max(settings.incident_weeks, 2))
-    recent: dict[int, list[CheckIn]] = defaultdict(list)
-    for checkin in await repo.workspace_checkins(workspace_id, recent_since):
+    recent: dict[int, list[CheckInRow]] = defaultdict(list)
+    for checkin in await repo.workspace_checkin_rows(workspace_id, recent_since):
         start = since.get(checkin.poc_id) if since else None
         if start is None or (checkin.answered_at is not None and checkin.answered_at >= start):
             recent[checkin.poc_id].append(checkin)
@@ -463,39 +595,42 @@ async def load_watched(
             day = source.failing_since.date()
             silent[poc.id] = min(day, silent.get(poc.id, day))
     waits = await sections_waiting(repo, bank, workspace_id, people)
-    with collector_paused():
-        answers: dict[int, list[AnswerRow]] = defaultdict(list)
-        for answer in await repo.workspace_answers(workspace_id):
-            answers[answer.poc_id].append(answer)
-        return {
-            poc.id: watched_of(
-                bank,
-                settings,
-                poc,
-                people,
-                answers[poc.id],
-                indicators.get(poc.id),
-                readings,
-                recent[poc.id],
-                now,
-                reopened_reason=reopened.get(poc.id),
-                telemetry_silent_since=silent.get(poc.id),
-                sections_waiting=waits.get(poc.id, ()),
-            )
-            for poc in pocs
-            if poc.id is not None
-        }
+    listed = [poc for poc in pocs if poc.id is not None]
+    digests = {
+        d.poc_id: d
+        for d in await repo.answer_digests(workspace_id, [q.key for q in bank.questions])
+    }
+    facts = await _answer_facts(repo, bank, workspace_id, listed, digests, memo or AnswerMemo())
+    watched: dict[int, Watched] = {}
+    for poc in listed:
+        assert poc.id is not None
+        digest = digests.get(poc.id)
+        watched[poc.id] = watched_of(
+            settings,
+            poc,
+            people,
+            facts[poc.id],
+            digest.last_answer_at if digest else None,
+            indicators.get(poc.id),
+            readings,
+            recent[poc.id],
+            now,
+            reopened_reason=reopened.get(poc.id),
+            telemetry_silent_since=silent.get(poc.id),
+            sections_waiting=waits.get(poc.id, ()),
+        )
+    return watched
 
 
 def watched_of(
-    bank: Bank,
     settings: health.WatchSettings,
     poc: Poc,
     people: dict[int, Person],
-    rows: list[AnswerRow],
+    facts: AnswerFacts,
+    last_answer_at: datetime | None,
     indicator: Indicator | None,
-    readings: dict[int, list[Reading]],
-    recent: list[CheckIn],
+    readings: Mapping[int, Sequence[ReadingRow]],
+    recent: Sequence[CheckInRow],
     now: datetime,
     *,
     reopened_reason: str | None = None,
@@ -503,12 +638,9 @@ def watched_of(
     sections_waiting: tuple[health.SectionWaiting, ...] = (),
 ) -> Watched:
     owner = people.get(poc.owner_id) if poc.owner_id else None
-    values = {a.question_key: SKIPPED if a.skipped else a.value for a in rows}
-    answers = effective_answers(bank, values)
-    answered_on = [a.created_at for a in rows if bank.has(a.question_key)]
-    facts = None
+    indicator_facts = None
     if indicator is not None and indicator.id is not None:
-        facts = health.IndicatorFacts(
+        indicator_facts = health.IndicatorFacts(
             name=indicator.name,
             unit=indicator.unit,
             baseline=indicator.baseline,
@@ -520,9 +652,6 @@ def watched_of(
     incident_since = now - timedelta(weeks=settings.incident_weeks)
     answered = [c for c in recent if c.status == CheckInStatus.ANSWERED]
     latest = recent[-1] if recent else None
-    conditions: tuple[rubric.Reason, ...] = ()
-    if poc.stage == Stage.FRAMED:
-        conditions = rubric.assess(answers, bank).conditions
     return Watched(
         handle=poc.handle,
         title=poc.title,
@@ -530,18 +659,18 @@ def watched_of(
         owner_name=(owner.display_name or owner.platform_id) if owner else None,
         owner_platform_id=owner.platform_id if owner else None,
         owner_away_until=owner.away_until if owner else None,
-        manager_named=isinstance(answers.get("owner_business_manager"), dict),
+        manager_named=facts.manager_named,
         stage_changed_on=poc.stage_changed_at.date(),
-        last_answer_on=max(answered_on).date() if answered_on else None,
+        last_answer_on=last_answer_at.date() if last_answer_at else None,
         review_date=poc.review_date,
-        indicator=facts,
+        indicator=indicator_facts,
         incidents_recent=sum(c.incidents or 0 for c in answered if c.sent_at >= incident_since),
         changed_without_retest=bool(
             answered
             and set(answered[-1].changes) & {"model", "prompt", "tool"}
             and answered[-1].retested is False
         ),
-        open_conditions=conditions,
+        open_conditions=facts.open_conditions,
         checkin_missing=bool(
             latest and latest.status == CheckInStatus.SENT and latest.reminded_at is not None
         ),

@@ -1,20 +1,34 @@
-"""Apply and check migrations (Alembic), for the CLI, the bot at start and tests."""
+"""Apply and check migrations (Alembic), for the CLI, the bot at start and tests.
+
+Alembic (with Mako and Pygments, a good part of a start-up) is imported only
+to migrate or inspect the migrations: a start finds the schema current with
+one query against :data:`REVISIONS`, kept equal to the migrations folder by
+``tests/storage/test_migrations.py``."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection, make_url
 
 from storage.database import ensure_directory, is_sqlite, serialise_sqlite_writers, sync_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0009", "0010", "0011", "0013")
+"""Every migration of ``storage/migrations/versions``, from the first to the head."""
+HEAD_REVISION = REVISIONS[-1]
+
+# Imported late, after logging is set up, Alembic would log each of its plugins
+# at INFO; imported at start-up as it used to be, those lines went nowhere.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 # Any fixed number: every replica starting at once takes the same lock.
 _MIGRATION_LOCK = 7_424_242
@@ -51,6 +65,8 @@ def _slack_stores_metadata() -> sa.MetaData:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("storage") / "migrations"))
     return config
@@ -58,16 +74,47 @@ def alembic_config() -> Config:
 
 def known_revisions() -> set[str]:
     """Every migration this code knows, from the first to the head."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return {revision.revision for revision in script.walk_revisions()}
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def recorded_revision(url: URL) -> str | None:
+    """The revision the database says it is at, in one query, without Alembic;
+    None when it has none (a new database)."""
+    ensure_directory(url)
+    engine = sa.create_engine(sync_url(url), poolclass=sa.pool.NullPool, hide_parameters=True)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                sa.text("SELECT version_num FROM alembic_version")
+            ).scalar_one_or_none()
+    except (sa.exc.ProgrammingError, sa.exc.OperationalError):
+        return None  # no alembic_version table yet
+    finally:
+        engine.dispose()
+
+
+def upgrade_if_behind(url: URL) -> bool:
+    """:func:`upgrade` unless the database is already at :data:`HEAD_REVISION`
+    (most starts: one query, Alembic not imported). True when it upgraded."""
+    if recorded_revision(url) == HEAD_REVISION:
+        return False
+    upgrade(url)
+    return True
 
 
 def _with_connection(url: URL, action: Callable[[Connection], None]) -> None:
@@ -97,6 +144,8 @@ def upgrade(url: URL, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision``; safe to run from several replicas."""
 
     def run(connection: Connection) -> None:
+        from alembic import command
+
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
@@ -118,6 +167,8 @@ def new_revision(message: str, workdir: Path) -> None:
     upgrade(url)
 
     def run(connection: Connection) -> None:
+        from alembic import command
+
         config = alembic_config()
         config.attributes["connection"] = connection
         head = head_revision() or "0000"
@@ -143,6 +194,8 @@ class DowngradeRefused(Exception):
 
 def revisions_in_order() -> list[str]:
     """Every revision this code knows, from the first to the head."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return [revision.revision for revision in reversed(list(script.walk_revisions()))]
 
@@ -177,6 +230,8 @@ def downgrade(url: URL, revision: str, floor: str = OLDEST_READABLE_REVISION) ->
                 f"the database is at {current or 'no revision'}, below {revision}: "
                 f"nothing to downgrade (postpoc db upgrade goes up)"
             )
+        from alembic import command
+
         config = alembic_config()
         config.attributes["connection"] = connection
         command.downgrade(config, revision)

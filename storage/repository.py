@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
@@ -61,6 +61,42 @@ class AnswerRow(NamedTuple):
     value: Any
     skipped: bool
     created_at: datetime
+
+
+class AnswerDigest(NamedTuple):
+    """One POC's current answers in a few numbers (the weekly pass): when the
+    latest answer to a question of the bank came, and a fingerprint of which
+    rows are current. Answer rows are never changed in place nor deleted (an
+    edit adds a row and supersedes the old one), so the same fingerprint
+    means the same answers."""
+
+    poc_id: int
+    last_answer_at: datetime | None
+    fingerprint: tuple[int, int, int]
+
+
+class InterviewDepth(NamedTuple):
+    poc_id: int
+    flow_version: int
+    depth_floor: str | None
+
+
+class ReadingRow(NamedTuple):
+    indicator_id: int
+    taken_on: date
+    value: float
+    created_at: datetime
+
+
+class CheckInRow(NamedTuple):
+    poc_id: int
+    status: str
+    sent_at: datetime
+    reminded_at: datetime | None
+    answered_at: datetime | None
+    incidents: int | None
+    changes: list[str]
+    retested: bool | None
 
 
 class StaleRevision(Exception):
@@ -643,6 +679,131 @@ class Repo:
             )
         )
         return [AnswerRow(*row) for row in result.all()]
+
+    # -- the weekly pass: plain rows, aggregates, answers streamed by POC -----
+
+    def _current_answers(self, workspace_id: int, flow: str, *columns: Any) -> Any:
+        return (
+            sa.select(*columns)
+            .join(Poc, col(Poc.id) == col(Answer.poc_id))
+            .join(Interview, col(Interview.id) == col(Answer.interview_id))
+            .where(
+                col(Poc.workspace_id) == workspace_id,
+                col(Interview.flow) == flow,
+                col(Answer.superseded_at).is_(None),
+            )
+        )
+
+    async def answer_digests(
+        self, workspace_id: int, bank_keys: Collection[str], flow: str = "post-poc"
+    ) -> list[AnswerDigest]:
+        """Per POC with current answers: the latest ``created_at`` among the
+        answers to ``bank_keys``, and the fingerprint of its current rows, in
+        one grouped query."""
+        created = col(Answer.created_at)
+        ident = col(Answer.id)
+        query = self._current_answers(
+            workspace_id,
+            flow,
+            col(Answer.poc_id),
+            sa.func.max(sa.case((col(Answer.question_key).in_(list(bank_keys)), created))),
+            sa.func.count(),
+            sa.func.sum(ident),
+            sa.func.max(ident),
+        ).group_by(col(Answer.poc_id))
+        result = await self.session.execute(query)
+        return [
+            AnswerDigest(poc_id, last, (int(count), int(total), int(top)))
+            for poc_id, last, count, total, top in result.all()
+        ]
+
+    async def stream_answers(
+        self,
+        workspace_id: int,
+        keys: Collection[str],
+        *,
+        every_key_at: Stage,
+        pocs: Collection[int] | None = None,
+        flow: str = "post-poc",
+        chunk: int = 2_000,
+    ) -> AsyncIterator[list[AnswerRow]]:
+        """The current answers to ``keys`` (every answer, for a POC at stage
+        ``every_key_at``), one POC's rows after the other in ``poc_id`` order,
+        fetched ``chunk`` rows at a time (a server-side cursor on PostgreSQL):
+        yields each POC's rows together, never the whole workspace at once.
+        ``pocs``: only these POCs (a short list)."""
+        query = self._current_answers(
+            workspace_id,
+            flow,
+            col(Answer.poc_id),
+            col(Answer.question_key),
+            col(Answer.value),
+            col(Answer.skipped),
+            col(Answer.created_at),
+        ).where(sa.or_(col(Answer.question_key).in_(list(keys)), col(Poc.stage) == every_key_at))
+        if pocs is not None:
+            query = query.where(col(Answer.poc_id).in_(list(pocs)))
+        query = query.order_by(col(Answer.poc_id)).execution_options(yield_per=chunk)
+        result = await self.session.stream(query)
+        rows: list[AnswerRow] = []
+        async for partition in result.partitions():
+            for row in partition:
+                if rows and rows[-1].poc_id != row[0]:
+                    yield rows
+                    rows = []
+                rows.append(AnswerRow(*row))
+        if rows:
+            yield rows
+
+    async def interview_depths(
+        self, workspace_id: int, flow: str = "post-poc"
+    ) -> dict[int, InterviewDepth]:
+        """Each POC's latest interview of ``flow``: its bank version and the
+        depth a lead raised it to."""
+        result = await self.session.execute(
+            sa.select(
+                col(Interview.poc_id), col(Interview.flow_version), col(Interview.depth_floor)
+            )
+            .join(Poc, col(Poc.id) == col(Interview.poc_id))
+            .where(col(Poc.workspace_id) == workspace_id, col(Interview.flow) == flow)
+            .order_by(col(Interview.id))
+        )
+        return {row[0]: InterviewDepth(*row) for row in result.all()}
+
+    async def workspace_reading_rows(self, workspace_id: int) -> list[ReadingRow]:
+        """:meth:`workspace_readings` as plain rows, in the same order."""
+        result = await self.session.execute(
+            sa.select(
+                col(Reading.indicator_id),
+                col(Reading.taken_on),
+                col(Reading.value),
+                col(Reading.created_at),
+            )
+            .join(Indicator, col(Indicator.id) == col(Reading.indicator_id))
+            .join(Poc, col(Poc.id) == col(Indicator.poc_id))
+            .where(col(Poc.workspace_id) == workspace_id)
+            .order_by(col(Reading.taken_on), col(Reading.id))
+        )
+        return [ReadingRow(*row) for row in result.all()]
+
+    async def workspace_checkin_rows(self, workspace_id: int, since: datetime) -> list[CheckInRow]:
+        """:meth:`workspace_checkins` as plain rows, in the same order."""
+        result = await self.session.execute(
+            sa.select(
+                col(CheckIn.poc_id),
+                col(CheckIn.status),
+                col(CheckIn.sent_at),
+                col(CheckIn.reminded_at),
+                col(CheckIn.answered_at),
+                col(CheckIn.incidents),
+                col(CheckIn.changes),
+                col(CheckIn.retested),
+            )
+            .join(Poc, col(Poc.id) == col(CheckIn.poc_id))
+            .where(col(Poc.workspace_id) == workspace_id, col(CheckIn.sent_at) >= since)
+            .order_by(col(CheckIn.sent_at), col(CheckIn.id))
+        )
+        return [CheckInRow(*row) for row in result.all()]
 
     async def workspace_indicators(self, workspace_id: int) -> Sequence[Indicator]:
         result = await self.session.execute(

@@ -11,7 +11,13 @@ from conversations.handlers import make_handle
 from conversations.service import Service
 from storage.repository import Store
 from tests.support.conversation import Clock, Person, text
-from tests.support.scripts import READY, answer_until_done
+from tests.support.scripts import (
+    READY,
+    answer_until_done,
+    asked_in_order,
+    current_key,
+    interview_at_depth,
+)
 
 pytestmark = pytest.mark.storage
 
@@ -43,3 +49,24 @@ async def test_the_summary_counts_skipped_required_questions_apart(service: Serv
     assert answered == total - 3  # skipped questions are not counted as answered
     listed = text(await lead.says("/poc list"))
     assert "2 skipped that are needed" in listed
+
+
+async def test_home_shows_the_next_question_at_the_depth_a_lead_raised(service: Service) -> None:
+    """The triage alone gives a light interview; a lead raised it to full depth,
+    so the question that comes next is a full-depth one, the one the interview asks."""
+    lead = Person(service, "lea")
+    await lead.says("hello")
+    handle = make_handle("Invoice agent", set())
+    await lead.runs("new Invoice agent")
+    asked = await interview_at_depth(lead, handle, "full")
+    light = asked_in_order(READY)
+    full = asked_in_order(READY, floor="full")
+    # Answer up to the first question only the full depth asks.
+    first_full = next(key for key in full if key not in light)
+    while (key := current_key(asked)) != first_full:
+        asked = await lead.says(READY[key])
+    label = service.bank.question(first_full).label.get("en")
+
+    shown = text(await lead.says("/poc home"))
+
+    assert f"Next question: {label}" in shown, shown

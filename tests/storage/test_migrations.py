@@ -119,3 +119,45 @@ def test_two_upgrades_at_once_both_succeed(database_url: str) -> None:
     with connected(database_url) as connection:
         versions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
     assert versions == [(head_revision(),)]
+
+
+def test_the_revisions_a_start_checks_are_the_migrations_folder() -> None:
+    """A start compares the database with ``REVISIONS`` without importing Alembic:
+    a new migration must be named there too, or starts would miss it."""
+    from storage.migrate import HEAD_REVISION, REVISIONS, revisions_in_order
+
+    assert list(REVISIONS) == revisions_in_order()
+    assert head_revision() == HEAD_REVISION
+
+
+def test_a_start_upgrades_only_a_database_behind(database_url: str) -> None:
+    from storage.migrate import HEAD_REVISION, recorded_revision, upgrade_if_behind
+
+    url = resolve_url(database_url)
+    assert recorded_revision(url) is None
+    assert upgrade_if_behind(url) is True
+    assert recorded_revision(url) == HEAD_REVISION
+    assert is_current(url)
+    assert upgrade_if_behind(url) is False
+
+
+def test_a_start_on_a_current_schema_does_not_import_alembic(database_url: str) -> None:
+    """Alembic, Mako and Pygments are a good part of a start; a start that finds
+    the schema current needs none of them (the server, its wiring, the check)."""
+    import subprocess
+    import sys
+
+    url = resolve_url(database_url)
+    upgrade(url)
+    script = (
+        "import sys, bot.server, bot.runtime\n"
+        "from sqlalchemy.engine import make_url\n"
+        "from storage import migrate\n"
+        f"assert not migrate.upgrade_if_behind(make_url({url.render_as_string(False)!r}))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'mako', 'pygments'}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
