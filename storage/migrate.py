@@ -128,7 +128,7 @@ def new_revision(message: str, workdir: Path) -> None:
 
 # --- rolling back ------------------------------------------------------------
 
-OLDEST_READABLE_REVISION = "0010"
+OLDEST_READABLE_REVISION = "0012"
 """The oldest schema this code works on. ``postpoc db downgrade`` refuses to
 go below it: the replicas of this version (and of the release before, whose
 head it is at least) would fail on the missing tables. A release whose code
