@@ -36,14 +36,16 @@ Clock = Callable[[], datetime]
 Handler = Callable[[InboxEntry, bool], Awaitable[None]]
 """Runs one row's step; the flag says a worker took it before (it may have been applied)."""
 
-LEASE_SECONDS = 15.0
+LEASE_SECONDS = 6.0
 """How long a claim holds without renewal: the wait before a dead worker's row is taken again."""
 RENEW_EVERY = LEASE_SECONDS / 3
-SWEEP_EVERY = 5.0
+SWEEP_EVERY = 2.0
 """Seconds between looks for rows a dead worker left."""
-ATTEMPTS = 5
+ATTEMPTS = 25
 """A row taken this many times without finishing is given up (logged), so that
-one poisoned request does not hold its person's later ones for ever."""
+one poisoned request (one that kills its process, or always fails) does not
+hold its person's later ones for ever. High, because a take cut by a process
+that died for another reason (a deploy, a crash elsewhere) counts too."""
 RETRY_AFTER = timedelta(seconds=5)
 KEEP = timedelta(days=7)
 """Handled rows are kept this long, to recognise a redelivery."""

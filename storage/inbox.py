@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from storage.models import InboxEntry, InboxStatus
-from storage.repository import Store
+from storage.repository import Repo, Store
 
 
 @dataclass(frozen=True)
@@ -185,12 +185,17 @@ class Inbox:
             return int(result.scalar_one())
 
     async def purge(self, before: datetime) -> int:
-        """Forget handled rows older than ``before`` (a redelivery comes within minutes)."""
         async with self.store.unit() as repo:
-            result = await repo.session.execute(
-                sa.delete(InboxEntry).where(
-                    col(InboxEntry.status) != InboxStatus.PENDING,
-                    col(InboxEntry.created_at) < before,
-                )
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+            return await purge_handled(repo, before)
+
+
+async def purge_handled(repo: Repo, before: datetime) -> int:
+    """Forget handled rows kept before ``before`` (a redelivery comes within
+    minutes); a pending row is kept however old: it is still to be handled."""
+    result = await repo.session.execute(
+        sa.delete(InboxEntry).where(
+            col(InboxEntry.status) != InboxStatus.PENDING,
+            col(InboxEntry.created_at) < before,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.inbox import Inboxes
+from bot.inbox import ATTEMPTS, Inboxes
 from storage.inbox import Arrival, Inbox
 from storage.models import InboxEntry, InboxStatus
 from storage.repository import Store
@@ -166,7 +166,7 @@ async def test_a_step_that_keeps_failing_is_given_up_and_its_person_goes_on(
     inboxes.on("test.answer", step)
     assert await inboxes.accept(arrival("Ev1"))
     assert await inboxes.accept(arrival("Ev2"))
-    for _ in range(10):
+    for _ in range(ATTEMPTS + 5):
         await inboxes.sweep()
         clock.now += timedelta(minutes=1)
     assert done == ["Ev2"]
