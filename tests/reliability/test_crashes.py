@@ -32,6 +32,7 @@ minute per database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -190,10 +191,8 @@ async def seen_to(engine: AsyncEngine, user: str) -> None:
     """An owner waits a while for their answer to be handled, then goes on:
     while the bot is killed every few seconds, a row may wait for several
     processes (each takes it over once the last one's lease ran out)."""
-    try:
+    with contextlib.suppress(TimeoutError):
         await handled(engine, user, seconds=15.0)
-    except TimeoutError:
-        pass
 
 
 async def answer_counts(engine: AsyncEngine) -> Counter[tuple[str, str]]:
