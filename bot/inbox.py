@@ -36,10 +36,10 @@ Clock = Callable[[], datetime]
 Handler = Callable[[InboxEntry, bool], Awaitable[None]]
 """Runs one row's step; the flag says a worker took it before (it may have been applied)."""
 
-LEASE_SECONDS = 6.0
+LEASE_SECONDS = 4.0
 """How long a claim holds without renewal: the wait before a dead worker's row is taken again."""
 RENEW_EVERY = LEASE_SECONDS / 3
-SWEEP_EVERY = 2.0
+SWEEP_EVERY = 1.0
 """Seconds between looks for rows a dead worker left."""
 ATTEMPTS = 25
 """A row taken this many times without finishing is given up (logged), so that
