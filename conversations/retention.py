@@ -1,6 +1,7 @@
 """What is deleted, and when: the tables that would otherwise only grow.
 
-- inbound delivery ids: kept a week (Slack retries for minutes, Bot Framework
+- inbound delivery ids, and the inbox rows of handled requests (pending ones
+  are never deleted): kept a week (Slack retries for minutes, Bot Framework
   not at all; a week covers any replay a platform makes and lets an operator
   read what came in recently);
 - Slack OAuth states: deleted once expired (slack_sdk deletes only the states
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from storage.inbox import purge_handled
 from storage.repository import Store
 
 DELIVERY_IDS_KEPT = timedelta(days=7)
@@ -37,10 +39,13 @@ class Purged:
     oauth_states: int = 0
     command_uses: int = 0
     audit_events: int = 0
+    inbox: int = 0
 
     @property
     def total(self) -> int:
-        return self.deliveries + self.oauth_states + self.command_uses + self.audit_events
+        return (
+            self.deliveries + self.oauth_states + self.command_uses + self.audit_events + self.inbox
+        )
 
 
 async def purge(store: Store, now: datetime, settings: RetentionSettings) -> Purged:
@@ -50,6 +55,7 @@ async def purge(store: Store, now: datetime, settings: RetentionSettings) -> Pur
             deliveries=await repo.purge_inbound_deliveries(now - DELIVERY_IDS_KEPT),
             oauth_states=await repo.purge_oauth_states(now),
             command_uses=await repo.purge_command_uses(now - COMMAND_USES_KEPT),
+            inbox=await purge_handled(repo, now - DELIVERY_IDS_KEPT),
         )
         if settings.audit_days is not None:
             purged.audit_events = await repo.purge_audit_events(

@@ -22,7 +22,7 @@ from storage.database import ensure_directory, is_sqlite, serialise_sqlite_write
 if TYPE_CHECKING:
     from alembic.config import Config
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0009", "0010", "0011", "0013")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0009", "0010", "0011", "0013", "0012")
 """Every migration of ``storage/migrations/versions``, from the first to the head."""
 HEAD_REVISION = REVISIONS[-1]
 
@@ -179,7 +179,7 @@ def new_revision(message: str, workdir: Path) -> None:
 
 # --- rolling back ------------------------------------------------------------
 
-OLDEST_READABLE_REVISION = "0013"
+OLDEST_READABLE_REVISION = "0012"
 """The oldest schema this code works on. ``postpoc db downgrade`` refuses to
 go below it: the replicas of this version (and of the release before, whose
 head it is at least) would fail on the missing tables. A release whose code

@@ -454,3 +454,39 @@ class SectionAssignment(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
     reminded_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
     """When the weekly check-in last reminded the holder: once per hand-over."""
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class InboxEntry(SQLModel, table=True):
+    """A platform request acknowledged but perhaps not yet handled (storage.inbox).
+
+    Keyed by the platform's delivery id (Slack's ``event_id`` or ``trigger_id``,
+    the Teams activity id), so that a redelivered request finds its row and is
+    not taken twice. ``lane`` is whose request it is: one person's requests are
+    handled one at a time, oldest (lowest id) first.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "workspace", "delivery_id"),
+        sa.Index("ix_inboxentry_lane_status_id", "lane", "status", "id"),
+        sa.Index("ix_inboxentry_status_id", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=200)
+    """The workspace key as the adapter names it (no row of ``workspace`` needed yet)."""
+    delivery_id: str = Field(max_length=200)
+    lane: str = Field(max_length=300)
+    kind: str = Field(max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    status: InboxStatus = Field(default=InboxStatus.PENDING, sa_type=sa.String(16))
+    attempts: int = 0
+    lease_until: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    done_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))

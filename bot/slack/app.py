@@ -36,12 +36,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import seals
 from bot.config import Settings
+from bot.inbox import SWEEP_EVERY, Inboxes
 from bot.slack import ids, logs, socket_mode
 from bot.slack.calls import error_code
 from bot.slack.delivery import SlackMessenger
 from bot.slack.lane import Lane
-from bot.slack.listeners import Listeners
-from bot.slack.oauth import OAuth, build_oauth, tokens
+from bot.slack.listeners import PLATFORM, Listeners
+from bot.slack.oauth import OAuth, TokenSource, build_oauth, tokens
 from bot.slack.payloads import malformed
 from bot.slack.profiles import Profiles
 from bot.slack.questions import Questions
@@ -76,6 +77,8 @@ class SlackBot:
     oauth: OAuth | None
     listeners: Listeners
     lane: Lane = field(default_factory=Lane)
+    inbox: Inboxes | None = None
+    sweep_every: float = SWEEP_EVERY
     socket: AsyncSocketModeHandler | None = field(default=None, init=False)
 
     async def settled(self, seconds: float = 10.0) -> bool:
@@ -87,18 +90,45 @@ class SlackBot:
         configured; stop: let acknowledged work finish, then close."""
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
         self.client.session = session
+        sweeping: asyncio.Task[None] | None = None
         try:
             if self.oauth is None:
                 self.work.start(self._check_install())
+            if self.inbox is not None:
+                # What a process that died after an ack left, finished first.
+                await self.sweep()
+                sweeping = asyncio.create_task(self._sweep_forever())
             if self.settings.slack_app_token:
                 self.socket = await socket_mode.connect(self.bolt, self.settings.slack_app_token)
             yield
         finally:
+            if sweeping is not None:
+                sweeping.cancel()
             if self.socket is not None:
                 await socket_mode.close(self.socket)
             if not await self.work.settled(DRAIN_SECONDS):
                 logs.drain_timeout(self.work.pending)
             await session.close()
+
+    async def sweep(self) -> int:
+        """Start working through every Slack lane of the inbox that no live
+        worker holds (rows left by a process that died after their ack); how
+        many lanes."""
+        if self.inbox is None:
+            return 0
+        try:
+            lanes = [lane for lane in await self.inbox.waiting() if lane.startswith(PLATFORM + ":")]
+        except Exception as error:  # the database is away: the next sweep tries again
+            logs.inbox_sweep_failed(type(error).__name__)
+            return 0
+        for lane in lanes:
+            self.work.start(self.listeners.drain_job(lane), key=lane)
+        return len(lanes)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_every)
+            await self.sweep()
 
     async def _check_install(self) -> None:
         """One workspace: a token that works means the bot is installed, so a
@@ -193,6 +223,8 @@ def build(
     )
     work = Work()
     questions = Questions(service.platform, settled=service.settled)
+    token_source = tokens(settings, engine)
+    inbox = Inboxes(service.store)
     listeners = Listeners(
         service,
         Profiles(),
@@ -200,14 +232,41 @@ def build(
         work,
         oauth.installations if oauth else None,
         installed=installed,
+        inbox=inbox,
+        clients=clients_of(client, token_source),
     )
     lane = Lane()
     if oauth is None:
         # One token, one workspace: the others' requests are ignored (bot.slack.lane).
         bolt.use(lane.middleware)
     register(bolt, listeners)
-    messenger = SlackMessenger(client, tokens(settings, engine), service.platform)
-    return SlackBot(settings, service, bolt, client, messenger, work, oauth, listeners, lane)
+    messenger = SlackMessenger(client, token_source, service.platform)
+    return SlackBot(
+        settings, service, bolt, client, messenger, work, oauth, listeners, lane, inbox=inbox
+    )
+
+
+def clients_of(
+    base: AsyncWebClient, token_source: TokenSource
+) -> Callable[[str], Awaitable[AsyncWebClient | None]]:
+    """A workspace's client for a step run from the inbox, made as Bolt makes
+    each request's: the app client's URL, session, retries and timeout, with
+    the workspace's bot token (found again, as the request may be days old)."""
+
+    async def client_for(workspace: str) -> AsyncWebClient | None:
+        token = await token_source.bot_token(workspace)
+        if not token:
+            return None
+        return AsyncWebClient(
+            token=token,
+            base_url=base.base_url,
+            session=base.session,
+            retry_handlers=base.retry_handlers,
+            timeout=base.timeout,
+            logger=base.logger,
+        )
+
+    return client_for
 
 
 def web_client(

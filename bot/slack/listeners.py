@@ -5,22 +5,26 @@ The app runs with ``process_before_response``: Slack's HTTP request is
 answered when the listener returns, so each listener decides when its ack
 goes and starts the rest as background work (:class:`~bot.slack.work.Work`):
 
-- **an answer is acknowledged once it is stored**: a typed answer
-  (``message.im``), a button or picker carrying a question's token, a modal's
-  edited answer. The core commits first, then Slack gets its 2xx; the replies
-  (the answered question settled, the next one posted) go after. Should the
-  process die before the commit, Slack has no ack and sends the event again
-  (deduplicated by ``event_id``). The core gets :data:`ACK_BUDGET` seconds:
-  beyond that (a slow language model, a database under strain) the ack goes
-  first, within Slack's 3 seconds, and the answer is stored just after.
-- **everything else is acknowledged at once**: a slash command or a button
-  that runs a command has stored nothing yet, so a crash loses a request
-  nobody was answered for; ``app_home_opened`` likewise.
-- **the Edit button** (and ``/poc edit``) opens its modal right after the ack,
-  while the click's ``trigger_id`` is valid: with the question when the core
-  answers within :data:`MODAL_BUDGET`, else as "loading", filled in after.
-- **a modal submission** is checked within the budget so that an invalid
-  answer is shown in the modal; beyond it the modal closes on "saving".
+- **through the inbox** (:mod:`bot.inbox`): a typed message (``message.im``),
+  a button or picker answering a question, a button that runs a command, and
+  ``/poc`` (but ``/poc edit``): the request is acknowledged once its one row
+  is committed (keyed by its delivery id, so a redelivery is acknowledged and
+  dropped); the step and its replies run after, from that row, in order per
+  person (:meth:`Listeners.drain_job`). A process that dies after the ack
+  leaves the row, which the next start (or any replica's sweep) finishes.
+  Should the database not take the row, the request is handled as before
+  the inbox (acknowledged, then handled at once), so the person is told the
+  database can't be reached.
+- **a fast path where the answer must come inside the HTTP response or
+  within 3 s of the click**, which a step run later from the inbox can't
+  give: the Edit button and ``/poc edit`` open a modal with the click's
+  ``trigger_id`` (valid 3 s: with the question when the core answers within
+  :data:`MODAL_BUDGET`, else as "loading", filled in after); a modal
+  submission is checked within :data:`ACK_BUDGET` so that an invalid answer
+  is shown in the modal (``response_action: errors``, only possible in the
+  response); closing the modal (``back``) and ``app_home_opened`` draw what
+  is already stored and store nothing a person typed: acknowledged at once,
+  handled in the background, as are edits of a typed message.
 
 Commands and interactions carry no ``event_id``: their ``trigger_id`` is
 the delivery id the core deduplicates on (:func:`~bot.slack.inbound.delivery_of`).
@@ -30,7 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -41,6 +45,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import seals
+from bot.inbox import Inboxes
 from bot.slack import ids, logs
 from bot.slack.blocks import edit_modal, home_view, loading_modal, notice_modal, saving_modal
 from bot.slack.calls import quietly
@@ -80,9 +85,24 @@ from conversations.messages import (
     Say,
 )
 from conversations.service import Service
+from storage.inbox import Arrival
+from storage.models import InboxEntry
+from storage.repository import Unavailable
 
 Body = Mapping[str, Any]
 T = TypeVar("T")
+Clients = Callable[[str], Awaitable[AsyncWebClient | None]]
+"""A Web API client with the bot token of a workspace (None: not installed)."""
+
+PLATFORM = "slack"
+MESSAGE, ANSWER, RUN, COMMAND = "slack.message", "slack.answer", "slack.run", "slack.command"
+"""Kinds of inbox rows the Slack listeners keep and handle."""
+
+
+def lane_of(workspace: str, user: str) -> str:
+    """One person's requests: handled one at a time, in arrival order."""
+    return f"{PLATFORM}:{workspace}:{user}"
+
 
 ACK_BUDGET = 1.5
 """Seconds the core gets to store an answer (or check a modal's) before the
@@ -156,6 +176,8 @@ class Listeners:
         ack_budget: float = ACK_BUDGET,
         modal_budget: float = MODAL_BUDGET,
         installed: Installed | None = None,
+        inbox: Inboxes | None = None,
+        clients: Clients | None = None,
     ) -> None:
         self.ack_budget = ack_budget
         self.modal_budget = modal_budget
@@ -166,6 +188,109 @@ class Listeners:
         self.installations = installations
         self.turns = Turns()
         self.installed = installed or Installed(service.platform)
+        # Without an inbox (or a way to a workspace's client) every request is
+        # handled at once after its ack, as the fallback below does.
+        self.inbox = inbox if clients is not None else None
+        self.clients = clients
+        if self.inbox is not None:
+            self.inbox.on(MESSAGE, self._message_row)
+            self.inbox.on(ANSWER, self._answer_row)
+            self.inbox.on(RUN, self._run_row)
+            self.inbox.on(COMMAND, self._command_row)
+
+    # -- the inbox -----------------------------------------------------------------------
+
+    async def _keep(
+        self, kind: str, workspace: str, user: str, delivery_id: object, payload: dict[str, Any]
+    ) -> bool | None:
+        """Commit the request's inbox row before the ack: True when kept (its
+        step then runs from the row), False for a redelivery (nothing to do),
+        None when it can't be kept (no inbox, no delivery id, the database
+        refused): the caller handles it at once."""
+        if self.inbox is None or not isinstance(delivery_id, str) or not delivery_id:
+            return None
+        arrival = Arrival(PLATFORM, workspace, delivery_id, lane_of(workspace, user), kind, payload)
+        try:
+            kept = await self.inbox.accept(arrival)
+        except Unavailable:
+            return None
+        if kept is None:
+            logs.duplicate_delivery(workspace, None)
+            return False
+        self.work.start(self.drain_job(lane_of(workspace, user)), key=lane_of(workspace, user))
+        return True
+
+    def drain_job(self, lane: str) -> Coroutine[Any, Any, None]:
+        """Work through ``lane``'s inbox rows, in turn with the person's other requests."""
+        assert self.inbox is not None
+        return self._drained(self._in_turn(self.turns.take(lane), self.inbox.drain(lane)))
+
+    @staticmethod
+    async def _drained(job: Coroutine[Any, Any, int]) -> None:
+        await job
+
+    async def _client(self, workspace: str) -> AsyncWebClient | None:
+        assert self.clients is not None
+        return await self.clients(workspace)
+
+    async def _reply(
+        self, client: AsyncWebClient, handled: tuple[Origin, Outcome] | None, retried: bool
+    ) -> None:
+        """The step's replies. A step found done already, when its row was taken
+        before (a worker died after the step, maybe before the replies), shows
+        the person the question they are at, so nobody is left with nothing."""
+        if handled is None:
+            return
+        origin, outcome = handled
+        if not outcome.duplicate:
+            await self.responder.deliver(client, origin, outcome.replies)
+            return
+        logs.duplicate_delivery(origin.workspace, None)
+        if retried:
+            actor = await self.profiles.actor(client, origin.workspace, origin.user_id)
+            pending = await self.service.pending(actor)
+            if pending:
+                here = Origin(origin.workspace, origin.user_id, actor.locale)
+                await self.responder.deliver(client, here, pending)
+
+    async def _message_row(self, entry: InboxEntry, retried: bool) -> None:
+        body = entry.payload["body"]
+        event = body["event"]
+        client = await self._client(entry.workspace)
+        if client is None:
+            logs.ignored_inactive(entry.workspace)
+            return
+        handled = await self._message(body, event, client, entry.workspace, str(event["user"]))
+        await self._reply(client, handled, retried)
+
+    async def _answer_row(self, entry: InboxEntry, retried: bool) -> None:
+        body, action = entry.payload["body"], entry.payload["action"]
+        token = ids.token_of(str(action.get("block_id") or ""))
+        client = await self._client(entry.workspace)
+        if client is None or token is None:
+            return
+        user = str(entry.payload["user"])
+        handled = await self._answer(body, action, client, entry.workspace, user, token)
+        await self._reply(client, handled, retried)
+
+    async def _run_row(self, entry: InboxEntry, retried: bool) -> None:
+        body, command = entry.payload["body"], str(entry.payload["command"])
+        client = await self._client(entry.workspace)
+        if client is None:
+            return
+        user = str(entry.payload["user"])
+        handled = await self._press(body, command, client, entry.workspace, user)
+        await self._reply(client, handled, retried)
+
+    async def _command_row(self, entry: InboxEntry, retried: bool) -> None:
+        body = entry.payload["body"]
+        client = await self._client(entry.workspace)
+        if client is None:
+            return
+        origin, outcome, _ = await self._run_command(
+            body, client, entry.workspace, str(body.get("user_id"))
+        )
+        await self._reply(client, (origin, outcome), retried)
 
     # -- the ack and what follows it -------------------------------------------------
 
@@ -174,7 +299,7 @@ class Listeners:
     ) -> Coroutine[Any, Any, T]:
         """``job``, once the person's earlier requests are through (:class:`Turns`).
         The place in line is taken now, as the request arrives."""
-        return self._in_turn(self.turns.take((workspace, user)), job)
+        return self._in_turn(self.turns.take(lane_of(workspace, user)), job)
 
     @staticmethod
     async def _in_turn(turn: Turn, job: Coroutine[Any, Any, T]) -> T:
@@ -200,23 +325,8 @@ class Listeners:
         if outcome.replies:
             self.work.start(
                 self.responder.deliver(client, origin, outcome.replies),
-                key=(origin.workspace, origin.user_id),
+                key=lane_of(origin.workspace, origin.user_id),
             )
-
-    def _finish_later(
-        self, client: AsyncWebClient, handling: asyncio.Future[tuple[Origin, Outcome] | None]
-    ) -> None:
-        """The core took longer than the budget: the ack went first; store, then reply."""
-        logs.slow_ack(self.ack_budget)
-
-        async def finish() -> None:
-            handled = await handling
-            if handled is not None:
-                origin, outcome = handled
-                if not outcome.duplicate:
-                    await self.responder.deliver(client, origin, outcome.replies)
-
-        self.work.start(finish(), capped=False)
 
     # -- the slash command and typed messages ----------------------------------------
 
@@ -225,14 +335,19 @@ class Listeners:
     ) -> None:
         """Acknowledged at once: nothing is stored yet, and the reply goes to the
         command's ``response_url`` (or a modal) after."""
-        await ack()
         workspace, user = workspace_of(context), str(body.get("user_id"))
         parsed = commands.parse(plain_text(str(body.get("text") or "")))
         modal = parsed is not None and parsed.name == "edit" and len(parsed.args) >= 2
+        if not modal:
+            kept = await self._keep(COMMAND, workspace, user, delivery_of(body), {"body": body})
+            if kept is not None:
+                await ack()
+                return
+        await ack()
         # A modal must open within 3 s of the command: that work skips the queue.
         self.work.start(
             self._turn(workspace, user, self._command(body, client, workspace, user, modal)),
-            key=(workspace, user),
+            key=lane_of(workspace, user),
             capped=not modal,
         )
 
@@ -279,7 +394,7 @@ class Listeners:
         context: AsyncBoltContext,
         request: AsyncBoltRequest,
     ) -> None:
-        """A typed answer (or command) in the DM: acknowledged once stored."""
+        """A typed answer (or command) in the DM: acknowledged once kept in the inbox."""
         edited = edited_message(event)
         if edited is not None:
             await self._edited(client, context, event, edited)
@@ -287,16 +402,17 @@ class Listeners:
         if not is_person_message(event):
             return
         workspace, user = workspace_of(context), str(event["user"])
-        retries = request.headers.get("x-slack-retry-num") or []
-        handling, in_time = await self._in_time(
-            self._turn(workspace, user, self._message(body, event, client, workspace, user))
-        )
-        if not in_time:
-            self._finish_later(client, handling)
+        kept = await self._keep(MESSAGE, workspace, user, body.get("event_id"), {"body": body})
+        if kept is not None:
             return
-        handled = handling.result()
-        if handled is not None:
-            self._deliver_later(client, *handled, retry=retries[0] if retries else None)
+        retries = request.headers.get("x-slack-retry-num") or []
+
+        async def now() -> None:
+            handled = await self._message(body, event, client, workspace, user)
+            if handled is not None:
+                self._deliver_later(client, *handled, retry=retries[0] if retries else None)
+
+        self.work.start(self._turn(workspace, user, now()), key=lane_of(workspace, user))
 
     async def _message(
         self, body: Body, event: Body, client: AsyncWebClient, workspace: str, user: str
@@ -343,7 +459,7 @@ class Listeners:
                 actor.locale,
             )
 
-        self.work.start(self._turn(workspace, user, tell()), key=(workspace, user))
+        self.work.start(self._turn(workspace, user, tell()), key=lane_of(workspace, user))
 
     async def home(
         self, body: Body, event: Body, client: AsyncWebClient, context: AsyncBoltContext
@@ -354,7 +470,7 @@ class Listeners:
         workspace, user = workspace_of(context), str(event["user"])
         self.work.start(
             self._turn(workspace, user, self._home(body, client, workspace, user)),
-            key=(workspace, user),
+            key=lane_of(workspace, user),
         )
 
     async def _home(self, body: Body, client: AsyncWebClient, workspace: str, user: str) -> None:
@@ -391,23 +507,25 @@ class Listeners:
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
-        """A button or picker answering a question: acknowledged once stored."""
+        """A button or picker answering a question: acknowledged once kept in the inbox."""
         token = ids.token_of(str(action.get("block_id") or ""))
         workspace, user = workspace_of(context), str(context.user_id)
         if token is None:  # not a question's block, or its seal does not hold
             logs.unsealed("question token")
             await ack()
             return
-        handling, in_time = await self._in_time(
-            self._turn(workspace, user, self._answer(body, action, client, workspace, user, token))
-        )
+        payload = {"body": body, "action": action, "user": user}
+        kept = await self._keep(ANSWER, workspace, user, delivery_of(body), payload)
         await ack()
-        if not in_time:
-            self._finish_later(client, handling)
+        if kept is not None:
             return
-        handled = handling.result()
-        if handled is not None:
-            self._deliver_later(client, *handled)
+
+        async def now() -> None:
+            handled = await self._answer(body, action, client, workspace, user, token)
+            if handled is not None:
+                self._deliver_later(client, *handled)
+
+        self.work.start(self._turn(workspace, user, now()), key=lane_of(workspace, user))
 
     async def _answer(
         self,
@@ -451,25 +569,37 @@ class Listeners:
         if command is None:
             logs.unsealed("command button")
             return
+        payload = {"body": body, "command": command, "user": user}
+        if await self._keep(RUN, workspace, user, delivery_of(body), payload) is not None:
+            return
         self.work.start(
             self._turn(workspace, user, self._run(body, command, client, workspace, user)),
-            key=(workspace, user),
+            key=lane_of(workspace, user),
         )
 
     async def _run(
         self, body: Body, command: str, client: AsyncWebClient, workspace: str, user: str
     ) -> None:
-        if not await self.installed.active(workspace):
+        handled = await self._press(body, command, client, workspace, user)
+        if handled is None:
             return
+        origin, outcome = handled
+        if outcome.duplicate:
+            logs.duplicate_delivery(workspace, None)
+            return
+        await self.responder.deliver(client, origin, outcome.replies)
+
+    async def _press(
+        self, body: Body, command: str, client: AsyncWebClient, workspace: str, user: str
+    ) -> tuple[Origin, Outcome] | None:
+        if not await self.installed.active(workspace):
+            return None
         actor = await self.profiles.actor(client, workspace, user)
         origin = message_origin(body, workspace, user, actor.locale)
         place = Place(channel_id=origin.channel_id or user, is_direct=origin.is_direct)
         pressed = command_press(actor, place, command, delivery_of(body))
         outcome = await self.service.handle(replace(pressed, channels=SlackChannels(client)))
-        if outcome.duplicate:
-            logs.duplicate_delivery(workspace, None)
-            return
-        await self.responder.deliver(client, origin, outcome.replies)
+        return origin, outcome
 
     # -- editing an answer in a modal ----------------------------------------------------
 
@@ -491,7 +621,7 @@ class Listeners:
         # The modal must open within 3 s of the click: this work skips the queue.
         self.work.start(
             self._turn(workspace, user, self._edit(body, command, client, workspace, user)),
-            key=(workspace, user),
+            key=lane_of(workspace, user),
             capped=False,
         )
 
@@ -554,7 +684,7 @@ class Listeners:
             await ack(response_action="update", view=saving_modal(language))
             self.work.start(
                 self._after_slow_submit(client, str(view.get("id")), checking, meta),
-                key=(workspace, user),
+                key=lane_of(workspace, user),
                 capped=False,
             )
             return
@@ -608,7 +738,7 @@ class Listeners:
             closing = f"closed:{view.get('id')}" if view.get("id") else None
             self.work.start(
                 self._turn(workspace, user, self._closed(client, workspace, user, token, closing)),
-                key=(workspace, user),
+                key=lane_of(workspace, user),
             )
 
     async def _closed(

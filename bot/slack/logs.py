@@ -120,3 +120,7 @@ def drain_timeout(pending: int) -> None:
 
 def socket_mode(state: str) -> None:
     log.info("slack: Socket Mode %s", state)
+
+
+def inbox_sweep_failed(error: str) -> None:
+    log.warning("slack: could not look for requests left in the inbox (%s); will look again", error)

@@ -16,6 +16,8 @@ Deployment, and how the bot behaves in Teams: ``deploy/teams/README.md``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
 from bot.config import Settings
@@ -23,10 +25,20 @@ from bot.teams.options import Endpoints, RetryPolicy, TeamsOptions
 from conversations.delivery import Messenger
 from conversations.service import Service
 
-__all__ = ["TEAMS_MESSENGER", "Endpoints", "RetryPolicy", "TeamsOptions", "make_messenger", "mount"]
+__all__ = [
+    "TEAMS_MESSENGER",
+    "TEAMS_SETTLED",
+    "Endpoints",
+    "RetryPolicy",
+    "TeamsOptions",
+    "make_messenger",
+    "mount",
+]
 
 TEAMS_MESSENGER: web.AppKey[Messenger] = web.AppKey("teams_messenger")
 """Where ``mount`` leaves the Teams messenger, for the outbox."""
+TEAMS_SETTLED: web.AppKey[Callable[[float], Awaitable[bool]]] = web.AppKey("teams_settled")
+"""Waits (at most so many seconds) for turns still retrying their replies after their response."""
 
 
 def mount(
@@ -45,6 +57,7 @@ def mount(
 
     teams = mount_app(app, service, settings, options or TeamsOptions())
     app[TEAMS_MESSENGER] = teams.messenger
+    app[TEAMS_SETTLED] = teams.settled
     return teams.messenger
 
 

@@ -4,12 +4,33 @@ The handler answers as Teams expects: 201 for a handled activity (200 with a
 body for an invoke), 401 for anything not signed by the Bot Framework for
 this app, 400 for a body that is not an activity or has no tenant, 503 when
 the signing keys can't be fetched. Nothing of a refused request is stored.
+
+A message (typed, or a card's submit) is kept in the inbox (:mod:`bot.inbox`)
+once authenticated, keyed by its activity id, before its step runs:
+
+- a redelivery of a handled activity changes nothing; of one whose turn was
+  cut by a crash (its row still pending, its worker gone), it finishes that
+  turn: the person sees the question they are at;
+- the person's next message first finishes their older rows left pending, in
+  proactive turns, then is handled itself; so does any replica's sweep, at
+  start-up and every few seconds;
+- the step runs in the request's turn, and so do its replies, until a reply
+  or a card update has to be retried (throttled, or the service briefly
+  down): the request is answered there (201) and the retries go on after,
+  in the background, the row leased to this worker until they are done.
+
+Invokes (``adaptiveCard/action`` must answer in the response),
+``conversationUpdate`` and ``installationUpdate`` (install bookkeeping and
+the welcome, deduplicated by the core) are handled in the request as before.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import logging
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,20 +38,32 @@ from aiohttp import web
 
 from bot import seals
 from bot.config import Settings
+from bot.inbox import SWEEP_EVERY, Background, Inboxes
 from bot.teams import inbound, texts
 from bot.teams.auth import AuthUnavailable, authentication
 from bot.teams.bot import RAW_ACTIVITY, WORKSPACE, TeamsBot
 from bot.teams.connector import Connector
 from bot.teams.messenger import TeamsMessenger
 from bot.teams.options import TeamsOptions
-from bot.teams.outbound import OutboundError
+from bot.teams.outbound import RETRYING, OutboundError
 from bot.teams.sdk import Activity, CloudAdapter
 from conversations.i18n import translator
 from conversations.service import Service
+from storage.inbox import Arrival
+from storage.models import InboxEntry, InboxStatus
+from storage.repository import Unavailable
 
 log = logging.getLogger("postpoc.teams")
 
 ROUTE = "/api/messages"
+PLATFORM = "teams"
+MESSAGE = "teams.message"
+DRAIN_SECONDS = 10.0
+"""How long a stopping process waits for replies still being retried."""
+
+
+def lane_of(workspace: str, person: str) -> str:
+    return f"{PLATFORM}:{workspace}:{person}"
 
 
 class Teams:
@@ -48,6 +81,107 @@ class Teams:
         )
         self.bot = TeamsBot(service, self.connector, options)
         self.messenger = TeamsMessenger(self.connector)
+        self.inbox = Inboxes(service.store)
+        self.inbox.on(MESSAGE, self._proactive)
+        self.background = Background()
+        self.sweep_every = SWEEP_EVERY
+
+    async def settled(self, seconds: float = 10.0) -> bool:
+        """Wait until every turn's background work (retried replies, swept rows) is done."""
+        return await self.background.settled(seconds)
+
+    async def lifecycle(self, _: web.Application) -> AsyncIterator[None]:
+        """Start: finish what a process that died mid-turn left, then keep looking;
+        stop: let replies still being retried finish."""
+        await self.sweep()
+        sweeping = asyncio.create_task(self._sweep_forever())
+        try:
+            yield
+        finally:
+            sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeping
+            if not await self.background.settled(DRAIN_SECONDS):
+                log.warning("teams: stopped with %d turns still retrying", self.background.pending)
+
+    async def sweep(self, grace: float = 0.0) -> int:
+        """Drain every Teams lane left waiting; ``grace``: leave rows younger
+        than that many seconds to the request that is about to take them."""
+        try:
+            lanes = await self.inbox.waiting(grace)
+        except Exception as error:  # the database is away: the next sweep tries again
+            log.warning("teams: could not look for activities left in the inbox (%s)", error)
+            return 0
+        mine = [lane for lane in lanes if lane.startswith(PLATFORM + ":")]
+        for lane in mine:
+            self.background.start(self.inbox.drain(lane))
+        return len(mine)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_every)
+            await self.sweep(grace=self.sweep_every)
+
+    async def _proactive(self, entry: InboxEntry, retried: bool) -> None:
+        """A row handled outside its request (after a crash, or behind an older
+        one): its replies go to its conversation in a proactive turn."""
+        activity = entry.payload["activity"]
+
+        async def work(turn: Any) -> None:
+            await self.bot.message(turn, activity, entry.workspace, retried=retried)
+
+        await self.connector.within(inbound.reference_of(activity), work)
+
+    async def _message_turn(self, turn: Any, body: dict[str, Any], workspace: str) -> None:
+        """Keep the message in the inbox, then run the person's pending rows,
+        this one in this turn."""
+        activity_id = str(body["id"])
+        lane = lane_of(workspace, inbound.person_of(body))
+        try:
+            kept = await self.inbox.accept(
+                Arrival(PLATFORM, workspace, activity_id, lane, MESSAGE, {"activity": body})
+            )
+            if kept is None:
+                found = await self.inbox.rows.find(PLATFORM, workspace, activity_id)
+                if found is None or found.status != InboxStatus.PENDING:
+                    return  # handled already: a redelivery changes nothing
+                kept = found.id  # its turn was cut (or still runs elsewhere: not taken then)
+        except Unavailable:
+            # The database can't keep it: handled as before the inbox, so the
+            # person is told the database can't be reached.
+            await self.bot.on_turn(turn)
+            return
+
+        async def here(entry: InboxEntry, retried: bool) -> None:
+            try:
+                await self.bot.message(turn, body, workspace, retried=retried)
+            except OutboundError:
+                raise  # the row is left pending: tried again later, its step not twice
+            except Exception as error:
+                await self.on_turn_error(turn, error)
+
+        assert kept is not None
+        await self._without_retries(self.inbox.drain(lane, {kept: here}))
+
+    async def _without_retries(self, job: Coroutine[Any, Any, int]) -> None:
+        """Run ``job`` until it ends or one of its outbound calls backs off to
+        retry; then this turn ends (the request is answered) and the job goes
+        on in the background."""
+        retrying = asyncio.Event()
+        mark = RETRYING.set(retrying)
+        try:
+            task = self.background.start(job)  # the task keeps the mark: its retries signal
+        finally:
+            RETRYING.reset(mark)
+        waiting = asyncio.ensure_future(retrying.wait())
+        try:
+            await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiting.cancel()
+        if task.done():
+            task.result()
+        else:
+            log.info("teams: a reply is being retried; the request is answered first")
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.content_type != "application/json":
@@ -85,6 +219,10 @@ class Teams:
             async def turn_logic(turn: Any) -> None:
                 turn.turn_state[RAW_ACTIVITY] = body
                 turn.turn_state[WORKSPACE] = workspace
+                if body.get("type") == "message" and isinstance(body.get("id"), str) and body["id"]:
+                    assert workspace is not None
+                    await self._message_turn(turn, body, workspace)
+                    return
                 await self.bot.on_turn(turn)
 
             response = await self.adapter.process_activity(header, activity, turn_logic)
@@ -182,4 +320,5 @@ def mount(
             ROUTE,
         )
     app.router.add_post(ROUTE, teams.handle)
+    app.cleanup_ctx.append(teams.lifecycle)
     return teams

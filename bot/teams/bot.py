@@ -29,7 +29,7 @@ from bot.teams.options import TeamsOptions
 from bot.teams.outbound import OutboundError, Refused
 from bot.teams.sdk import Activity, ActivityHandler
 from conversations.i18n import Translator, translator
-from conversations.messages import Answered, Card, Inbound, Reply, Say, Section
+from conversations.messages import Answered, Card, Inbound, Outcome, Reply, Say, Section
 from conversations.service import Service
 
 log = logging.getLogger("postpoc.teams")
@@ -50,6 +50,18 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
 
     async def on_message_activity(self, turn: Any) -> None:
         activity, workspace = _facts(turn)
+        await self.message(turn, activity, workspace)
+
+    async def message(
+        self, turn: Any, activity: inbound.Activity, workspace: str, *, retried: bool = False
+    ) -> None:
+        """A message or a card's submit, answered in ``turn`` (the request's own,
+        or a proactive one when it is handled from the inbox later).
+
+        ``retried``: a worker took it before and may have applied it, then died
+        before the replies went. The core then finds it handled, and the person
+        is shown the question they are at instead of nothing.
+        """
         if inbound.unsealed_submit(activity):
             # Changed card data: refused before anything is looked up or stored.
             log.warning("teams: a card submit whose seal does not hold: refused")
@@ -61,7 +73,10 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
         if event is None:
             return
         event = replace(event, channels=await reach_of(self.service.platform, workspace, event))
-        replies = await self._handle(turn, event)
+        outcome = await self._outcome(turn, event)
+        replies: Sequence[Reply] = outcome.replies
+        if outcome.duplicate and retried:
+            replies = await self.service.pending(event.actor)
         await self._deliver(turn, activity, event, replies)
 
     async def on_conversation_update_activity(self, turn: Any) -> None:
@@ -100,10 +115,13 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
         )
 
     async def _handle(self, turn: Any, event: Inbound) -> Sequence[Reply]:
-        """The core's replies, with the typing indicator shown if they are slow to come."""
+        return (await self._outcome(turn, event)).replies
+
+    async def _outcome(self, turn: Any, event: Inbound) -> Outcome:
+        """The core's answer, with the typing indicator shown if it is slow to come."""
         if self.options.typing_after <= 0:
             await self.connector.typing(turn)
-            return (await self.service.handle(event)).replies
+            return await self.service.handle(event)
 
         async def type_later() -> None:
             await asyncio.sleep(self.options.typing_after)
@@ -111,7 +129,7 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
 
         typing = asyncio.create_task(type_later())
         try:
-            return (await self.service.handle(event)).replies
+            return await self.service.handle(event)
         finally:
             typing.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -78,9 +78,11 @@ async def test_each_pass_purges_what_is_past_its_retention(
     assert await rows(slack, "slack_oauth_states") == 0
     assert await rows(slack, "inbounddelivery") == 1, "kept a week"
 
+    assert await rows(slack, "inboxentry") > 0, "the requests' inbox rows, kept a week"
     clock.advance(days=7)
     await passes(slack, audit_retention_days=30)
     assert await rows(slack, "inbounddelivery") == 0
+    assert await rows(slack, "inboxentry") == 0
     assert await rows(slack, "auditevent") == audited
 
     clock.advance(days=30)

@@ -6,10 +6,16 @@ over, on SQLite and PostgreSQL, and started again.
   checkboxes and pickers as ``block_actions``), while the bot is killed at
   random moments: after a random delay, or as it makes its n-th call of a
   Web API method (``users.info`` before storing an answer, ``chat.update``
-  and ``chat.postMessage`` after). An event that got no 2xx is resent as
+  and ``chat.postMessage`` after). A request is acknowledged once its inbox
+  row is committed and its step runs after, so a kill at ``users.info`` (or
+  after a random delay) lands between the inbox commit and the step: the
+  next process finishes that row. An event that got no 2xx is resent as
   Slack resends it. Afterwards every answer that got a 2xx is stored exactly
-  once, nothing is stored twice, each interview's current question is one not
-  yet answered, and each interview takes its next answer.
+  once, nothing is stored twice, nothing acknowledged is left in the inbox,
+  each interview's current question is one not yet answered, and each
+  interview takes its next answer. An owner answers the question they see:
+  after each 2xx they wait for the bot to have handled what they sent (their
+  inbox rows done), as a person waits for the next question.
 - **The weekly pass** (``postpoc tick``): a portfolio due for its weekly
   nudges and check-ins; each pass is killed at a random moment (after a random
   delay, or as Slack receives its n-th post, before the bot hears back). A
@@ -26,6 +32,7 @@ minute per database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -162,6 +169,32 @@ async def current_key(engine: AsyncEngine, handle: str) -> str | None:
         return found.scalars().first()
 
 
+async def inbox_pending(engine: AsyncEngine, user: str | None = None) -> int:
+    async with engine.connect() as connection:
+        found = await connection.execute(
+            sa.text("SELECT count(*) FROM inboxentry WHERE status = 'pending' AND lane LIKE :lane"),
+            {"lane": f"%:{user}" if user else "%"},
+        )
+        return int(found.scalar_one())
+
+
+async def handled(engine: AsyncEngine, user: str | None = None, seconds: float = 60.0) -> None:
+    """Until the bot has handled what ``user`` (or anyone) sent: no inbox row
+    left pending. A row left by a killed process waits for its lease to run out."""
+    async with asyncio.timeout(seconds):
+        # The bot is another process: its database is all there is to watch.
+        while await inbox_pending(engine, user):  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+
+
+async def seen_to(engine: AsyncEngine, user: str) -> None:
+    """An owner waits a while for their answer to be handled, then goes on:
+    while the bot is killed every few seconds, a row may wait for several
+    processes (each takes it over once the last one's lease ran out)."""
+    with contextlib.suppress(TimeoutError):
+        await handled(engine, user, seconds=15.0)
+
+
 async def answer_counts(engine: AsyncEngine) -> Counter[tuple[str, str]]:
     async with engine.connect() as connection:
         rows = await connection.execute(
@@ -210,6 +243,7 @@ async def answering(
         reply = await sender.deliver(body, content_type, resend=content_type == "application/json")
         if reply is not None:
             acked.append((owner.handle, key))
+            await seen_to(engine, owner.person.user_id)
         else:
             await sender.back()  # the owner tries again once the bot is back
 
@@ -248,6 +282,8 @@ async def test_answers_acknowledged_before_a_kill_are_kept_once(
                 await asyncio.gather(*people)
 
             # Every acknowledged answer is stored, and nothing twice.
+            await handled(engine, seconds=120.0)
+            assert await inbox_pending(engine) == 0
             stored = await answer_counts(engine)
             assert acked and len(set(acked)) >= len(OWNERS) * 3, acked
             assert {a: stored[a] for a in set(acked)} == {a: 1 for a in set(acked)}
@@ -260,6 +296,7 @@ async def test_answers_acknowledged_before_a_kill_are_kept_once(
                 await owner.person.says(READY[key])
                 body, content_type = capture.take()
                 assert await sender.deliver(body, content_type, resend=True) is not None
+                await handled(engine, owner.person.user_id)
                 assert (await answer_counts(engine))[(owner.handle, key)] == 1
                 assert await current_key(engine, owner.handle) != key
     finally:

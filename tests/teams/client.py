@@ -12,7 +12,7 @@ JWT: no SDK.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -59,13 +59,23 @@ class Posted:
         return "\n".join(texts(c) for c in self.sent)
 
 
+Settle = Callable[[float], Awaitable[bool]]
+
+
 class TeamsBotClient:
     def __init__(
-        self, session: aiohttp.ClientSession, bot_url: str, fake: FakeBotFramework
+        self,
+        session: aiohttp.ClientSession,
+        bot_url: str,
+        fake: FakeBotFramework,
+        settle: Settle | None = None,
     ) -> None:
         self.session = session
         self.bot_url = bot_url
         self.fake = fake
+        # The bot may answer a request before its replies are all out (a reply
+        # being retried): each post waits for that work, as the person would.
+        self.settle = settle
 
     def person(self, user: str, *, tenant: str = "contoso", locale: str = "en-US") -> TeamsPerson:
         return TeamsPerson(self, user, tenant, locale)
@@ -91,6 +101,8 @@ class TeamsBotClient:
         ) as response:
             await response.read()
             status = response.status
+        if self.settle is not None:
+            assert await self.settle(15.0), "the bot was still working after 15 s"
         return Posted(status, self.fake.since(mark))
 
 

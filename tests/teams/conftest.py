@@ -27,7 +27,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.runtime import identity
-from bot.teams import Endpoints, RetryPolicy, TeamsOptions, mount
+from bot.teams import TEAMS_SETTLED, Endpoints, RetryPolicy, TeamsOptions, mount
 from conversations.delivery import Messenger
 from conversations.service import Service
 from storage.database import make_engine, resolve_url
@@ -131,7 +131,9 @@ async def serve(
     try:
         async with aiohttp.ClientSession() as session:
             yield Served(
-                TeamsBotClient(session, f"http://127.0.0.1:{port}", fake), messenger, service
+                TeamsBotClient(session, f"http://127.0.0.1:{port}", fake, app[TEAMS_SETTLED]),
+                messenger,
+                service,
             )
     finally:
         await runner.cleanup()

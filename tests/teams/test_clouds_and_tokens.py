@@ -16,7 +16,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.teams import mount
+from bot.teams import TEAMS_SETTLED, mount
 from bot.teams.auth import BotConfiguration, FixedTokenFactory
 from conversations.service import Service
 from storage.repository import Store
@@ -48,7 +48,8 @@ async def serving(
     await web.SockSite(runner, sock).start()
     try:
         async with aiohttp.ClientSession() as session:
-            yield TeamsBotClient(session, f"http://127.0.0.1:{sock.getsockname()[1]}", fake)
+            url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+            yield TeamsBotClient(session, url, fake, app[TEAMS_SETTLED])
     finally:
         await runner.cleanup()
 

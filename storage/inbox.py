@@ -1,0 +1,201 @@
+"""The inbox: platform requests kept from their acknowledgement until handled.
+
+An adapter acknowledges a request once :meth:`Inbox.put` has committed its
+one row (an indexed INSERT keyed by the platform's delivery id, which is also
+what tells a redelivery from a new request). The step that handles it runs
+after, from the row, on whichever replica claims it:
+
+- **claim** (:meth:`Inbox.claim`): one UPDATE gives the row a lease, only if
+  it is pending, not leased by someone else (or the lease ran out: its worker
+  died), and the oldest pending row of its ``lane`` (one person). So one
+  person's requests are handled one at a time and in arrival order, on any
+  number of replicas, as the outbox's claims work (conversations.outbox);
+- **renew** while the step runs, so that only a dead worker's lease runs out;
+- **finish**: ``done`` (or ``failed`` after too many attempts).
+
+Arrival order is the row id. On PostgreSQL two inserts of one person within
+the same instant may commit out of id order; one person does not send two
+requests that close together through Slack or Teams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+
+from storage.models import InboxEntry, InboxStatus
+from storage.repository import Repo, Store
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A request as an adapter keeps it: enough to handle it later, anywhere."""
+
+    platform: str
+    workspace: str
+    delivery_id: str
+    lane: str
+    kind: str
+    payload: dict[str, Any]
+
+
+class Inbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def put(self, arrival: Arrival, now: datetime) -> int | None:
+        """Keep ``arrival``; its row id, or None when it is a redelivery (already kept)."""
+        values = {
+            "platform": arrival.platform,
+            "workspace": arrival.workspace,
+            "delivery_id": arrival.delivery_id,
+            "lane": arrival.lane,
+            "kind": arrival.kind,
+            "payload": arrival.payload,
+            "status": InboxStatus.PENDING,
+            "attempts": 0,
+            "created_at": now,
+        }
+        table = InboxEntry.__table__  # type: ignore[attr-defined]
+        dialect = self.store.engine.dialect.name
+        insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        statement = (
+            insert.values(**values)
+            .on_conflict_do_nothing(index_elements=["platform", "workspace", "delivery_id"])
+            .returning(table.c.id)
+        )
+        async with self.store.unit() as repo:
+            result = await repo.session.execute(statement)
+            found = result.scalar_one_or_none()
+        return int(found) if found is not None else None
+
+    async def find(self, platform: str, workspace: str, delivery_id: str) -> InboxEntry | None:
+        async with self.store.reading() as repo:
+            result = await repo.session.execute(
+                select(InboxEntry).where(
+                    InboxEntry.platform == platform,
+                    InboxEntry.workspace == workspace,
+                    InboxEntry.delivery_id == delivery_id,
+                )
+            )
+            return result.scalar_one_or_none()
+
+    async def head(self, lane: str) -> int | None:
+        """The oldest pending row of ``lane``, if any."""
+        async with self.store.reading() as repo:
+            result = await repo.session.execute(
+                select(sa.func.min(InboxEntry.id)).where(
+                    InboxEntry.lane == lane, InboxEntry.status == InboxStatus.PENDING
+                )
+            )
+            found = result.scalar_one_or_none()
+        return int(found) if found is not None else None
+
+    async def claim(self, entry_id: int, now: datetime, lease_until: datetime) -> InboxEntry | None:
+        """Take row ``entry_id`` for handling; None when it is not to be taken now
+        (handled, leased by a live worker, or not its person's oldest pending)."""
+        earlier = sa.orm.aliased(InboxEntry)
+        older_pending = (
+            select(earlier.id)
+            .where(
+                earlier.lane == InboxEntry.lane,
+                earlier.status == InboxStatus.PENDING,
+                col(earlier.id) < col(InboxEntry.id),
+            )
+            .exists()
+        )
+        async with self.store.unit() as repo:
+            result = await repo.session.execute(
+                sa.update(InboxEntry)
+                .where(
+                    col(InboxEntry.id) == entry_id,
+                    col(InboxEntry.status) == InboxStatus.PENDING,
+                    sa.or_(
+                        col(InboxEntry.lease_until).is_(None), col(InboxEntry.lease_until) < now
+                    ),
+                    ~older_pending,
+                )
+                .values(lease_until=lease_until, attempts=col(InboxEntry.attempts) + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                return None
+            return await repo.session.get(InboxEntry, entry_id, populate_existing=True)
+
+    async def renew(self, entry_id: int, lease_until: datetime) -> None:
+        async with self.store.unit() as repo:
+            await repo.session.execute(
+                sa.update(InboxEntry)
+                .where(
+                    col(InboxEntry.id) == entry_id, col(InboxEntry.status) == InboxStatus.PENDING
+                )
+                .values(lease_until=lease_until)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def finish(
+        self, entry_id: int, now: datetime, status: InboxStatus = InboxStatus.DONE
+    ) -> None:
+        async with self.store.unit() as repo:
+            await repo.session.execute(
+                sa.update(InboxEntry)
+                .where(col(InboxEntry.id) == entry_id)
+                .values(status=status, done_at=now, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def release(self, entry_id: int, retry_at: datetime) -> None:
+        """The step failed: leave the row pending, to be taken again from ``retry_at``."""
+        await self.renew(entry_id, retry_at)
+
+    async def waiting_lanes(
+        self, now: datetime, limit: int = 100, before: datetime | None = None
+    ) -> Sequence[str]:
+        """Lanes with a pending row nobody holds (kept before ``before``, if
+        given): left by a dead worker, or waiting behind one that was."""
+        async with self.store.reading() as repo:
+            result = await repo.session.execute(
+                select(InboxEntry.lane, sa.func.min(InboxEntry.id))
+                .where(
+                    InboxEntry.status == InboxStatus.PENDING,
+                    sa.or_(
+                        col(InboxEntry.lease_until).is_(None), col(InboxEntry.lease_until) < now
+                    ),
+                    col(InboxEntry.created_at) <= (before or now),
+                )
+                .group_by(InboxEntry.lane)
+                .order_by(sa.func.min(InboxEntry.id))
+                .limit(limit)
+            )
+            return [str(lane) for lane, _ in result.all()]
+
+    async def pending(self) -> int:
+        async with self.store.reading() as repo:
+            result = await repo.session.execute(
+                select(sa.func.count())
+                .select_from(InboxEntry)
+                .where(InboxEntry.status == InboxStatus.PENDING)
+            )
+            return int(result.scalar_one())
+
+    async def purge(self, before: datetime) -> int:
+        async with self.store.unit() as repo:
+            return await purge_handled(repo, before)
+
+
+async def purge_handled(repo: Repo, before: datetime) -> int:
+    """Forget handled rows kept before ``before`` (a redelivery comes within
+    minutes); a pending row is kept however old: it is still to be handled."""
+    result = await repo.session.execute(
+        sa.delete(InboxEntry).where(
+            col(InboxEntry.status) != InboxStatus.PENDING,
+            col(InboxEntry.created_at) < before,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
