@@ -24,7 +24,9 @@ from benchmarks.slack_server import BOT_TOKEN
 from benchmarks.table import Row
 from tests.slack.harness import SECRET
 
-TARGET_SECONDS = 2.0
+TARGET_SECONDS = 0.6
+"""Issue 15: a later start (schema current) answers /healthz within this."""
+TARGET_MIB = 80.0
 LIMIT_SECONDS = 30.0
 POLL_SECONDS = 0.01
 STARTS = 3
@@ -103,9 +105,9 @@ def run(*, starts: int = STARTS, log: bool = True) -> list[Row]:
     if log:
         print(f"  start-up: first {first}, second {second}", file=sys.stderr)
     rows = []
-    for label, starts_ in (
-        ("first start (creates and migrates the database)", first),
-        ("later start (schema current)", second),
+    for label, starts_, targeted in (
+        ("first start (creates and migrates the database)", first, False),
+        ("later start (schema current)", second, True),
     ):
         times = [s.seconds for s in starts_]
         rss = [s.rss_mib for s in starts_ if s.rss_mib is not None]
@@ -114,13 +116,15 @@ def run(*, starts: int = STARTS, log: bool = True) -> list[Row]:
                 "start-up of postpoc serve",
                 f"{label}: until /healthz answers 200, median of {len(times)} (worst)",
                 f"{statistics.median(times):.2f} s ({max(times):.2f} s)",
-                f"< {TARGET_SECONDS:.0f} s",
-                max(times) < TARGET_SECONDS,
+                f"≤ {TARGET_SECONDS:.1f} s" if targeted else "",
+                statistics.median(times) <= TARGET_SECONDS if targeted else None,
             ),
             Row(
                 "start-up of postpoc serve",
                 f"{label}: resident memory (VmRSS) once healthy",
                 f"{statistics.median(rss):.0f} MiB" if rss else "unknown",
+                f"≤ {TARGET_MIB:.0f} MiB" if targeted else "",
+                (bool(rss) and statistics.median(rss) <= TARGET_MIB) if targeted else None,
             ),
         ]
     return rows
