@@ -20,6 +20,7 @@ requests that close together through Slack or Teams.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,7 +58,7 @@ class Inbox:
             "delivery_id": arrival.delivery_id,
             "lane": arrival.lane,
             "kind": arrival.kind,
-            "payload": arrival.payload,
+            "payload": _storable(arrival.payload),
             "status": InboxStatus.PENDING,
             "attempts": 0,
             "created_at": now,
@@ -199,3 +200,19 @@ async def purge_handled(repo: Repo, before: datetime) -> int:
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with NUL and lone surrogates in its strings turned into U+FFFD:
+    a raw request may hold them (a forged ``\\ud800`` in JSON), and neither
+    database can store them; the step cleans what it reads the same way."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value

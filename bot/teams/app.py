@@ -45,7 +45,7 @@ from bot.teams.bot import RAW_ACTIVITY, WORKSPACE, TeamsBot
 from bot.teams.connector import Connector
 from bot.teams.messenger import TeamsMessenger
 from bot.teams.options import TeamsOptions
-from bot.teams.outbound import RETRYING, OutboundError
+from bot.teams.outbound import RETRYING, OutboundError, Refused
 from bot.teams.sdk import Activity, CloudAdapter
 from conversations.i18n import translator
 from conversations.service import Service
@@ -128,7 +128,10 @@ class Teams:
         activity = entry.payload["activity"]
 
         async def work(turn: Any) -> None:
-            await self.bot.message(turn, activity, entry.workspace, retried=retried)
+            try:
+                await self.bot.message(turn, activity, entry.workspace, retried=retried)
+            except Refused as error:  # for good: as in a request's own turn
+                log.warning("teams: the replies of a turn were refused for good (%s)", error)
 
         await self.connector.within(inbound.reference_of(activity), work)
 
@@ -155,6 +158,11 @@ class Teams:
         async def here(entry: InboxEntry, retried: bool) -> None:
             try:
                 await self.bot.message(turn, body, workspace, retried=retried)
+            except Refused as error:
+                # Refused for good: the step is stored, and sending again would be
+                # refused again; the row is done, so the person's next message is
+                # not held behind it (and settles the card this one could not).
+                log.warning("teams: the replies of a turn were refused for good (%s)", error)
             except OutboundError:
                 raise  # the row is left pending: tried again later, its step not twice
             except Exception as error:

@@ -381,8 +381,9 @@ async def test_the_console_process_takes_nasty_lines_and_keeps_going(tmp_path: P
 # Signed requests no Slack would send are refused with 400 before Bolt reads
 # them (bot.slack.payloads); activities without a conversation likewise.
 
-HANDLED = ("alembic_version", "inbounddelivery")
-"""A message the bot answered is recorded as handled (its delivery id), however odd it was."""
+HANDLED = ("alembic_version", "inbounddelivery", "inboxentry")
+"""A message the bot answered is recorded as handled (its delivery id, and the inbox
+row it was acknowledged on), however odd it was."""
 MAY_STORE = {"nul in text", "lone surrogate in text", "user is an object", "channel is a list"}
 
 
