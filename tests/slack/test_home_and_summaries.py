@@ -47,8 +47,9 @@ async def test_the_app_home_shows_my_pocs_and_resumes_the_interview(slack: Slack
     assert home["type"] == "home"
     assert "Invoice agent (invoice-agent)" in shown
     assert "Next question: Social scoring" in shown
-    # 59: the value questions wait for the value indicator (issue 13)
-    assert "1 of 59 questions answered" in shown
+    # 60: the value questions wait for the value indicator ("none": none), which
+    # replaced the separate yes/no on whether one is defined (issue 13)
+    assert "1 of 60 questions answered" in shown
 
     await lea.presses_in_home("Resume invoice-agent")
 
