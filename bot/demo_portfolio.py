@@ -35,7 +35,6 @@ READY: dict[str, str] = {
     "use_setting": "Staff only",
     "use_weekly_volume": "1200",
     "use_forbidden": "Paying an invoice without a clerk's approval",
-    "value_defined": "yes",
     "value_indicator": "handling time per invoice",
     "value_unit": "minutes",
     "value_direction": "lower",

@@ -256,6 +256,10 @@ class Bank:
             return is_applicable(question, {**answers, **self.derive(answers)})
         return is_applicable(question, answers)
 
+    def derived_inputs(self) -> dict[str, tuple[str, ...]]:
+        """The answers each derived fact of this bank reads."""
+        return {name: fact.inputs for name, fact in self._derived.items()}
+
     def has(self, key: str) -> bool:
         return key in self._by_key
 
@@ -589,7 +593,9 @@ def check_needs(
     each rule is checked with each depth from its own to the deepest.
     ``only_when`` names answers the rubric reads only under some triage
     answers: a rule that rules them all out does not need the answer."""
-    needed = sorted(set(needs))
+    # A derived fact (bank v2's value_defined) is decided by the answers it reads.
+    derived = bank.derived_inputs()
+    needed = sorted({i for key in needs for i in derived.get(key, (key,))})
     conditions = dict(only_when or {})
     for key in needed:
         if not bank.has(key):

@@ -130,6 +130,17 @@ def _direction_untold(values: Mapping[str, Any]) -> bool | None:
     return baseline == target
 
 
+_NO_INDICATOR = frozenset({"none", "no", "n/a", "aucun", "aucune", "non"})
+"""What an owner types for the value indicator when none has been defined."""
+
+
+def _value_defined(values: Mapping[str, Any]) -> bool | None:
+    indicator = values.get("value_indicator")
+    if not isinstance(indicator, str) or not indicator.strip():
+        return None
+    return indicator.strip().strip(".!").casefold() not in _NO_INDICATOR
+
+
 @dataclass(frozen=True)
 class Derived:
     """A yes/no fact computed from earlier answers, that a bank condition may read
@@ -148,6 +159,9 @@ DERIVED: Mapping[str, Mapping[str, Derived]] = {
             ("cost_per_task", "cost_saving_minutes", "cost_hour_cost", "cost_saving_money"),
             _cost_above_saving,
         ),
+        # Whether a value indicator is defined: bank v2 asks the indicator alone,
+        # and "none" says there is none (bank v1 asks value_defined itself).
+        "value_defined": Derived(("value_indicator",), _value_defined),
         # Whether the baseline and the target leave the better direction untold.
         "value_direction_untold": Derived(("value_baseline", "value_target"), _direction_untold),
     }

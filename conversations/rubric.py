@@ -480,7 +480,9 @@ class _Answers:
         # What the triage settles for questions this depth does not ask; the
         # bank checks at load that every gate is asked or settled so at every depth.
         implied = bank.implied(effective, depths)
-        self.values: Mapping[str, Any] = {**effective, **implied}
+        # Facts bank v2 derives rather than asks (value_defined), read as answers.
+        derived = {k: v for k, v in bank.derive(effective).items() if not bank.has(k)}
+        self.values: Mapping[str, Any] = {**derived, **effective, **implied}
         self.unasked: frozenset[str] = frozenset(
             q.key for q in bank.questions if not bank.asks(q, depths) and q.key not in implied
         )
@@ -568,6 +570,8 @@ def _number_param(value: float) -> int | float:
 
 
 def _reason(bank: Bank, code: str, keys: Sequence[str], **params: Any) -> Reason:
+    # A fact bank v2 derives rather than asks (value_defined) has no question to point at.
+    keys = tuple(k for k in keys if bank.has(k))
     references: list[str] = []
     for key in keys:
         reference = bank.question(key).reference

@@ -67,7 +67,7 @@ def test_packaged_bank_loads() -> None:
     bank = load_bank()
     assert bank.flow == "post-poc"
     assert bank.version == 2
-    assert len(bank.questions) == 82
+    assert len(bank.questions) == 81
     assert load_bank("post-poc", 2) == bank
     assert load_bank() is bank  # parsed once
     keys = [q.key for q in bank.questions]
@@ -534,11 +534,12 @@ def test_the_packaged_bank_is_loaded_once() -> None:
 def test_interviews_begun_on_version_1_still_load_with_the_same_questions() -> None:
     """v1 (no depths) stays for interviews begun on it; v2 keeps every v1 question
     under the same key, type and choices, so their answers read the same, but the
-    kind of saving: v2 reads it from the minutes saved (0: money), and the rubric
-    still reads it from a v1 interview."""
+    kind of saving: v2 reads it from the minutes saved (0: money), and whether a value
+    indicator is defined: v2 reads it from the indicator ("none"). The rubric still
+    reads both from a v1 interview."""
     old, new = load_bank("post-poc", 1), load_bank()
     assert old.depth is None
-    retired = {"cost_saving_kind"}
+    retired = {"cost_saving_kind", "value_defined"}
     for question in old.questions:
         if question.key in retired:
             assert not new.has(question.key)
@@ -548,6 +549,7 @@ def test_interviews_begun_on_version_1_still_load_with_the_same_questions() -> N
     assert {q.key for q in new.questions} == {q.key for q in old.questions} - retired
     v1_money = {
         **complete_answers(),
+        "value_defined": True,
         "cost_per_task": 3.0,
         "cost_saving_kind": "money",
         "cost_saving_money": 2.5,
@@ -555,6 +557,12 @@ def test_interviews_begun_on_version_1_still_load_with_the_same_questions() -> N
     }
     del v1_money["cost_saving_minutes"], v1_money["cost_hour_cost"]
     assert [r.code for r in rubric.assess(v1_money, old).reasons] == ["cost_above_saving_uncut"]
+    v1_no_indicator = {**complete_answers(), "value_defined": False}
+    for key in ("value_indicator", "value_unit", "value_baseline", "value_target"):
+        del v1_no_indicator[key]
+    v1_framed = rubric.assess(v1_no_indicator, old)
+    assert v1_framed.outcome is rubric.Outcome.FRAME
+    assert [c.code for c in v1_framed.conditions] == ["define_value_indicator"]
 
 
 def test_a_number_example_the_question_would_refuse_is_rejected_at_load() -> None:

@@ -69,15 +69,15 @@ def test_an_invalid_answer_re_asks_the_same_question_with_a_reason_and_records_n
 
 
 def test_a_condition_skips_questions_that_do_not_apply() -> None:
-    answers = {"value_defined": True, "value_poc_measured": False}
-    defined = {"value_defined": True}
+    answers = {"value_indicator": "handling time", "value_poc_measured": False}
+    defined = {"value_indicator": "handling time"}
     step = engine.advance(state("value_poc_measured", defined), engine.Respond(text="no"), BANK, EN)
     assert step.state.current == "value_alternative"
     assert "value_poc_result" not in [q.key for q in BANK.applicable(answers)]
 
 
 def test_a_condition_brings_in_questions_that_now_apply() -> None:
-    defined = {"value_defined": True}
+    defined = {"value_indicator": "handling time"}
     step = engine.advance(
         state("value_poc_measured", defined), engine.Respond(text="yes"), BANK, EN
     )
@@ -208,3 +208,11 @@ def test_an_answered_question_shows_a_long_answer_cut() -> None:
     [settled] = [r for r in step.replies if isinstance(r, Answered)]
     shown = settled.summary.split(" → ", 1)[1]
     assert shown.endswith("…") and 250 < len(shown) <= engine.ANSWER_SHOWN + 1
+
+
+def test_none_as_the_value_indicator_skips_the_questions_about_its_values() -> None:
+    # bank v2 asks no separate "indicator defined?": "none" (or "aucun") says it
+    for none in ("none", "Aucun"):
+        keys = [q.key for q in BANK.applicable({"value_indicator": none})]
+        assert "value_baseline" not in keys and "value_poc_measured" not in keys
+    assert "value_baseline" in [q.key for q in BANK.applicable({"value_indicator": "time"})]

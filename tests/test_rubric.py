@@ -560,7 +560,7 @@ def test_no_value_indicator_at_all_frames_it_with_the_condition_to_define_one() 
         for k, v in complete_answers().items()
         if not k.startswith(("value_", "watch_threshold"))
     }
-    answers["value_defined"] = False
+    answers["value_indicator"] = "none"  # bank v2 derives value_defined from it
 
     result = assess(answers, BANK)
 
@@ -570,10 +570,10 @@ def test_no_value_indicator_at_all_frames_it_with_the_condition_to_define_one() 
     assert "no_measured_value" not in codes(result.reasons)
     assert codes(result.conditions) == ["define_value_indicator"]
     # not said yet: not enough information, never stop
-    del answers["value_defined"]
+    del answers["value_indicator"]
     unsaid = assess(answers, BANK)
     assert unsaid.outcome is Outcome.NOT_ENOUGH_INFORMATION
-    assert unsaid.missing == ("value_defined",)
+    assert unsaid.missing == ("value_indicator",)
 
 
 EXPENSIVE: dict[str, Any] = {
@@ -650,7 +650,7 @@ def test_a_low_score_resting_on_a_failed_gates_answers_adds_no_condition() -> No
         for k, v in complete_answers().items()
         if not k.startswith(("value_", "watch_threshold"))
     }
-    answers["value_defined"] = False
+    answers["value_indicator"] = "none"
 
     result = assess(answers, BANK)
 
@@ -708,7 +708,7 @@ def scenarios() -> list[dict[str, Any]]:
                 "value_poc_cases",
                 "watch_threshold",
             ),
-            "value_defined": False,
+            "value_indicator": "none",
         },
         *(with_(**changes) for _, changes, _, _ in GATE_BREAKS),
         with_(

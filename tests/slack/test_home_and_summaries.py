@@ -47,7 +47,8 @@ async def test_the_app_home_shows_my_pocs_and_resumes_the_interview(slack: Slack
     assert home["type"] == "home"
     assert "Invoice agent (invoice-agent)" in shown
     assert "Next question: Social scoring" in shown
-    # 60: the value questions wait for value_defined (issue 13), the bank grew by two
+    # 60: the value questions wait for the value indicator ("none": none), which
+    # replaced the separate yes/no on whether one is defined (issue 13)
     assert "1 of 60 questions answered" in shown
 
     await lea.presses_in_home("Resume invoice-agent")

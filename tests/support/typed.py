@@ -29,7 +29,6 @@ def complete_answers() -> dict[str, Any]:
         "use_setting": "internal",
         "use_weekly_volume": 400.0,
         "use_forbidden": "Approving payments",
-        "value_defined": True,
         "value_indicator": "handling time per invoice",
         "value_unit": "minutes",
         "value_direction": "lower",
