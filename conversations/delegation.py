@@ -53,7 +53,9 @@ BACK_WORDS = frozenset({"back", "retour"})
 async def ask(ctx: Context, command: Command) -> list[Reply]:
     if not command.args:
         raise UserError("Usage: {syntax}", syntax=SYNTAX)
-    poc = await _find_poc(ctx, command.args[0])
+    from conversations.handlers import find_poc  # handlers imports this module
+
+    poc = await find_poc(ctx, command.args[0])
     assert poc.id is not None
     interview = await ctx.repo.latest_interview(poc.id)
     if interview is None:
@@ -76,15 +78,6 @@ async def ask(ctx: Context, command: Command) -> list[Reply]:
 
     person = await resolve_person(ctx, " ".join(rest))
     return await hand(ctx, poc, interview, bank, section, person)
-
-
-async def _find_poc(ctx: Context, handle: str) -> Poc:
-    poc = await ctx.repo.poc(ctx.workspace_id, handle)
-    if poc is None:
-        raise UserError(
-            "There is no POC called {poc}. Type {cmd}list to see them.", poc=quoted(handle)
-        )
-    return poc
 
 
 def delegable(bank: Bank) -> list[SectionDef]:
