@@ -1,15 +1,16 @@
-"""Sections handed to the people who know them (issue 13), through the core, on both databases."""
+"""Sections handed to the people who know them (issue 13), through the core, on both databases.
+
+The whole story (handed, answered by the holder, the recommendation waiting for it) is a
+scenario, run on every platform: tests/scenarios/test_delegation.py."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlmodel import select
 
-from conversations.messages import Ask, Reply
+from conversations.messages import Reply
 from conversations.service import Service
-from storage.models import AuditEvent, Delivery
 from storage.repository import Store
 from tests.support.conversation import Clock, Person, last_ask, text
 from tests.support.scripts import READY, current_key
@@ -41,57 +42,6 @@ async def until(person: Person, replies: list[Reply], key_prefix: str) -> list[R
     while not current_key(replies).startswith(key_prefix):
         replies = await person.says(READY[current_key(replies)])
     return replies
-
-
-async def to_the_end(person: Person, replies: list[Reply]) -> list[Reply]:
-    while any(isinstance(r, Ask) for r in replies):
-        replies = await person.says(READY[current_key(replies)])
-    return replies
-
-
-async def test_a_handed_section_is_answered_by_its_holder_and_the_recommendation_waits_for_it(
-    store: Store, lea: Person, nadia: Person
-) -> None:
-    await lea.runs("new Invoice agent")
-    replies = await until(lea, await lea.says("/poc interview invoice-agent"), "run_")
-    first = last_ask(replies)
-    assert first.hand_over is not None
-    assert first.hand_over.command == "ask invoice-agent integration"
-
-    handed = await lea.says("/poc ask invoice-agent integration @nadia")
-    assert "Nadia now answers Integration and run of invoice-agent" in text(handed)
-    # The owner's interview moves on to the next section at once.
-    assert not current_key(handed).startswith("run_")
-
-    done = text(await to_the_end(lea, handed))
-    assert "Recommendation for invoice-agent: Not enough information" in done
-    assert "Integration and run: waiting for Nadia since Nov 2, 2026" in done
-
-    # Nadia: which POC, who asked her, and only her section, with its own progress.
-    hers = await nadia.says("hello")
-    shown = text(hers)
-    assert "Lea asked you to answer Integration and run for Invoice agent (invoice-agent)" in shown
-    assert last_ask(hers).progress == "Integration and run · 1/3"
-    while any(isinstance(r, Ask) for r in hers):
-        key = current_key(hers)
-        assert key.startswith("run_"), key
-        hers = await nadia.says(READY[key])
-    assert "your answers to Integration and run of invoice-agent are recorded" in text(hers)
-
-    summary = text(await lea.says("/poc summary invoice-agent"))
-    assert "Recommendation: Industrialise" in summary
-    assert "Integration and run: Nadia" in summary
-    history = text(await lea.says("/poc history invoice-agent run_operating_team"))
-    assert "Nadia" in history
-
-    async with store.unit() as repo:
-        actions = [
-            a.action for a in (await repo.session.execute(select(AuditEvent))).scalars().all()
-        ]
-        kinds = [d.kind for d in (await repo.session.execute(select(Delivery))).scalars().all()]
-    assert "section_handed" in actions and "section_answered" in actions
-    # Her invitation; then Lea hears that Nadia answered, with the recommendation, in one post.
-    assert kinds.count("hand_over") == 2
 
 
 async def test_a_holder_answers_only_their_section_and_can_hand_it_back(

@@ -74,39 +74,46 @@ def settings_for(fake: FakeSlack, database_url: str, **slack: Any) -> Settings:
     return Settings(_env_file=None, database_url=database_url, **values)  # type: ignore[call-arg]
 
 
+async def launch(
+    stack: AsyncExitStack,
+    fake: FakeSlack,
+    database_url: str,
+    *,
+    web_api_timeout: float = 10.0,
+    clock: Clock = utc_now,
+    **slack: Any,
+) -> Slack:
+    """The bot served on a free port until ``stack`` closes (the scenario drivers start
+    it this way too)."""
+    settings = settings_for(fake, database_url, **slack)
+    service = await open_service(settings, clock=clock)
+    stack.push_async_callback(service.store.dispose)
+    sleeps: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        await asyncio.sleep(0)
+
+    app = web.Application()
+    mount(app, service, settings, sleep=sleep, jitter=lambda: 0.0, timeout=web_api_timeout)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    session = await stack.enter_async_context(aiohttp.ClientSession())
+    harness = Slack(f"http://{host}:{port}", fake, app[SLACK], session, sleeps=sleeps)
+    await harness.settled()  # the start-up check of the bot token
+    return harness
+
+
 @pytest.fixture
 async def start_bot(fake_slack: FakeSlack) -> AsyncIterator[StartBot]:
     async with AsyncExitStack() as stack:
 
-        async def start(
-            database_url: str,
-            *,
-            web_api_timeout: float = 10.0,
-            clock: Clock = utc_now,
-            **slack: Any,
-        ) -> Slack:
-            settings = settings_for(fake_slack, database_url, **slack)
-            service = await open_service(settings, clock=clock)
-            stack.push_async_callback(service.store.dispose)
-            sleeps: list[float] = []
-
-            async def sleep(seconds: float) -> None:
-                sleeps.append(seconds)
-                await asyncio.sleep(0)
-
-            app = web.Application()
-            mount(app, service, settings, sleep=sleep, jitter=lambda: 0.0, timeout=web_api_timeout)
-            runner = web.AppRunner(app, access_log=None)
-            await runner.setup()
-            stack.push_async_callback(runner.cleanup)
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            host, port = runner.addresses[0][:2]
-            session = await stack.enter_async_context(aiohttp.ClientSession())
-            slack_bot = app[SLACK]
-            harness = Slack(f"http://{host}:{port}", fake_slack, slack_bot, session, sleeps=sleeps)
-            await harness.settled()  # the start-up check of the bot token
-            return harness
+        async def start(database_url: str, **options: Any) -> Slack:
+            return await launch(stack, fake_slack, database_url, **options)
 
         yield start
 
