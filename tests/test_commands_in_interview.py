@@ -1,4 +1,7 @@
-"""Commands typed in the console in the middle of an interview, help, and French texts."""
+"""The console's own texts: commands written with /poc, the banner, French.
+
+Commands typed mid-interview and help are scenarios run on every platform:
+tests/scenarios/test_commands_in_interview.py."""
 
 from __future__ import annotations
 
@@ -9,12 +12,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.console.chat import Console, console_actor
-from conversations.engine import read_token
 from conversations.i18n import Translator, _catalogue
 from conversations.service import Service
 from storage.repository import Store
 from tests.support.conversation import Clock
-from tests.support.scripts import READY
 
 pytestmark = pytest.mark.storage
 
@@ -37,68 +38,12 @@ class Session:
         await self.console.send(line)
         return self.out.getvalue()
 
-    @property
-    def waiting(self) -> str:
-        token = read_token(self.console.last_question or "")
-        assert token is not None
-        return token.key
-
-
-async def test_commands_typed_mid_interview_run_and_are_never_stored(service: Service) -> None:
-    lea = Session(service, "lea")
-    await lea.types("/poc new Invoice agent")
-    await lea.types("/poc interview invoice-agent")
-    await lea.types("/poc depth invoice-agent full")  # who uses it is asked at full depth
-    await lea.types("/poc interview invoice-agent")
-    while lea.waiting != "use_users":  # a text question: anything typed could be its answer
-        await lea.types(READY[lea.waiting])
-
-    for line, shows in [
-        ("list", "Invoice agent (invoice-agent)"),
-        ("summary invoice-agent", "Recommendation"),
-        ("/poc list", "Invoice agent (invoice-agent)"),
-        ("interview invoice-agent", "Who uses the agent?"),
-    ]:
-        assert shows in await lea.types(line), line
-        assert lea.waiting == "use_users", line
-
-    await lea.types("Accounts payable clerks")
-    assert lea.waiting == "use_task"
-    # a text that names no POC stays an answer, even if it starts like a command
-    await lea.types("new invoices, read and pre-filled")
-    assert (
-        lea.waiting == "use_weekly_volume"
-    )  # the next question of bank v2 (use_setting is in the triage)
-
-
-async def test_help_mid_interview_explains_the_question_first_then_commands(
-    service: Service,
-) -> None:
-    lea = Session(service, "lea")
-    await lea.types("/poc new Invoice agent")
-    await lea.types("/poc interview invoice-agent")
-
-    shown = await lea.types("help")
-
-    assert shown.index("EU AI Act art. 5(1)(a)-(b)") < shown.index("/poc list  —")
-    assert "/poc role <person> admin|lead|member" in shown  # lea is the admin
-
 
 async def test_console_texts_write_commands_with_poc(service: Service) -> None:
     lea = Session(service, "lea")
 
     assert "Type /poc help to see what I can do." in await lea.types("blah")
     assert "Type /poc list to see them." in await lea.types("/poc summary nope")
-
-
-async def test_help_lists_only_what_a_member_may_do(service: Service) -> None:
-    await Session(service, "lea").types("hello")  # the first person is the admin
-    bob = Session(service, "bob")
-
-    shown = await bob.types("help")
-
-    assert "/poc list  —" in shown and "/poc reading" in shown
-    assert "/poc decide" not in shown and "/poc role" not in shown and "/poc new" not in shown
 
 
 async def test_the_console_banner_and_placeholders_are_french(service: Service) -> None:

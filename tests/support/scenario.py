@@ -449,8 +449,15 @@ class SlackPerson(Person):
 
     async def _seen(self, act: Callable[[], Any]) -> Seen:
         before = self._state()
+        calls = len(self.slack.slack.fake.calls)
         hook = await act()
-        shown = [m for ref, m in self._state().items() if before.get(ref) != m]
+        # Changed, new, or updated even to the same content (a question shown again).
+        updated = {
+            str(c.args.get("ts"))
+            for c in self.slack.slack.fake.calls[calls:]
+            if c.method == "chat.update" and c.ok and c.args.get("channel") == self.slack.dm
+        }
+        shown = [m for ref, m in self._state().items() if before.get(ref) != m or ref in updated]
         if isinstance(hook, str):
             shown.extend(
                 Message(f"{hook}:{n}", _slack_text(r), _slack_buttons(r.get("blocks") or []))
