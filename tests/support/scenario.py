@@ -32,7 +32,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -47,7 +47,7 @@ from bot.slack.app import build_messenger
 from conversations.bank import Bank, load_bank
 from conversations.delivery import Destination
 from conversations.engine import read_token
-from conversations.messages import Answered, Ask, Card, Reply
+from conversations.messages import Answered, Ask, Card, QuestionKind, Reply
 from conversations.outbox import Outbox
 from conversations.service import Service, utc_now
 from storage.database import make_engine, resolve_url
@@ -55,6 +55,7 @@ from storage.migrate import upgrade
 from storage.repository import Store
 from tests.slack.conftest import launch, settings_for
 from tests.slack.fake_slack import FakeSlack
+from tests.slack.harness import Message as SlackMessage
 from tests.slack.harness import Person as SlackHarnessPerson
 from tests.slack.harness import Slack, texts_of
 from tests.teams.client import actions, activity_of, moves, question_key, texts
@@ -86,6 +87,9 @@ class Message:
     """The labels of what can be pressed on it, in order."""
     question: str | None = None
     """The bank key of the question it asks, while it can still be answered."""
+    source: object = field(default=None, compare=False, repr=False)
+    """The platform's own copy (Block Kit, an activity): a press on an old copy is a
+    click made before the message changed."""
 
     def __contains__(self, words: str) -> bool:
         return words in self.text
@@ -476,7 +480,10 @@ class SlackPerson(Person):
         )
 
     async def presses(self, label: str, on: Message | None = None) -> Seen:
-        messages = [m for m in self.slack.messages() if on is None or m.ts == on.ref]
+        messages = self.slack.messages()
+        if on is not None:
+            assert isinstance(on.source, SlackMessage)
+            messages = [on.source]
         for message in reversed(messages):
             for block, element in message.elements():
                 if element.get("type") == "button" and element["text"]["text"] == label:
@@ -510,18 +517,23 @@ class SlackPerson(Person):
         return [
             Message(
                 m.ts,
-                html.unescape(m.words()),
+                _as_seen(m.words()),
                 _slack_buttons(m.blocks),
                 m.key if m.is_open else None,
+                source=m,
             )
             for m in self.slack.messages()
         ]
 
 
+def _as_seen(words: str) -> str:
+    """Slack's text as a person reads it: escapes undone, the emoji it draws drawn."""
+    return html.unescape(words).replace(":white_check_mark:", "✅")
+
+
 def _slack_text(response: Mapping[str, Any]) -> str:
-    return html.unescape(
-        "\n".join(texts_of(response.get("blocks") or [])) + "\n" + str(response.get("text") or "")
-    )
+    blocks = "\n".join(texts_of(response.get("blocks") or []))
+    return _as_seen(blocks + "\n" + str(response.get("text") or ""))
 
 
 def _slack_buttons(blocks: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
@@ -596,9 +608,9 @@ class TeamsPerson(Person):
         return await self.says(command)  # typed as is in Teams' personal chat
 
     async def presses(self, label: str, on: Message | None = None) -> Seen:
-        ids = [on.ref] if on else list(reversed(self.cards))
-        for ref in ids:
-            card = self.cards[ref]
+        cards = [on.source] if on else [self.cards[ref] for ref in reversed(self.cards)]
+        for card in cards:
+            assert isinstance(card, Call)
             for action in [*actions(card), *moves(card)]:
                 if action.get("type") == "Action.Submit" and action.get("title") == label:
                     return await self._post(
@@ -631,7 +643,7 @@ def _teams_message(ref: str, card: Call) -> Message:
     buttons = tuple(a["title"] for a in [*actions(card), *moves(card)] if a.get("title"))
     # A question's card shows its text in bold while it can be answered; once answered,
     # or asked again further down, it says so instead (bot/teams/cards.py).
-    return Message(ref, texts(card), buttons, question_key(card))
+    return Message(ref, texts(card), buttons, question_key(card), source=card)
 
 
 class TeamsChat(Chat):
@@ -707,4 +719,8 @@ def bank() -> Bank:
 
 
 def is_text_question(key: str) -> bool:
-    return bank().question(key).type == "text"
+    return bank().question(key).type == QuestionKind.TEXT
+
+
+def is_yes_no_question(key: str) -> bool:
+    return bank().question(key).type == QuestionKind.YES_NO

@@ -1,0 +1,76 @@
+"""Less noise in the direct conversation, where a message can be edited (Slack, Teams):
+one message per question, errors shown in it, and Skip, Back and Pause as buttons."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.scenario import Chat, Role, is_yes_no_question
+from tests.support.scripts import READY
+
+EDITABLE = pytest.mark.parametrize("chat", ["slack", "teams"], indirect=True)
+
+
+def in_order(labels: tuple[str, ...], *wanted: str) -> bool:
+    shown = [label for label in labels if label in wanted]
+    return shown == list(wanted)
+
+
+@EDITABLE
+async def test_three_refused_answers_then_a_good_one_leave_one_message(chat: Chat) -> None:
+    lea = await chat.person("Lea", Role.ADMIN)
+    await lea.runs("new Invoice agent")
+    await lea.runs("interview invoice-agent")
+    question = await lea.answers_until(is_yes_no_question, READY)
+    before = len(lea.conversation())
+
+    for _ in range(3):
+        refused = await lea.says("perhaps")
+        assert [m.ref for m in refused.messages] == [question.ref], "nothing new is posted"
+        assert "Please answer yes or no." in refused
+        assert len(lea.conversation()) == before
+    answered = await lea.says("no")
+
+    settled = lea.now(question)
+    assert settled.text.startswith("✅") and "→ No" in settled
+    assert "Please answer yes or no." not in settled, "the error goes once answered"
+    assert settled.question is None
+    [following] = [m for m in answered.messages if m.ref != question.ref]
+    assert following.question not in (None, question.question), "only the next question"
+
+
+@EDITABLE
+async def test_skip_back_and_pause_are_buttons_where_they_apply(chat: Chat) -> None:
+    lea = await chat.person("Lea", Role.ADMIN)
+    await lea.runs("new Invoice agent")
+    await lea.runs("interview invoice-agent")
+    first = lea.question
+    assert first is not None
+    assert in_order(first.buttons, "Skip", "Pause") and "Back" not in first.buttons
+
+    await lea.presses("Skip", on=first)
+
+    assert "skipped" in lea.now(first) and lea.now(first).question is None
+    second = lea.question
+    assert second is not None and second.question != first.question
+    assert in_order(second.buttons, "Skip", "Back", "Pause")
+
+    await lea.presses("Back", on=second)
+
+    again = lea.question
+    assert again is not None and again.question == first.question
+    assert "skipped" in again, "it says what was answered before"
+    if chat.platform == "slack":
+        # Slack takes the inputs off the question left behind; Teams leaves its card, and
+        # a press on either (a click made before the message changed) is refused.
+        assert lea.now(second).question is None
+    stale = await lea.presses("Pause", on=second)  # pressed on the question it left
+    assert "already answered" in stale
+    assert lea.question == again, "nothing changed"
+
+    paused = await lea.presses("Pause", on=again)
+
+    assert "Paused." in paused
+    assert not [m for m in paused.messages if m.question], "nothing is asked"
+    await lea.runs("interview invoice-agent")
+    assert lea.waiting == second.question, "resumed at the first one unanswered"
