@@ -3,7 +3,9 @@
 
 ``GET /_test/hold`` is a request that stays in flight until ``POST
 /_test/release``: what a slow turn looks like to the drain, without a
-platform or a clock to wait on. ``GET /_test/held`` says how many are held.
+platform or a clock to wait on. ``GET /_test/held`` says how many are held;
+with ``?at_least=N`` it answers once N are, so a test waits on that instead
+of asking again and again.
 """
 
 from __future__ import annotations
@@ -13,18 +15,28 @@ import asyncio
 from aiohttp import web
 
 HELD = web.AppKey("held", list[asyncio.Event])
+CHANGED = web.AppKey("held_changed", asyncio.Condition)
+
+
+def _waiting(app: web.Application) -> int:
+    return sum(not event.is_set() for event in app[HELD])
 
 
 async def hold(request: web.Request) -> web.Response:
     released = asyncio.Event()
     request.app[HELD].append(released)
+    async with request.app[CHANGED]:
+        request.app[CHANGED].notify_all()
     await released.wait()
     return web.json_response({"status": "released"})
 
 
 async def held(request: web.Request) -> web.Response:
-    waiting = sum(not event.is_set() for event in request.app[HELD])
-    return web.json_response({"held": waiting})
+    at_least = int(request.query.get("at_least", "0"))
+    changed = request.app[CHANGED]
+    async with changed:
+        await changed.wait_for(lambda: _waiting(request.app) >= at_least)
+    return web.json_response({"held": _waiting(request.app)})
 
 
 async def release(request: web.Request) -> web.Response:
@@ -35,6 +47,7 @@ async def release(request: web.Request) -> web.Response:
 
 def add_test_routes(app: web.Application) -> None:
     app[HELD] = []
+    app[CHANGED] = asyncio.Condition()
     app.router.add_get("/_test/hold", hold)
     app.router.add_get("/_test/held", held)
     app.router.add_post("/_test/release", release)

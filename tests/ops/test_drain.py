@@ -4,7 +4,9 @@ once, the request in flight finishes with 200, the process exits 0.
 The console script runs for real on 127.0.0.1, in Teams' Emulator mode (a
 platform without credentials), with ``POSTPOC_TEST_ROUTES=1``: ``/_test/hold``
 is a request that stays in flight until the test releases it, so nothing
-waits on a clock.
+waits on a clock. The test waits on what the process says instead: its log
+lines (``serving on``, ``draining``) as they come down its pipe, and
+``/_test/held?at_least=1``, which answers once the request is held.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -39,32 +41,49 @@ class Served:
     process: asyncio.subprocess.Process
     url: str
     session: aiohttp.ClientSession
-    log: Path
+    logged: list[dict[str, object]] = field(default_factory=list)
+    """The process's JSON log lines so far, read from its pipe as they come."""
+    arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
+    ended: bool = False
 
-    async def until(
-        self,
-        path: str,
-        wanted: int,
-        method: str = "GET",
-        check: Callable[[dict[str, object]], bool] = lambda _: True,
-    ) -> dict[str, object]:
-        """Ask ``path`` until it answers ``wanted`` with a body that passes
-        ``check`` (bounded); that JSON body."""
+    async def read_log(self, out: Path) -> None:
+        """Keep every line the process writes (also in ``out``), waking whoever waits."""
+        assert self.process.stdout is not None
+        with out.open("w") as copy:
+            async for raw in self.process.stdout:
+                line = raw.decode(errors="replace")
+                copy.write(line)
+                async with self.arrived:
+                    if line.startswith("{"):
+                        self.logged.append(json.loads(line))
+                    self.arrived.notify_all()
+        async with self.arrived:
+            self.ended = True
+            self.arrived.notify_all()
+
+    async def line(self, starts: str) -> dict[str, object]:
+        """The first log line whose event starts with ``starts``, once it is written."""
+
+        def found() -> dict[str, object] | None:
+            return next((e for e in self.logged if str(e.get("event")).startswith(starts)), None)
+
+        async with asyncio.timeout(BOUND), self.arrived:
+            await self.arrived.wait_for(lambda: found() is not None or self.ended)
+        line = found()
+        assert line is not None, f"the process ended without {starts!r}: {self.logged}"
+        return line
+
+    async def ask(self, path: str, wanted: int, method: str = "GET") -> dict[str, object]:
+        """One request to ``path``, which must answer ``wanted``; its JSON body."""
         async with asyncio.timeout(BOUND):
-            while True:
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with self.session.request(method, self.url + path) as response:
-                        if response.status == wanted:
-                            body = await response.json()
-                            assert isinstance(body, dict)
-                            if check(body):
-                                return body
-                await asyncio.sleep(0.02)
+            async with self.session.request(method, self.url + path) as response:
+                assert response.status == wanted, (path, response.status)
+                body = await response.json()
+        assert isinstance(body, dict)
+        return body
 
     def lines(self) -> list[dict[str, object]]:
-        return [
-            json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")
-        ]
+        return list(self.logged)
 
 
 async def serve(tmp_path: Path, **settings: str) -> AsyncIterator[Served]:
@@ -81,22 +100,26 @@ async def serve(tmp_path: Path, **settings: str) -> AsyncIterator[Served]:
         "POSTPOC_TEST_ROUTES": "1",
         **settings,
     }
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = await asyncio.create_subprocess_exec(
-            POSTPOC,
-            "serve",
-            env=env,
-            cwd=tmp_path,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-        )
+    process = await asyncio.create_subprocess_exec(
+        POSTPOC,
+        "serve",
+        env=env,
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
         async with aiohttp.ClientSession() as session:
-            served = Served(process, f"http://127.0.0.1:{port}", session, log)
-            await served.until("/healthz", 200)
-            yield served
+            served = Served(process, f"http://127.0.0.1:{port}", session)
+            reading = asyncio.ensure_future(served.read_log(tmp_path / "serve.log"))
+            try:
+                await served.line("serving on")  # its readiness line: the socket listens
+                yield served
+            finally:
+                reading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reading
     finally:
         if process.returncode is None:
             process.kill()
@@ -110,17 +133,18 @@ async def server(tmp_path: Path) -> AsyncIterator[Served]:
 
 
 async def test_sigterm_drains_the_request_in_flight_then_exits_0(server: Served) -> None:
-    assert (await server.until("/readyz", 200))["status"] == "ok"
+    assert (await server.ask("/readyz", 200))["status"] == "ok"
     held = asyncio.ensure_future(server.session.get(server.url + "/_test/hold"))
     await _until_held(server, 1)
 
     server.process.send_signal(signal.SIGTERM)
-    draining = await server.until("/readyz", 503)
+    await server.line("draining: 1 requests in flight")
+    draining = await server.ask("/readyz", 503)
     assert draining == {"status": "draining"}
     assert not held.done(), "the request is still in flight while the pod leaves the endpoints"
-    assert (await server.until("/healthz", 200))["status"] == "ok", "alive while draining"
+    assert (await server.ask("/healthz", 200))["status"] == "ok", "alive while draining"
 
-    await server.until("/_test/release", 200, method="POST")
+    await server.ask("/_test/release", 200, method="POST")
     async with asyncio.timeout(BOUND):
         response = await held
         assert response.status == 200
@@ -158,4 +182,5 @@ async def test_a_request_that_outlasts_the_drain_does_not_keep_the_process(
 
 
 async def _until_held(server: Served, count: int) -> None:
-    await server.until("/_test/held", 200, check=lambda body: body["held"] == count)
+    """Answered once ``count`` requests are held (bot/testing.py waits, nobody polls)."""
+    assert (await server.ask(f"/_test/held?at_least={count}", 200))["held"] == count

@@ -5,6 +5,7 @@ activities, so ``postpoc serve`` then listens on this machine only, whatever
 from __future__ import annotations
 
 import os
+import selectors
 import socket
 import subprocess
 import sys
@@ -35,6 +36,24 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
+def said(process: subprocess.Popen[bytes], words: str, seconds: float) -> str:
+    """The process's standard error up to the first ``words`` (its readiness line), read
+    as it comes; less if the process exits or ``seconds`` pass first."""
+    assert process.stderr is not None
+    seen = b""
+    deadline = time.monotonic() + seconds
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stderr, selectors.EVENT_READ)
+        while words.encode() not in seen and selector.select(
+            timeout=max(0.0, deadline - time.monotonic())
+        ):
+            chunk = os.read(process.stderr.fileno(), 65536)
+            if not chunk:
+                break
+            seen += chunk
+    return seen.decode(errors="replace")
+
+
 def test_emulator_mode_listens_on_loopback_only(tmp_path: Path) -> None:
     port = free_port()
     clean = {
@@ -56,19 +75,12 @@ def test_emulator_mode_listens_on_loopback_only(tmp_path: Path) -> None:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as ok:
-                    assert ok.status == 200
-                    break
-            except OSError:
-                assert process.poll() is None, process.communicate()[1]
-                assert time.monotonic() < deadline, "postpoc serve did not answer in 30 s"
-                time.sleep(0.1)  # polling the process's start, not waiting for a clock
+        errors = said(process, "serving on", seconds=60)
+        assert "serving on" in errors, errors
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as ok:
+            assert ok.status == 200
         assert listening_addresses(port) == {"0100007F"}
     finally:
         process.terminate()
