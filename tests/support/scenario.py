@@ -234,17 +234,18 @@ class Chat(ABC):
         """``command`` as the bot's texts write it on this platform."""
         return self.command_prefix + command
 
-    async def person(self, name: str, role: Role = Role.MEMBER) -> Person:
+    async def person(self, name: str, role: Role = Role.MEMBER, *, locale: str = "en") -> Person:
         """``name`` opens a conversation with the bot (says hello), with ``role`` set by the
-        operator's ``postpoc role`` when the platform's own rules gave another."""
-        person = self._new_person(name)
+        operator's ``postpoc role`` when the platform's own rules gave another. ``locale``
+        (``en``, ``fr``) is their client's language, as the platform tells it."""
+        person = self._new_person(name, locale)
         self.people[name] = person
         await person.says("hello")
         await set_role(self.store, self._platform_id(name), role.value, None, utc_now())
         return person
 
     @abstractmethod
-    def _new_person(self, name: str) -> Person: ...
+    def _new_person(self, name: str, locale: str) -> Person: ...
 
     @abstractmethod
     def _platform_id(self, name: str) -> str: ...
@@ -292,8 +293,8 @@ def _console_message(reply: Reply, number: int) -> Message | None:
 class _Recording(Console):
     """The console adapter, keeping what it printed as replies as well as text."""
 
-    def __init__(self, service: Service, name: str) -> None:
-        super().__init__(service, console_actor(name, "en"), io.StringIO())
+    def __init__(self, service: Service, name: str, locale: str) -> None:
+        super().__init__(service, console_actor(name, locale), io.StringIO())
         self.shown: list[Reply] = []
 
     def show(self, replies: Iterable[Reply]) -> None:
@@ -305,10 +306,11 @@ class _Recording(Console):
 class ConsolePerson(Person):
     """Someone at ``postpoc chat`` (each person their own terminal, one database)."""
 
-    def __init__(self, chat: ConsoleChat, name: str) -> None:
+    def __init__(self, chat: ConsoleChat, name: str, locale: str) -> None:
         super().__init__(name)
         self.chat = chat
-        self.console = _Recording(chat.service, name)
+        # as the terminal's LANG gives it (bot.console.chat.console_locale)
+        self.console = _Recording(chat.service, name, f"{locale}_{locale.upper()}")
         self.lines: list[Message] = []
         self.tokens: dict[str, str] = {}
         """The token of each question printed, by message: typing answers the last open one."""
@@ -416,8 +418,8 @@ class ConsoleChat(Chat):
     command_prefix = COMMAND_PREFIX
     shows_buttons = False
 
-    def _new_person(self, name: str) -> Person:
-        return ConsolePerson(self, name)
+    def _new_person(self, name: str, locale: str) -> Person:
+        return ConsolePerson(self, name, locale)
 
     def _platform_id(self, name: str) -> str:
         return name.lower()
@@ -438,10 +440,12 @@ DIRECTORY = {"Claire Martin": "U0CLAIRE", "Omar Haddad": "U0OMAR"}
 
 
 class SlackPerson(Person):
-    def __init__(self, chat: SlackChat, name: str) -> None:
+    def __init__(self, chat: SlackChat, name: str, locale: str) -> None:
         super().__init__(name)
         self.chat = chat
-        self.slack: SlackHarnessPerson = chat.slack.person(slack_id(name), name)
+        self.slack: SlackHarnessPerson = chat.slack.person(
+            slack_id(name), name, locale=f"{locale}-{locale.upper()}"
+        )
 
     def _spell(self, text: str) -> str:
         return MENTION.sub(
@@ -559,8 +563,8 @@ class SlackChat(Chat):
         for name, user_id in DIRECTORY.items():
             slack.person(user_id, name)
 
-    def _new_person(self, name: str) -> Person:
-        return SlackPerson(self, name)
+    def _new_person(self, name: str, locale: str) -> Person:
+        return SlackPerson(self, name, locale)
 
     def _platform_id(self, name: str) -> str:
         return slack_id(name)
@@ -576,10 +580,10 @@ class SlackChat(Chat):
 
 
 class TeamsPerson(Person):
-    def __init__(self, chat: TeamsChat, name: str) -> None:
+    def __init__(self, chat: TeamsChat, name: str, locale: str) -> None:
         super().__init__(name)
         self.chat = chat
-        self.teams = chat.served.client.person(name.lower())
+        self.teams = chat.served.client.person(name.lower(), locale=f"{locale}-{locale.upper()}")
         self.cards: dict[str, Call] = {}
         """Their personal chat: each message's latest version, by activity id, in order."""
 
@@ -654,8 +658,8 @@ class TeamsChat(Chat):
         super().__init__(served.service)
         self.served = served
 
-    def _new_person(self, name: str) -> Person:
-        return TeamsPerson(self, name)
+    def _new_person(self, name: str, locale: str) -> Person:
+        return TeamsPerson(self, name, locale)
 
     def _platform_id(self, name: str) -> str:
         return f"29:{name.lower()}"
