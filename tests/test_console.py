@@ -1,4 +1,8 @@
-"""``postpoc chat`` as a person uses it: a real process, a real SQLite file."""
+"""``postpoc chat`` as a person uses it: a real process, a real SQLite file.
+
+The stories told the same way on every platform (an interview to its recommendation,
+commands typed mid-interview, a section handed to someone else) run on the console
+adapter as scenarios: tests/scenarios/."""
 
 from __future__ import annotations
 
@@ -34,26 +38,6 @@ def scripted_session(answers: dict[str, str] = READY) -> str:
     asked = [answers[key] for key in asked_in_order(answers)]
     lines = ["/poc new Invoice agent", "/poc interview invoice-agent", *asked]
     return "\n".join(lines) + "\n"
-
-
-def test_a_piped_session_registers_interviews_and_recommends(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [*POSTPOC, "chat", "--user", "lea"],
-        input=scripted_session() + "/poc summary invoice-agent\n",
-        capture_output=True,
-        text=True,
-        env=environment(tmp_path),
-        cwd=ROOT,
-        timeout=120,
-        check=True,
-    )
-    out = done.stdout
-    assert "Registered Invoice agent as invoice-agent" in out
-    assert "[invoice-agent · Prohibited uses · 1/" in out
-    assert "Recommendation for invoice-agent: Industrialise" in out
-    assert "Claire Martin is the named business manager." in out
-    assert "Traceback" not in out + done.stderr
-    assert (tmp_path / "postpoc.db").exists()
 
 
 def test_the_console_speaks_french_when_the_terminal_does(tmp_path: Path) -> None:
