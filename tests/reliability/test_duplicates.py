@@ -29,10 +29,9 @@ from tests.slack.conftest import StartBot, no_slack_environment
 from tests.slack.harness import Message, Reply, Slack, sign
 from tests.slack.harness import Person as SlackPerson
 from tests.support.scripts import READY
-from tests.teams.client import TeamsBotClient, TeamsPerson, questions
+from tests.teams.client import TeamsBotClient, TeamsPerson, press_for, questions
 from tests.teams.conftest import serve
 from tests.teams.fakes import FakeBotFramework
-from tests.teams.test_interview import press_for
 
 __all__ = ["no_slack_environment"]
 

@@ -45,12 +45,11 @@ from tests.slack.harness import Person as SlackPerson
 from tests.slack.harness import Reply, Slack
 from tests.support.conversation import Clock
 from tests.support.scripts import READY
-from tests.teams.client import TeamsBotClient, questions, texts
+from tests.teams.client import TeamsBotClient, press_for, questions, texts
 from tests.teams.conftest import serve
 from tests.teams.fakes import RESET, FakeBotFramework
 from tests.teams.fakes import Call as ConnectorCall
 from tests.teams.fakes import Chaos as ConnectorChaos
-from tests.teams.test_interview import press_for
 
 __all__ = ["no_slack_environment"]
 

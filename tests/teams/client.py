@@ -12,6 +12,7 @@ JWT: no SDK.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -306,6 +307,34 @@ def bold_lines(call: Call) -> list[str]:
         if e.get("type") == "RichTextBlock"
         and all(run.get("weight") == "Bolder" for run in e["inlines"])
     ]
+
+
+DATE_INPUT = "postpoc_date"
+VALUES_INPUT = "postpoc_values"
+
+
+def unnumbered(title: str) -> str:
+    """A choice as the script names it: "2. Staff only" → "staff only"."""
+    return re.sub(r"^\d+\. ", "", title).lower()
+
+
+def press_for(card: Call, answer: str) -> dict[str, Any] | None:
+    """The submit data that gives ``answer`` on this card, if the card can give it."""
+    submits = [a for a in actions(card) if a["type"] == "Action.Submit"]
+    for action in submits:
+        if answer.lower() in (unnumbered(action["title"]), str(action["data"].get("value", ""))):
+            return dict(action["data"])
+    fields = {i["type"]: i for i in inputs(card)}
+    if "Input.Date" in fields and submits:
+        return {**submits[0]["data"], DATE_INPUT: answer}
+    choice_set = fields.get("Input.ChoiceSet")
+    if choice_set and submits:
+        by_name = {unnumbered(c["title"]): c["value"] for c in choice_set["choices"]}
+        by_name.update({c["value"]: c["value"] for c in choice_set["choices"]})
+        wanted = [part.strip().lower() for part in answer.split(",")]
+        if all(part in by_name for part in wanted):
+            return {**submits[0]["data"], VALUES_INPUT: ",".join(by_name[p] for p in wanted)}
+    return None
 
 
 @cache

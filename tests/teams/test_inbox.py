@@ -17,9 +17,9 @@ from bot.teams.app import MESSAGE, PLATFORM, lane_of
 from bot.teams.messenger import TeamsMessenger
 from storage.inbox import Arrival, Inbox
 from tests.support.scripts import READY
-from tests.teams.client import TeamsPerson, questions, texts
+from tests.teams.client import TeamsPerson, press_for, questions, texts
 from tests.teams.conftest import Served
-from tests.teams.test_interview import press_for, started
+from tests.teams.test_interview import started
 
 
 async def answers_to(served: Served, key: str) -> int:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from tests.support.scripts import READY
 from tests.teams.client import (
     BOT_ID,
@@ -13,14 +10,11 @@ from tests.teams.client import (
     TeamsPerson,
     actions,
     inputs,
+    press_for,
     question_key,
     questions,
     texts,
 )
-from tests.teams.fakes import Call
-
-DATE_INPUT = "postpoc_date"
-VALUES_INPUT = "postpoc_values"
 
 
 async def started(teams: TeamsBotClient) -> tuple[TeamsPerson, Posted]:
@@ -30,30 +24,6 @@ async def started(teams: TeamsBotClient) -> tuple[TeamsPerson, Posted]:
     registered = await alice.says("new Invoice agent")
     assert "Registered Invoice agent as invoice-agent" in registered.text()
     return alice, await alice.says("interview invoice-agent")
-
-
-def unnumbered(title: str) -> str:
-    """A choice as the script names it: "2. Staff only" → "staff only"."""
-    return re.sub(r"^\d+\. ", "", title).lower()
-
-
-def press_for(card: Call, answer: str) -> dict[str, Any] | None:
-    """The submit data that gives ``answer`` on this card, if the card can give it."""
-    submits = [a for a in actions(card) if a["type"] == "Action.Submit"]
-    for action in submits:
-        if answer.lower() in (unnumbered(action["title"]), str(action["data"].get("value", ""))):
-            return dict(action["data"])
-    fields = {i["type"]: i for i in inputs(card)}
-    if "Input.Date" in fields and submits:
-        return {**submits[0]["data"], DATE_INPUT: answer}
-    choice_set = fields.get("Input.ChoiceSet")
-    if choice_set and submits:
-        by_name = {unnumbered(c["title"]): c["value"] for c in choice_set["choices"]}
-        by_name.update({c["value"]: c["value"] for c in choice_set["choices"]})
-        wanted = [part.strip().lower() for part in answer.split(",")]
-        if all(part in by_name for part in wanted):
-            return {**submits[0]["data"], VALUES_INPUT: ",".join(by_name[p] for p in wanted)}
-    return None
 
 
 async def test_a_complete_interview_with_buttons_inputs_and_typed_answers(

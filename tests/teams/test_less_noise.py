@@ -11,11 +11,12 @@ from tests.teams.client import (
     TeamsBotClient,
     TeamsPerson,
     moves,
+    press_for,
     questions,
     texts,
 )
 from tests.teams.fakes import Call
-from tests.teams.test_interview import press_for, started
+from tests.teams.test_interview import started
 
 
 async def test_a_tampered_move_button_does_nothing(teams: TeamsBotClient) -> None:
