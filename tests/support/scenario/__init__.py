@@ -88,9 +88,6 @@ class Seen:
     def __str__(self) -> str:
         return self.text
 
-    def __bool__(self) -> bool:
-        return bool(self.messages)
-
     @property
     def buttons(self) -> tuple[str, ...]:
         return tuple(b for m in self.messages for b in m.buttons)
@@ -99,10 +96,6 @@ class Seen:
         """A card's field ``label`` reads ``value`` ("label: value" in the console, the
         label in bold above its value on Slack and Teams)."""
         return re.search(rf"{re.escape(label)}\W+{re.escape(value)}", self.text) is not None
-
-    def showing(self, ref: str) -> Message | None:
-        """The last version of message ``ref`` this action showed, if it showed it."""
-        return next((m for m in reversed(self.messages) if m.ref == ref), None)
 
 
 # -- the people ----------------------------------------------------------------------------

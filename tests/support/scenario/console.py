@@ -1,5 +1,10 @@
 """The console driver: each person at their own ``postpoc chat`` (the console adapter,
-:class:`bot.console.chat.Console`, in this process), one database."""
+:class:`bot.console.chat.Console`, in this process), one database.
+
+A terminal has no buttons: a numbered choice is pressed by typing its number, a card's
+button by typing the command it shows. What the outbox sends a person shows in their
+own terminal when they come back (``postpoc chat`` with a watch prints the outbox's
+posts in the terminal that runs it, whoever they are for)."""
 
 from __future__ import annotations
 

@@ -29,6 +29,8 @@ DIRECTORY = {"Claire Martin": "U0CLAIRE", "Omar Haddad": "U0OMAR"}
 
 
 class SlackPerson(Person):
+    """Someone in their DM with the bot (slash commands typed there too)."""
+
     def __init__(self, chat: SlackChat, name: str, locale: str) -> None:
         super().__init__(name)
         self.chat = chat

@@ -19,6 +19,8 @@ from tests.teams.fakes import Call, FakeBotFramework
 
 
 class TeamsPerson(Person):
+    """Someone in their personal chat with the bot, in the tenant ``contoso``."""
+
     def __init__(self, chat: TeamsChat, name: str, locale: str) -> None:
         super().__init__(name)
         self.chat = chat
@@ -51,14 +53,14 @@ class TeamsPerson(Person):
         return await self.says(command)  # typed as is in Teams' personal chat
 
     async def presses(self, label: str, on: Message | None = None) -> Seen:
-        cards = [on.source] if on else [self.cards[ref] for ref in reversed(self.cards)]
-        for card in cards:
+        # an old copy (``on``) is a press made before the card changed
+        cards = [(on.ref, on.source)] if on else [(r, self.cards[r]) for r in reversed(self.cards)]
+        for ref, card in cards:
             assert isinstance(card, Call)
             for action in [*actions(card), *moves(card)]:
                 if action.get("type") == "Action.Submit" and action.get("title") == label:
-                    return await self._post(
-                        self.teams.personal(replyToId=card.posted_id, value=dict(action["data"]))
-                    )
+                    press = self.teams.personal(replyToId=ref, value=dict(action["data"]))
+                    return await self._post(press)
         raise AssertionError(f"no button {label!r} in {self.name}'s chat")
 
     async def answers(self, value: str) -> Seen:
@@ -68,7 +70,7 @@ class TeamsPerson(Person):
         data = press_for(card, value)
         if data is None:
             return await self.says(value)
-        return await self._post(self.teams.personal(replyToId=card.posted_id, value=data))
+        return await self._post(self.teams.personal(replyToId=question.ref, value=data))
 
     async def names(self, other: Person) -> Seen:
         return await self.runs(command_for(self.conversation(), other))
