@@ -28,6 +28,8 @@ async def test_three_refused_answers_then_a_good_one_leave_one_message(chat: Cha
         refused = await lea.says("perhaps")
         assert [m.ref for m in refused.messages] == [question.ref], "nothing new is posted"
         assert "Please answer yes or no." in refused
+        assert "Please answer yes or no." in lea.now(question), "shown in the question itself"
+        assert lea.question == lea.now(question), "the same message still asks"
         assert len(lea.conversation()) == before
     answered = await lea.says("no")
 
@@ -74,3 +76,26 @@ async def test_skip_back_and_pause_are_buttons_where_they_apply(chat: Chat) -> N
     assert not [m for m in paused.messages if m.question], "nothing is asked"
     await lea.runs("interview invoice-agent")
     assert lea.waiting == second.question, "resumed at the first one unanswered"
+
+
+@EDITABLE
+async def test_a_button_pressed_again_on_an_answered_question_changes_nothing(
+    chat: Chat,
+) -> None:
+    lea = await chat.person("Lea", Role.ADMIN)
+    await lea.runs("new Invoice agent")
+    await lea.runs("interview invoice-agent")
+    first = await lea.answers_until(is_yes_no_question, READY)
+    key = first.question
+    await lea.presses("No", on=first)
+    second = lea.question
+    assert lea.now(first).question is None, "the answered question's message is settled"
+    assert second is not None and second.question != key
+
+    again = await lea.presses("Yes", on=first)  # a click made before the message changed
+
+    assert "already answered" in again
+    assert not [m for m in again.messages if m.question], "nothing is asked again"
+    assert lea.question == second
+    history = await lea.runs(f"history invoice-agent {key}")
+    assert history.text.count("current") == 1 and "replaced" not in history

@@ -58,22 +58,6 @@ async def test_a_complete_interview_with_buttons_inputs_and_typed_answers(
     assert used == {"Input.Date", "Input.ChoiceSet"}  # besides plain buttons
 
 
-async def test_a_card_answered_twice_counts_once(teams: TeamsBotClient) -> None:
-    alice, posted = await started(teams)
-    key, first = questions(posted.sent)[-1]
-    assert key == "screen_manipulation"
-
-    answered = await alice.presses(first, "No")
-    assert [u.activity_id for u in answered.updates] == [first.posted_id]
-    assert questions(answered.sent)[-1][0] == "screen_social_scoring"
-
-    again = await alice.presses(first, "No")
-    assert again.status == 201
-    assert again.updates == []
-    assert "already answered" in again.text()
-    assert questions(again.sent) == []
-
-
 async def test_a_redelivered_activity_changes_nothing(teams: TeamsBotClient) -> None:
     alice, posted = await started(teams)
     _, card = questions(posted.sent)[-1]
