@@ -9,6 +9,7 @@ Layout (botbuilder is imported only through ``sdk``):
 - ``connector``: sending, updating, conversation references, personal chats;
 - ``auth``: inbound token checks (401) and outbound credentials;
 - ``bot``: the turn; ``messenger``: unprompted posts; ``app``: the HTTP route;
+- ``lanes``: the inbox's work after the response, one drain per person at a time;
 - ``options``: endpoints, fixed token and retry policy, for tests and private clouds.
 
 Deployment, and how the bot behaves in Teams: ``deploy/teams/README.md``.
