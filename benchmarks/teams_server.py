@@ -17,7 +17,8 @@ serves until SIGTERM.
 ``postpoc --fake-url URL --openid-url URL --database-url URL``
     postpoc's aiohttp application (``bot.server.build_app``) with its Teams
     adapter mounted for the fake Bot Framework (``TeamsOptions``: endpoints
-    and a fixed outbound token, the tests' way), without the scheduler.
+    and a fixed outbound token, the tests' way), without the scheduler;
+    warnings only, to standard error.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import argparse
 import asyncio
 import logging
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -149,6 +151,7 @@ async def bare(fake_url: str, openid_url: str) -> None:
 
 
 async def postpoc(fake_url: str, openid_url: str, database_url: str) -> None:
+    from bot import logs
     from bot.config import Settings
     from bot.runtime import open_service
     from bot.server import MESSENGERS, build_app
@@ -166,6 +169,10 @@ async def postpoc(fake_url: str, openid_url: str, database_url: str) -> None:
     without_teams = Settings(
         _env_file=None, database_url=database_url, postpoc_admins=ADMIN, scheduler=False
     )
+    # Warnings only, to standard error (the log file): an access line per
+    # request on standard output would fill the pipe nobody reads after READY,
+    # and the process would stop at the next write.
+    logs.configure("WARNING", stream=sys.stderr)
     service = await open_service(teams)
     app = build_app(service, without_teams)
     options = TeamsOptions(

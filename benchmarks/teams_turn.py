@@ -8,8 +8,11 @@ process is Teams: it sends personal-chat message activities, signed with a
 token minted by the local key (RS256, ``kid``, ``serviceurl`` claim, as the
 Bot Framework signs them and as tests/teams does), to the bare bot and then
 to postpoc, at each concurrency level (1 and 50 turns in flight), and times
-each request until its HTTP response. Both bots send their replies to the
-connector inside the turn, so a turn is: authenticate, handle, reply.
+each request until its HTTP response. The bare bot sends its one reply to
+the connector inside the turn (authenticate, reply, respond); postpoc answers
+once the message is kept in its inbox and runs the step and its replies
+after, so after each of its levels we also wait for that work: every answer
+stored and no inbox row left pending (the drain time).
 
 Before the first level, N people are taken through the core (``Service``)
 to an interview in progress in the tenant's workspace, and each types
@@ -40,9 +43,11 @@ from benchmarks.databases import sqlite_database
 from benchmarks.processes import clean_environment, python_module, ready_line, spawned
 from benchmarks.slack_ack import (
     ANSWER,
+    DRAIN_LIMIT_SECONDS,
     NO_ANSWER,
     REQUEST_TIMEOUT_SECONDS,
     Level,
+    end_to_end,
     prepare,
     stored_answers,
 )
@@ -133,6 +138,24 @@ async def send_level(
     level.seconds = time.perf_counter() - started
 
 
+def pending_rows(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT COUNT(*) FROM inboxentry WHERE status = 'pending'"))
+        return int(found.scalar_one())
+
+
+async def drain(engine: sa.Engine, expected: int) -> float | None:
+    """Seconds until ``expected`` answers are stored and no inbox row is left
+    pending (each done row's replies were sent); None past the limit."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < DRAIN_LIMIT_SECONDS:
+        stored, _ = await asyncio.to_thread(stored_answers, engine)
+        if stored >= expected and await asyncio.to_thread(pending_rows, engine) == 0:
+            return time.perf_counter() - started
+        await asyncio.sleep(0.02)
+    return None
+
+
 @dataclass
 class TeamsRun:
     people: int
@@ -185,7 +208,7 @@ async def measure(
                 (bot_url,) = ready_line(bot_process, logs["postpoc"])
                 authorization = f"Bearer {token(private, kid, fake_url)}"
                 results = await _levels(
-                    people, levels, (bare_url, bot_url), fake_url, authorization
+                    people, levels, (bare_url, bot_url), fake_url, authorization, engine
                 )
         stored, distinct = stored_answers(engine)
     finally:
@@ -199,6 +222,7 @@ async def _levels(
     urls: tuple[str, str],
     service_url: str,
     authorization: str,
+    engine: sa.Engine,
 ) -> list[tuple[Level, Level]]:
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
     connector = aiohttp.TCPConnector(limit=max(levels) * 4)
@@ -207,12 +231,18 @@ async def _levels(
         warm = [message(i, WARM_TEXT, service_url) for i in range(people)]
         for url in urls:
             await send_level(session, url, authorization, Level("warm-up", 10), warm)
+        if await drain(engine, 0) is None:
+            raise RuntimeError("postpoc did not answer the warm-up messages")
+        expected = 0
         for concurrency in levels:
             bodies = [message(i, ANSWER, service_url) for i in range(people)]
-            pair = (Level("bare botbuilder", concurrency), Level("postpoc", concurrency))
-            for url, level in zip(urls, pair, strict=True):
-                await send_level(session, url, authorization, level, bodies)
-            results.append(pair)
+            bare, bot = Level("bare botbuilder", concurrency), Level("postpoc", concurrency)
+            await send_level(session, urls[0], authorization, bare, bodies)
+            await send_level(session, urls[1], authorization, bot, bodies)
+            expected += people
+            # Before the next level: the bare bot is not measured while postpoc still works.
+            bot.drain_seconds = await drain(engine, expected)
+            results.append((bare, bot))
     return results
 
 
@@ -226,12 +256,22 @@ def run(*, people: int = 300, log: bool = True) -> list[Row]:
             print(
                 f"  teams c={bot.concurrency}: bare p50 {bare.p50_ms:.1f} p99 {bare.p99_ms:.1f} "
                 f"ms {bare.throughput:.0f}/s; postpoc p50 {bot.p50_ms:.1f} p99 "
-                f"{bot.p99_ms:.1f} ms {bot.throughput:.0f}/s; statuses {dict(bare.statuses)} "
-                f"{dict(bot.statuses)}",
+                f"{bot.p99_ms:.1f} ms {bot.throughput:.0f}/s, drained in {bot.drain_seconds} s; "
+                f"statuses {dict(bare.statuses)} {dict(bot.statuses)}",
                 file=sys.stderr,
                 flush=True,
             )
     return rows_of(result)
+
+
+def _drained(level: Level) -> str:
+    rate = end_to_end(level)
+    if rate is None or level.drain_seconds is None:
+        return f"steps not done {DRAIN_LIMIT_SECONDS:.0f} s after the last response"
+    return (
+        f"steps and replies done {level.drain_seconds:.1f} s after the last response "
+        f"({rate:.0f} turns/s end to end)"
+    )
 
 
 def _ok(level: Level) -> bool:
@@ -253,7 +293,7 @@ def rows_of(result: TeamsRun) -> list[Row]:
                 f"p50 / p99 turn, request to response ({len(bot.latencies)} answers)",
                 f"postpoc {bot.p50_ms:.1f} / {bot.p99_ms:.1f} ms; bare botbuilder "
                 f"{bare.p50_ms:.1f} / {bare.p99_ms:.1f} ms; {bot.throughput:.0f} turns/s "
-                f"(bare {bare.throughput:.0f}/s)",
+                f"(bare {bare.throughput:.0f}/s); {_drained(bot)}",
                 "every request 2xx" if targeted else "",
                 _ok(bot) and _ok(bare) if targeted else None,
             ),

@@ -9,6 +9,7 @@ Layout (botbuilder is imported only through ``sdk``):
 - ``connector``: sending, updating, conversation references, personal chats;
 - ``auth``: inbound token checks (401) and outbound credentials;
 - ``bot``: the turn; ``messenger``: unprompted posts; ``app``: the HTTP route;
+- ``lanes``: the inbox's work after the response, one drain per person at a time;
 - ``options``: endpoints, fixed token and retry policy, for tests and private clouds.
 
 Deployment, and how the bot behaves in Teams: ``deploy/teams/README.md``.
@@ -17,6 +18,7 @@ Deployment, and how the bot behaves in Teams: ``deploy/teams/README.md``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -25,7 +27,11 @@ from bot.teams.options import Endpoints, RetryPolicy, TeamsOptions
 from conversations.delivery import Messenger
 from conversations.service import Service
 
+if TYPE_CHECKING:
+    from bot.teams.app import Teams
+
 __all__ = [
+    "TEAMS_ADAPTER",
     "TEAMS_MESSENGER",
     "TEAMS_SETTLED",
     "Endpoints",
@@ -38,7 +44,9 @@ __all__ = [
 TEAMS_MESSENGER: web.AppKey[Messenger] = web.AppKey("teams_messenger")
 """Where ``mount`` leaves the Teams messenger, for the outbox."""
 TEAMS_SETTLED: web.AppKey[Callable[[float], Awaitable[bool]]] = web.AppKey("teams_settled")
-"""Waits (at most so many seconds) for turns still retrying their replies after their response."""
+"""Waits (at most so many seconds) for the steps and replies that follow the responses."""
+TEAMS_ADAPTER: web.AppKey[Teams] = web.AppKey("teams_adapter")
+"""The adapter's wired parts (its inbox, lanes, sweep), for tests and operations."""
 
 
 def mount(
@@ -58,6 +66,7 @@ def mount(
     teams = mount_app(app, service, settings, options or TeamsOptions())
     app[TEAMS_MESSENGER] = teams.messenger
     app[TEAMS_SETTLED] = teams.settled
+    app[TEAMS_ADAPTER] = teams
     return teams.messenger
 
 

@@ -1,27 +1,44 @@
-"""``POST /api/messages``: authenticate, read the tenant, run the turn.
+"""``POST /api/messages``: authenticate, read the tenant, keep or run the activity.
 
 The handler answers as Teams expects: 201 for a handled activity (200 with a
 body for an invoke), 401 for anything not signed by the Bot Framework for
 this app, 400 for a body that is not an activity or has no tenant, 503 when
 the signing keys can't be fetched. Nothing of a refused request is stored.
 
-A message (typed, or a card's submit) is kept in the inbox (:mod:`bot.inbox`)
-once authenticated, keyed by its activity id, before its step runs:
+A message (typed, or a card's submit) with an id is answered once it is kept:
 
-- a redelivery of a handled activity changes nothing; of one whose turn was
-  cut by a crash (its row still pending, its worker gone), it finishes that
-  turn: the person sees the question they are at;
-- the person's next message first finishes their older rows left pending, in
-  proactive turns, then is handled itself; so does any replica's sweep, at
-  start-up and every few seconds;
-- the step runs in the request's turn, and so do its replies, until a reply
-  or a card update has to be retried (throttled, or the service briefly
-  down): the request is answered there (201) and the retries go on after,
-  in the background, the row leased to this worker until they are done.
+1. its token is checked (once: ``StrictAuthentication``, as botbuilder's
+   ``CloudAdapter`` would) and its tenant served;
+2. its one inbox row is committed (:mod:`bot.inbox`, keyed by its activity
+   id, which also tells a redelivery from a new message);
+3. the request is answered 201, as botbuilder answers a handled message;
+4. after that, its person's lane is drained (:mod:`bot.teams.lanes`): the
+   step runs from the row and its replies go through the Bot Connector in a
+   proactive turn (a continued conversation from the reference the row
+   holds), one person's rows one at a time and in arrival order, on any
+   replica.
 
-Invokes (``adaptiveCard/action`` must answer in the response),
-``conversationUpdate`` and ``installationUpdate`` (install bookkeeping and
-the welcome, deduplicated by the core) are handled in the request as before.
+A process that dies between 2 and 4 leaves the row pending: a redelivery,
+the person's next message, or any replica's sweep (at start-up and every
+second) finishes it, and the core's claim of the delivery id keeps a step run
+twice from being applied twice (the person is then shown the question they
+are at). A reply still throttled after its retries leaves the row pending,
+to be tried again; a reply refused for good, or a step that fails, ends the
+row (the person is told), so their next message is not held behind it.
+Should the database refuse the row, the step runs at once without it, after
+the response, and tells the person the database can't be reached.
+
+In the request's own turn (``CloudAdapter.process_activity``) stay what needs
+its result in the HTTP response, or has no id to be kept by:
+
+- invokes: ``adaptiveCard/action`` (Action.Execute) must answer with its
+  card or status in the response body, and so must task modules
+  (``task/fetch``, ``task/submit``), sign-in (``signin/verifyState``,
+  ``signin/tokenExchange``) and message extensions; a step run later could
+  only answer an empty 200, which Teams shows as an error;
+- ``conversationUpdate`` and ``installationUpdate``: install bookkeeping and
+  the welcome, rare and deduplicated by the core;
+- a message without an id (nothing to key its row by).
 """
 
 from __future__ import annotations
@@ -30,7 +47,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,19 +55,20 @@ from aiohttp import web
 
 from bot import seals
 from bot.config import Settings
-from bot.inbox import SWEEP_EVERY, Background, Inboxes
+from bot.inbox import SWEEP_EVERY, Inboxes
 from bot.teams import inbound, texts
 from bot.teams.auth import AuthUnavailable, authentication
 from bot.teams.bot import RAW_ACTIVITY, WORKSPACE, TeamsBot
 from bot.teams.connector import Connector
+from bot.teams.lanes import Lanes
 from bot.teams.messenger import TeamsMessenger
 from bot.teams.options import TeamsOptions
-from bot.teams.outbound import RETRYING, OutboundError, Refused
+from bot.teams.outbound import OutboundError, Refused
 from bot.teams.sdk import Activity, CloudAdapter
 from conversations.i18n import translator
 from conversations.service import Service
 from storage.inbox import Arrival
-from storage.models import InboxEntry, InboxStatus
+from storage.models import InboxEntry
 from storage.repository import Unavailable
 
 log = logging.getLogger("postpoc.teams")
@@ -59,7 +77,7 @@ ROUTE = "/api/messages"
 PLATFORM = "teams"
 MESSAGE = "teams.message"
 DRAIN_SECONDS = 10.0
-"""How long a stopping process waits for replies still being retried."""
+"""How long a stopping process waits for the steps and replies under way."""
 
 
 def lane_of(workspace: str, person: str) -> str:
@@ -82,17 +100,17 @@ class Teams:
         self.bot = TeamsBot(service, self.connector, options)
         self.messenger = TeamsMessenger(self.connector)
         self.inbox = Inboxes(service.store)
-        self.inbox.on(MESSAGE, self._proactive)
-        self.background = Background()
+        self.inbox.on(MESSAGE, self._step)
+        self.lanes = Lanes(self.inbox.drain)
         self.sweep_every = SWEEP_EVERY
 
     async def settled(self, seconds: float = 10.0) -> bool:
-        """Wait until every turn's background work (retried replies, swept rows) is done."""
-        return await self.background.settled(seconds)
+        """Wait until the work after every response (steps, replies, swept rows) is done."""
+        return await self.lanes.settled(seconds)
 
     async def lifecycle(self, _: web.Application) -> AsyncIterator[None]:
         """Start: finish what a process that died mid-turn left, then keep looking;
-        stop: let replies still being retried finish."""
+        stop: let the steps and replies under way finish."""
         await self.sweep()
         sweeping = asyncio.create_task(self._sweep_forever())
         try:
@@ -101,8 +119,8 @@ class Teams:
             sweeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeping
-            if not await self.background.settled(DRAIN_SECONDS):
-                log.warning("teams: stopped with %d turns still retrying", self.background.pending)
+            if not await self.lanes.settled(DRAIN_SECONDS):
+                log.warning("teams: stopped with %d lanes still being worked", self.lanes.pending)
 
     async def sweep(self, grace: float = 0.0) -> int:
         """Drain every Teams lane left waiting; ``grace``: leave rows younger
@@ -114,7 +132,7 @@ class Teams:
             return 0
         mine = [lane for lane in lanes if lane.startswith(PLATFORM + ":")]
         for lane in mine:
-            self.background.start(self.inbox.drain(lane))
+            self.lanes.kick(lane)
         return len(mine)
 
     async def _sweep_forever(self) -> None:
@@ -122,74 +140,61 @@ class Teams:
             await asyncio.sleep(self.sweep_every)
             await self.sweep(grace=self.sweep_every)
 
-    async def _proactive(self, entry: InboxEntry, retried: bool) -> None:
-        """A row handled outside its request (after a crash, or behind an older
-        one): its replies go to its conversation in a proactive turn."""
-        activity = entry.payload["activity"]
+    async def _keep(self, body: dict[str, Any], workspace: str) -> None:
+        """Commit the message's inbox row, then have its lane drained after the response."""
+        lane = lane_of(workspace, inbound.person_of(body))
+        arrival = Arrival(PLATFORM, workspace, str(body["id"]), lane, MESSAGE, {"activity": body})
+        try:
+            await self.inbox.accept(arrival)
+        except Unavailable:
+            # The database can't keep it: the step runs without a row, so the
+            # person is told the database can't be reached.
+            self.lanes.start(self._unkept(body, workspace))
+            return
+        # A redelivery too: its row handled, the drain finds nothing to do; its
+        # turn cut by a crash (pending, its worker gone), the drain finishes it.
+        self.lanes.kick(lane)
+
+    async def _step(self, entry: InboxEntry, retried: bool) -> None:
+        """A message's step, from its row. Raises only to leave the row pending
+        (a reply to be retried later; the step itself is not applied twice)."""
+        await self._answer(entry.payload["activity"], entry.workspace, retried)
+
+    async def _answer(self, activity: dict[str, Any], workspace: str, retried: bool) -> None:
+        """Run the step of ``activity``; its replies go to its conversation in a
+        proactive turn."""
 
         async def work(turn: Any) -> None:
             try:
-                await self.bot.message(turn, activity, entry.workspace, retried=retried)
-            except Refused as error:  # for good: as in a request's own turn
-                log.warning("teams: the replies of a turn were refused for good (%s)", error)
-
-        await self.connector.within(inbound.reference_of(activity), work)
-
-    async def _message_turn(self, turn: Any, body: dict[str, Any], workspace: str) -> None:
-        """Keep the message in the inbox, then run the person's pending rows,
-        this one in this turn."""
-        activity_id = str(body["id"])
-        lane = lane_of(workspace, inbound.person_of(body))
-        try:
-            kept = await self.inbox.accept(
-                Arrival(PLATFORM, workspace, activity_id, lane, MESSAGE, {"activity": body})
-            )
-            if kept is None:
-                found = await self.inbox.rows.find(PLATFORM, workspace, activity_id)
-                if found is None or found.status != InboxStatus.PENDING:
-                    return  # handled already: a redelivery changes nothing
-                kept = found.id  # its turn was cut (or still runs elsewhere: not taken then)
-        except Unavailable:
-            # The database can't keep it: handled as before the inbox, so the
-            # person is told the database can't be reached.
-            await self.bot.on_turn(turn)
-            return
-
-        async def here(entry: InboxEntry, retried: bool) -> None:
-            try:
-                await self.bot.message(turn, body, workspace, retried=retried)
+                await self.bot.message(turn, activity, workspace, retried=retried)
             except Refused as error:
                 # Refused for good: the step is stored, and sending again would be
                 # refused again; the row is done, so the person's next message is
                 # not held behind it (and settles the card this one could not).
                 log.warning("teams: the replies of a turn were refused for good (%s)", error)
             except OutboundError:
-                raise  # the row is left pending: tried again later, its step not twice
+                raise
             except Exception as error:
-                await self.on_turn_error(turn, error)
+                log.error(
+                    "error in a Teams step", exc_info=error, extra={"error": type(error).__name__}
+                )
+                await self._apologise(turn, inbound.text_field(activity, "locale"))
 
-        assert kept is not None
-        await self._without_retries(self.inbox.drain(lane, {kept: here}))
+        await self.connector.within(inbound.reference_of(activity), work)
 
-    async def _without_retries(self, job: Coroutine[Any, Any, int]) -> None:
-        """Run ``job`` until it ends or one of its outbound calls backs off to
-        retry; then this turn ends (the request is answered) and the job goes
-        on in the background."""
-        retrying = asyncio.Event()
-        mark = RETRYING.set(retrying)
+    async def _unkept(self, body: dict[str, Any], workspace: str) -> None:
+        """A message the inbox could not keep, handled at once, after the response."""
         try:
-            task = self.background.start(job)  # the task keeps the mark: its retries signal
-        finally:
-            RETRYING.reset(mark)
-        waiting = asyncio.ensure_future(retrying.wait())
+            await self._answer(body, workspace, retried=False)
+        except OutboundError as error:  # no row to try again from
+            log.warning("teams: the replies of a turn could not be sent (%s)", error)
+
+    async def _apologise(self, turn: Any, locale: str | None) -> None:
+        t = translator(locale or "en")
         try:
-            await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiting.cancel()
-        if task.done():
-            task.result()
-        else:
-            log.info("teams: a reply is being retried; the request is answered first")
+            await turn.send_activity(Activity(type="message", text=t(texts.SORRY)))
+        except Exception as failure:
+            log.warning("could not apologise: %s", type(failure).__name__)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.content_type != "application/json":
@@ -223,14 +228,15 @@ class Teams:
                 await self.auth.authenticate_request(activity, header)
                 log.warning("teams: %s", outside[1])
                 return outside[0]
+            assert workspace is not None
+            if _keepable(body):
+                await self.auth.authenticate_request(activity, header)
+                await self._keep(body, workspace)
+                return web.Response(status=201)
 
             async def turn_logic(turn: Any) -> None:
                 turn.turn_state[RAW_ACTIVITY] = body
                 turn.turn_state[WORKSPACE] = workspace
-                if body.get("type") == "message" and isinstance(body.get("id"), str) and body["id"]:
-                    assert workspace is not None
-                    await self._message_turn(turn, body, workspace)
-                    return
                 await self.bot.on_turn(turn)
 
             response = await self.adapter.process_activity(header, activity, turn_logic)
@@ -274,11 +280,12 @@ class Teams:
         )
         if isinstance(error, OutboundError):
             return  # the connector is throttling or refusing: one more message won't help
-        t = translator(activity.locale or "en")
-        try:
-            await turn.send_activity(Activity(type="message", text=t(texts.SORRY)))
-        except Exception as failure:
-            log.warning("could not apologise: %s", type(failure).__name__)
+        await self._apologise(turn, activity.locale)
+
+
+def _keepable(body: dict[str, Any]) -> bool:
+    """A message with an id: kept in the inbox, answered before its step runs."""
+    return body.get("type") == "message" and isinstance(body.get("id"), str) and bool(body["id"])
 
 
 def _unaddressed(body: dict[str, Any]) -> str | None:

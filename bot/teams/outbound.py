@@ -13,10 +13,8 @@ spent, or the service fails otherwise (a 500, no answer), it raises
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
@@ -30,10 +28,6 @@ T = TypeVar("T")
 
 RETRIED = frozenset({429, 412, 502, 503, 504})
 """What Teams says to retry with back-off (503: the service is briefly unavailable)."""
-
-RETRYING: ContextVar[asyncio.Event | None] = ContextVar("postpoc_teams_retrying", default=None)
-"""Set by a turn that must not wait on retries: told when a call is about to
-back off, so the turn answers its HTTP request and the retry goes on after."""
 
 
 class OutboundError(Exception):
@@ -129,9 +123,6 @@ def _classified(error: Exception) -> Exception:
 
 
 def _log_retry(state: RetryCallState) -> None:
-    waiting = RETRYING.get()
-    if waiting is not None:
-        waiting.set()
     error = _error(state)
     log.info(
         "Bot Connector call failed (status %s); attempt %d, retrying in %.1f s",

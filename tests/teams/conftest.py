@@ -27,7 +27,8 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.runtime import identity
-from bot.teams import TEAMS_SETTLED, Endpoints, RetryPolicy, TeamsOptions, mount
+from bot.teams import TEAMS_ADAPTER, TEAMS_SETTLED, Endpoints, RetryPolicy, TeamsOptions, mount
+from bot.teams.app import Teams
 from conversations.delivery import Messenger
 from conversations.service import Service
 from storage.database import make_engine, resolve_url
@@ -44,6 +45,8 @@ class Served:
     client: TeamsBotClient
     messenger: Messenger
     service: Service
+    teams: Teams
+    """The adapter's parts: its inbox, its lanes, its sweep."""
 
 
 @pytest.fixture
@@ -134,6 +137,7 @@ async def serve(
                 TeamsBotClient(session, f"http://127.0.0.1:{port}", fake, app[TEAMS_SETTLED]),
                 messenger,
                 service,
+                app[TEAMS_ADAPTER],
             )
     finally:
         await runner.cleanup()

@@ -11,6 +11,10 @@ random, at that rate and reproducibly: 429 with ``Retry-After``, 412, 500,
 502, 504, or a connection closed without an answer (before acting on the
 call).
 
+``fake.hold(conversation)`` keeps the connector's calls to that conversation
+(or all) waiting, unanswered and unrecorded, until ``fake.release()``: a bot
+whose reply is held shows whether it answered its own request first.
+
 It speaks HTTP and JSON only: nothing here knows the SDK the bot is built on.
 """
 
@@ -23,6 +27,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -125,7 +130,13 @@ class FakeBotFramework:
         self.created: dict[str, str] = {}
         self.chaos: Chaos | None = None
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # reentrant: a wait_until predicate may read calls
+        self._recorded = threading.Condition(self._lock)
+        self._open = threading.Event()
+        self._open.set()
+        self._held: str | None = None
+        self.waiting = 0
+        """Calls the connector is holding now."""
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -136,6 +147,7 @@ class FakeBotFramework:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -191,6 +203,35 @@ class FakeBotFramework:
         with self._lock:
             self.failures.append(Failure(status, times, retry_after, kinds))
 
+    def hold(self, conversation: str | None = None) -> None:
+        """Hold the calls to ``conversation`` (None: every call) until :meth:`release`."""
+        with self._lock:
+            self._held = conversation or "*"
+            self._open.clear()
+
+    def release(self) -> None:
+        with self._lock:
+            self._held = None
+            self._open.set()
+
+    def _wait_if_held(self, path: str) -> None:
+        conversation, _ = _route(path)
+        with self._recorded:
+            held = self._held is not None and self._held in ("*", conversation)
+            if held:
+                self.waiting += 1
+                self._recorded.notify_all()
+        if held:
+            self._open.wait(timeout=60)
+            with self._lock:
+                self.waiting -= 1
+
+    def wait_until(self, ready: Callable[[FakeBotFramework], bool], seconds: float = 15.0) -> bool:
+        """Block until ``ready(self)`` holds (checked at each call), at most ``seconds``:
+        for a test to wait for a call, from a thread (``asyncio.to_thread``)."""
+        with self._recorded:
+            return self._recorded.wait_for(lambda: ready(self), timeout=seconds)
+
     def since(self, mark: int) -> list[Call]:
         with self._lock:
             return list(self.calls[mark:])
@@ -212,6 +253,7 @@ class FakeBotFramework:
             result = self._result(probe) if status == 200 else {}
             call = Call(method, path, conversation, activity_id, body, auth, status, result)
             self.calls.append(call)
+            self._recorded.notify_all()
             return call
 
     def _failure_for(self, kind: str) -> int:
@@ -281,6 +323,7 @@ def _handler(fake: FakeBotFramework) -> type[BaseHTTPRequestHandler]:
         def _connector(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
+            fake._wait_if_held(self.path)
             call = fake._record(method, self.path, body, self.headers.get("Authorization"))
             if call.answered == RESET:
                 self.close_connection = True  # no answer at all: the client sees a reset
