@@ -85,7 +85,7 @@ async def set_role(
             )
         person = person or await find_person(repo, workspace, who)
         await repo.set_role(person, Role(role))
-        await repo.audit(
+        await repo.audits.write(
             workspace.id,
             "role_set",
             detail={"person_id": person.id, "role": role, "by": "cli"},
@@ -116,7 +116,7 @@ async def forget(store: Store, who: str, workspace_key: str | None, now: datetim
         person.away_until = None
         person.timezone = "UTC"
         await repo.save(person)
-        await repo.audit(
+        await repo.audits.write(
             workspace.id,
             "person_forgotten",
             detail={

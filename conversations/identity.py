@@ -89,5 +89,5 @@ async def installed_by(
         )
     else:
         await repo.set_role(person, Role.ADMIN)
-    await repo.audit(workspace.id, "installer_admin", person_id=person.id, at=now)
+    await repo.audits.write(workspace.id, "installer_admin", person_id=person.id, at=now)
     return person

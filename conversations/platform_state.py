@@ -104,7 +104,7 @@ class PlatformState:
                 return
             found.active = False
             await repo.save(found)
-            await repo.audit(
+            await repo.audits.write(
                 found.id, "workspace_deactivated", detail={"reason": reason}, at=self.clock()
             )
 

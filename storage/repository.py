@@ -13,6 +13,7 @@ import weakref
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
@@ -23,12 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
+from conversations.ports.audit import AuditLog
+from storage.audit import SqlAuditLog
 from storage.database import READ_ONLY, writer_wait
 from storage.models import (
     Address,
     Answer,
     Assessment,
-    AuditEvent,
     CheckIn,
     CheckInStatus,
     CommandUse,
@@ -225,7 +227,12 @@ class Store:
 
 
 class Repo:
-    """Reads and writes inside one transaction."""
+    """Reads and writes inside one transaction.
+
+    The concerns that have a port of their own (``conversations.ports``) are
+    reached through it, in the same transaction: ``audits`` (the audit trail).
+    They take and return the core's dataclasses, never rows of this session.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -1045,43 +1052,11 @@ class Repo:
             address.data, address.updated_at = data, at
             await self.save(address)
 
-    # -- audit ---------------------------------------------------------------
+    # -- the concerns with ports of their own (conversations.ports) ------------
 
-    async def audit(
-        self,
-        workspace_id: int,
-        action: str,
-        *,
-        person_id: int | None = None,
-        poc_id: int | None = None,
-        detail: dict[str, Any] | None = None,
-        at: datetime,
-    ) -> None:
-        await self._add(
-            AuditEvent(
-                workspace_id=workspace_id,
-                person_id=person_id,
-                poc_id=poc_id,
-                action=action,
-                detail=detail or {},
-                created_at=at,
-            )
-        )
-
-    async def audit_events(self, workspace_id: int) -> Sequence[AuditEvent]:
-        result = await self.session.execute(
-            select(AuditEvent)
-            .where(AuditEvent.workspace_id == workspace_id)
-            .order_by(col(AuditEvent.id))
-        )
-        return result.scalars().all()
-
-    async def poc_audit_events(self, poc_id: int) -> Sequence[AuditEvent]:
-        """The audit trail of one POC, oldest first (the decision record)."""
-        result = await self.session.execute(
-            select(AuditEvent).where(AuditEvent.poc_id == poc_id).order_by(col(AuditEvent.id))
-        )
-        return result.scalars().all()
+    @cached_property
+    def audits(self) -> AuditLog:
+        return SqlAuditLog(self.session)
 
     # -- limits and retention (conversations.throttle, conversations.retention) ----
 
@@ -1106,9 +1081,6 @@ class Repo:
 
     async def purge_inbound_deliveries(self, before: datetime) -> int:
         return await self._purge(InboundDelivery, col(InboundDelivery.created_at) < before)
-
-    async def purge_audit_events(self, before: datetime) -> int:
-        return await self._purge(AuditEvent, col(AuditEvent.created_at) < before)
 
     async def purge_oauth_states(self, now: datetime) -> int:
         """slack_sdk's OAuth states past their expiry (its table keeps naive UTC times,

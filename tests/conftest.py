@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -74,7 +75,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'postpoc.db'}"
         return
 
-    server = request.getfixturevalue("postgres_server_url")
+    with postgres_database(request.getfixturevalue("postgres_server_url")) as url:
+        yield url
+
+
+@contextmanager
+def postgres_database(server: str) -> Iterator[str]:
+    """A new, empty database on ``server`` (its URL), dropped afterwards."""
     name = f"postpoc_t_{secrets.token_hex(6)}"
     with psycopg.connect(_libpq_url(server), autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

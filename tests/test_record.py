@@ -52,7 +52,7 @@ async def decided(store: Store) -> AsyncIterator[Store]:
         poc = await repo.poc(1, HANDLE)
         assert poc is not None
         # As the watch writes a reopening.
-        await repo.audit(
+        await repo.audits.write(
             1,
             "reopened",
             poc_id=poc.id,
@@ -220,7 +220,7 @@ async def test_record_in_a_channel_sends_the_file_to_the_person_and_says_so(
     unknown = await omar.runs("record invoice-agent docx")
     assert "Usage: record <poc> [pdf|md|html]" in text(unknown)
     async with store.unit() as repo:
-        events = [e.action for e in await repo.audit_events(1)]
+        events = [e.action for e in await repo.audits.of_workspace(1)]
         poc = await repo.poc(1, "invoice-agent")
     assert events.count("record_made") == 1
     assert isinstance(poc, Poc)
