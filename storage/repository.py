@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 from conversations.ports.audit import AuditLog
+from conversations.ports.outbox import Outbox
 from storage.audit import SqlAuditLog
 from storage.database import READ_ONLY, writer_wait
 from storage.models import (
@@ -35,8 +36,6 @@ from storage.models import (
     CheckInStatus,
     CommandUse,
     Decision,
-    Delivery,
-    DeliveryStatus,
     InboundDelivery,
     Indicator,
     Interview,
@@ -53,6 +52,7 @@ from storage.models import (
     TelemetrySource,
     Workspace,
 )
+from storage.outbox import SqlOutbox
 
 Row = TypeVar("Row")
 
@@ -230,7 +230,8 @@ class Repo:
     """Reads and writes inside one transaction.
 
     The concerns that have a port of their own (``conversations.ports``) are
-    reached through it, in the same transaction: ``audits`` (the audit trail).
+    reached through it, in the same transaction: ``audits`` (the audit trail) and
+    ``outbox`` (queued posts).
     They take and return the core's dataclasses, never rows of this session.
     """
 
@@ -858,148 +859,6 @@ class Repo:
         )
         return result.scalars().all()
 
-    # -- the outbox ----------------------------------------------------------
-
-    async def delivery(self, key: str) -> Delivery | None:
-        result = await self.session.execute(select(Delivery).where(Delivery.idempotency_key == key))
-        return result.scalar_one_or_none()
-
-    async def existing_keys(self, keys: Sequence[str]) -> set[str]:
-        if not keys:
-            return set()
-        result = await self.session.execute(
-            select(Delivery.idempotency_key).where(col(Delivery.idempotency_key).in_(keys))
-        )
-        return set(result.scalars().all())
-
-    async def add_delivery(self, delivery: Delivery) -> bool:
-        """Queue a post; False (and nothing written) when its key is already queued."""
-        try:
-            async with self.session.begin_nested():
-                self.session.add(delivery)
-                await self.session.flush()
-        except IntegrityError:
-            return False
-        return True
-
-    async def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
-        """Pending posts that are due, and posts whose sender vanished mid-send."""
-        result = await self.session.execute(
-            select(Delivery)
-            .where(
-                sa.or_(
-                    sa.and_(
-                        col(Delivery.status) == DeliveryStatus.PENDING, col(Delivery.due_at) <= now
-                    ),
-                    sa.and_(
-                        col(Delivery.status) == DeliveryStatus.SENDING,
-                        col(Delivery.lease_until) < now,
-                    ),
-                )
-            )
-            .order_by(col(Delivery.due_at), col(Delivery.id))
-            .limit(limit)
-        )
-        return result.scalars().all()
-
-    async def claim_delivery_row(
-        self, delivery: Delivery, now: datetime, lease_until: datetime
-    ) -> Delivery | None:
-        """Take a due post for sending, as read in ``delivery``; the claimed row,
-        or None when another worker took it first."""
-        assert delivery.id is not None
-        result = await self.session.execute(
-            sa.update(Delivery)
-            .where(
-                col(Delivery.id) == delivery.id,
-                col(Delivery.status) == delivery.status,
-                col(Delivery.attempts) == delivery.attempts,
-            )
-            .values(
-                status=DeliveryStatus.SENDING,
-                lease_until=lease_until,
-                attempts=delivery.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) != 1:
-            return None
-        return await self.session.get(Delivery, delivery.id, populate_existing=True)
-
-    async def last_sent(self, kind: str, target: str, workspace_id: int) -> Delivery | None:
-        result = await self.session.execute(
-            select(Delivery)
-            .where(
-                Delivery.workspace_id == workspace_id,
-                Delivery.kind == kind,
-                Delivery.target == target,
-                Delivery.status == DeliveryStatus.SENT,
-            )
-            .order_by(col(Delivery.due_at).desc(), col(Delivery.id).desc())
-            .limit(1)
-        )
-        return result.scalar_one_or_none()
-
-    async def last_sent_to(
-        self, kind: str, targets: Sequence[str], workspace_id: int
-    ) -> dict[str, Delivery]:
-        """:meth:`last_sent` for many targets in one query, by target."""
-        if not targets:
-            return {}
-        ranked = (
-            sa.select(
-                col(Delivery.id),
-                sa.func.row_number()
-                .over(
-                    partition_by=col(Delivery.target),
-                    order_by=(col(Delivery.due_at).desc(), col(Delivery.id).desc()),
-                )
-                .label("rank"),
-            )
-            .where(
-                col(Delivery.workspace_id) == workspace_id,
-                col(Delivery.kind) == kind,
-                col(Delivery.target).in_(targets),
-                col(Delivery.status) == DeliveryStatus.SENT,
-            )
-            .subquery()
-        )
-        result = await self.session.execute(
-            select(Delivery).join(ranked, col(Delivery.id) == ranked.c.id).where(ranked.c.rank == 1)
-        )
-        return {delivery.target: delivery for delivery in result.scalars().all()}
-
-    async def add_deliveries(self, deliveries: Sequence[Delivery]) -> set[str]:
-        """Queue many posts with one statement per thousand; returns the keys that
-        were new. A key already queued is left as it is (``add_delivery``'s rule)."""
-        table: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
-        columns = [column.name for column in table.columns if column.name != "id"]
-        insert = (
-            postgresql.insert
-            if self.session.get_bind().dialect.name == "postgresql"
-            else sqlite.insert
-        )
-        added: set[str] = set()
-        for start in range(0, len(deliveries), 1000):
-            rows = [
-                {name: getattr(d, name) for name in columns}
-                for d in deliveries[start : start + 1000]
-            ]
-            result = await self.session.execute(
-                insert(table)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
-                .returning(table.c.idempotency_key)
-            )
-            added.update(result.scalars().all())
-        return added
-
-    async def count_deliveries(self, status: DeliveryStatus) -> int:
-        result = await self.session.execute(
-            select(sa.func.count()).select_from(Delivery).where(Delivery.status == status)
-        )
-        return int(result.scalar_one())
-
     # -- what adapters remember about platforms ------------------------------
 
     async def remember_posted(self, posted: PostedMessage) -> None:
@@ -1057,6 +916,10 @@ class Repo:
     @cached_property
     def audits(self) -> AuditLog:
         return SqlAuditLog(self.session)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return SqlOutbox(self.session)
 
     # -- limits and retention (conversations.throttle, conversations.retention) ----
 

@@ -241,4 +241,4 @@ async def test_nudge_preview_shows_this_channels_nudge_and_posts_nothing(store: 
     assert "A preview, posted nowhere: this channel gets the nudge every Monday at 09:00" in shown
     assert "Weekly health of 1 AI agents" in shown
     async with store.unit() as repo:
-        assert await repo.count_deliveries(DeliveryStatus.PENDING) == 0
+        assert await repo.outbox.count(DeliveryStatus.PENDING) == 0

@@ -12,7 +12,9 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 from conversations.ports.audit import AuditLog
+from conversations.ports.outbox import Outbox
 from storage.memory.audit import MemoryAuditLog
+from storage.memory.outbox import MemoryOutbox
 
 
 class _Undoable(Protocol):
@@ -24,10 +26,11 @@ class _Undoable(Protocol):
 class MemoryStores:
     def __init__(self) -> None:
         self.audits = MemoryAuditLog()
+        self.outbox = MemoryOutbox()
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[MemoryStores]:
-        stores: tuple[_Undoable, ...] = (self.audits,)
+        stores: tuple[_Undoable, ...] = (self.audits, self.outbox)
         saved = [store.snapshot() for store in stores]
         try:
             yield self
@@ -37,6 +40,6 @@ class MemoryStores:
             raise
 
 
-def _ports(stores: MemoryStores) -> tuple[AuditLog]:
+def _ports(stores: MemoryStores) -> tuple[AuditLog, Outbox]:
     """Never called: mypy checks here that each store implements its port."""
-    return (stores.audits,)
+    return stores.audits, stores.outbox
