@@ -197,7 +197,7 @@ class Outbox:
         """Handle one due post; False when it waits for its thread's first message."""
         now = self.clock()
         async with self.store.unit() as repo:
-            workspace = await repo.workspace_by_id(seen.workspace_id)
+            workspace = await repo.installs.by_id(seen.workspace_id)
             parent_ref = await self._parent_ref(repo, seen)
             if parent_ref is False:
                 return False
@@ -372,7 +372,7 @@ class Outbox:
         channel = (row.payload.get("destination") or {}).get("channel")
         if row.kind == FAILURE_NOTICE or not isinstance(told, dict) or not channel:
             return
-        workspace = await repo.workspace_by_id(row.workspace_id)
+        workspace = await repo.installs.by_id(row.workspace_id)
         if workspace is None or not workspace.active or not told.get("person"):
             return
         t = translator(str(told.get("locale") or "en"))

@@ -385,7 +385,7 @@ class Watch:
         for checkin in await repo.checkins_to_remind(now - delay):
             poc = await repo.poc_by_id(checkin.poc_id)
             owner = await repo.person_by_id(checkin.person_id)
-            workspace = await repo.workspace_by_id(poc.workspace_id) if poc else None
+            workspace = await repo.installs.by_id(poc.workspace_id) if poc else None
             if poc is None or owner is None or workspace is None or not workspace.active:
                 continue
             local = now.astimezone(zone(owner.timezone))

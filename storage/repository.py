@@ -25,9 +25,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 from conversations.ports.audit import AuditLog
+from conversations.ports.installs import Installs
 from conversations.ports.outbox import Outbox
 from storage.audit import SqlAuditLog
 from storage.database import READ_ONLY, writer_wait
+from storage.installs import SqlInstalls
 from storage.models import (
     Address,
     Answer,
@@ -230,8 +232,8 @@ class Repo:
     """Reads and writes inside one transaction.
 
     The concerns that have a port of their own (``conversations.ports``) are
-    reached through it, in the same transaction: ``audits`` (the audit trail) and
-    ``outbox`` (queued posts).
+    reached through it, in the same transaction: ``audits`` (the audit trail),
+    ``outbox`` (queued posts) and ``installs`` (where the bot is installed).
     They take and return the core's dataclasses, never rows of this session.
     """
 
@@ -253,10 +255,6 @@ class Repo:
     async def workspace(self, key: str) -> Workspace | None:
         result = await self.session.execute(select(Workspace).where(Workspace.key == key))
         return result.scalar_one_or_none()
-
-    async def all_workspaces(self) -> Sequence[Workspace]:
-        result = await self.session.execute(select(Workspace).order_by(col(Workspace.id)))
-        return result.scalars().all()
 
     async def arrival(
         self, workspace_key: str, platform_id: str
@@ -297,9 +295,6 @@ class Repo:
         # that poc_by_id finds it there.
         self._kept = poc
         return workspace, person
-
-    async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
-        return await self.session.get(Workspace, workspace_id)
 
     async def add_workspace(self, key: str, name: str = "") -> Workspace:
         return await self._add(Workspace(key=key, name=name))
@@ -920,6 +915,10 @@ class Repo:
     @cached_property
     def outbox(self) -> Outbox:
         return SqlOutbox(self.session)
+
+    @cached_property
+    def installs(self) -> Installs:
+        return SqlInstalls(self.session)
 
     # -- limits and retention (conversations.throttle, conversations.retention) ----
 

@@ -12,8 +12,10 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 from conversations.ports.audit import AuditLog
+from conversations.ports.installs import Installs
 from conversations.ports.outbox import Outbox
 from storage.memory.audit import MemoryAuditLog
+from storage.memory.installs import MemoryInstalls
 from storage.memory.outbox import MemoryOutbox
 
 
@@ -27,10 +29,11 @@ class MemoryStores:
     def __init__(self) -> None:
         self.audits = MemoryAuditLog()
         self.outbox = MemoryOutbox()
+        self.installs = MemoryInstalls()
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[MemoryStores]:
-        stores: tuple[_Undoable, ...] = (self.audits, self.outbox)
+        stores: tuple[_Undoable, ...] = (self.audits, self.outbox, self.installs)
         saved = [store.snapshot() for store in stores]
         try:
             yield self
@@ -40,6 +43,6 @@ class MemoryStores:
             raise
 
 
-def _ports(stores: MemoryStores) -> tuple[AuditLog, Outbox]:
+def _ports(stores: MemoryStores) -> tuple[AuditLog, Outbox, Installs]:
     """Never called: mypy checks here that each store implements its port."""
-    return stores.audits, stores.outbox
+    return stores.audits, stores.outbox, stores.installs

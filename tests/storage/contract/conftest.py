@@ -2,7 +2,7 @@
 (marked ``storage``) and on the in-memory stores of ``storage.memory``.
 
 A test sees a :class:`Backend`: ``unit()`` opens a unit of work whose stores
-(``audits``, ``outbox`` and the others to come) are the ports of ``conversations.ports``;
+(``audits``, ``outbox``, ``installs``) are the ports of ``conversations.ports``;
 ``workspace`` and ``poc`` make the rows the SQL tables' foreign keys need
 (the in-memory stores need none, and get plain numbers).
 """
@@ -17,6 +17,7 @@ from typing import Protocol
 import pytest
 
 from conversations.ports.audit import AuditLog
+from conversations.ports.installs import Installs
 from conversations.ports.outbox import Outbox
 from storage.database import make_engine, resolve_url
 from storage.memory import MemoryStores
@@ -29,6 +30,7 @@ from tests.conftest import postgres_database
 class Stores(Protocol):
     audits: AuditLog
     outbox: Outbox
+    installs: Installs
 
 
 class Backend(Protocol):
