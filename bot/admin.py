@@ -34,13 +34,19 @@ async def choose_workspace(repo: Repo, key: str | None) -> Workspace:
         if found is None:
             raise AdminError(f"no workspace {key!r}; see `postpoc export` for the list")
         return found
-    workspaces = list(await repo.all_workspaces())
-    if len(workspaces) == 1:
-        return workspaces[0]
-    if not workspaces:
+    installations = list(await repo.installs.every())
+    if len(installations) == 1:
+        return await _workspace(repo, installations[0].key)
+    if not installations:
         raise AdminError("the database has no workspace yet")
-    names = ", ".join(w.key for w in workspaces)
+    names = ", ".join(i.key for i in installations)
     raise AdminError(f"several workspaces ({names}): name one with --workspace")
+
+
+async def _workspace(repo: Repo, key: str) -> Workspace:
+    found = await repo.workspace(key)
+    assert found is not None, "an installation is a workspace row"
+    return found
 
 
 async def find_person(repo: Repo, workspace: Workspace, who: str) -> Person:
@@ -85,7 +91,7 @@ async def set_role(
             )
         person = person or await find_person(repo, workspace, who)
         await repo.set_role(person, Role(role))
-        await repo.audit(
+        await repo.audits.write(
             workspace.id,
             "role_set",
             detail={"person_id": person.id, "role": role, "by": "cli"},
@@ -116,7 +122,7 @@ async def forget(store: Store, who: str, workspace_key: str | None, now: datetim
         person.away_until = None
         person.timezone = "UTC"
         await repo.save(person)
-        await repo.audit(
+        await repo.audits.write(
             workspace.id,
             "person_forgotten",
             detail={
@@ -172,7 +178,7 @@ async def collect(
         workspaces = (
             [await choose_workspace(repo, workspace_key)]
             if workspace_key
-            else list(await repo.all_workspaces())
+            else [await _workspace(repo, i.key) for i in await repo.installs.every()]
         )
         for workspace in workspaces:
             assert workspace.id is not None

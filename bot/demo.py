@@ -227,7 +227,7 @@ async def after_decision(
             )
             checkins += 1
             if answered:
-                await repo.audit(
+                await repo.audits.write(
                     workspace.id,
                     "checkin_answered",
                     person_id=owner.id,
@@ -237,7 +237,7 @@ async def after_decision(
                 )
         if story.reopened:
             # Written as the watch writes a reopening; the POC stays at its stage.
-            await repo.audit(
+            await repo.audits.write(
                 workspace.id,
                 REOPENED,
                 poc_id=poc.id,

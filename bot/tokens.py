@@ -28,7 +28,7 @@ async def token(
                 f"{poc.handle} already has a telemetry token (made {row.created_at:%Y-%m-%d}); "
                 "it is shown only once: --rotate makes a new one and the old one stops working"
             )
-        await repo.audit(
+        await repo.audits.write(
             workspace.id,
             "telemetry_token_rotated" if rotate else "telemetry_token_created",
             poc_id=poc.id,

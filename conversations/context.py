@@ -48,7 +48,7 @@ class Context:
         return self.now.astimezone(zone(self.person.timezone)).date()
 
     async def audit(self, action: str, poc_id: int | None = None, **detail: object) -> None:
-        await self.repo.audit(
+        await self.repo.audits.write(
             self.workspace_id,
             action,
             person_id=self.person_id,

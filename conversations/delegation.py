@@ -538,7 +538,7 @@ async def remind_holders(repo: Repo, now: datetime, *, handed_before: datetime, 
         holder = await repo.person_by_id(held.holder_id)
         poc = await repo.poc_by_id(held.poc_id)
         run = await repo.interview(held.run_id) if held.run_id else None
-        workspace = await repo.workspace_by_id(poc.workspace_id) if poc else None
+        workspace = await repo.installs.by_id(poc.workspace_id) if poc else None
         if holder is None or poc is None or run is None or workspace is None:
             continue
         if not workspace.active or run.current_key is None:

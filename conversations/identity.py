@@ -65,22 +65,21 @@ async def newcomer_role(
 
 
 async def installed_by(
-    repo: Repo, workspace: Workspace, platform_id: str, display_name: str, now: datetime
+    repo: Repo, workspace_id: int, platform_id: str, display_name: str, now: datetime
 ) -> Person | None:
     """The person who installed the bot administers the workspace, unless it
     has an admin already (a reinstall by someone else changes no role).
     Returns the person made admin, if any."""
-    assert workspace.id is not None
     if not platform_id:
         return None
-    await repo.lock_workspace(workspace.id)
-    if await repo.count_admins(workspace.id) > 0:
+    await repo.lock_workspace(workspace_id)
+    if await repo.count_admins(workspace_id) > 0:
         return None
-    person = await repo.person(workspace.id, platform_id)
+    person = await repo.person(workspace_id, platform_id)
     if person is None:
         person = await repo.add_person(
             Person(
-                workspace_id=workspace.id,
+                workspace_id=workspace_id,
                 platform_id=platform_id,
                 display_name=display_name,
                 role=Role.ADMIN,
@@ -89,5 +88,5 @@ async def installed_by(
         )
     else:
         await repo.set_role(person, Role.ADMIN)
-    await repo.audit(workspace.id, "installer_admin", person_id=person.id, at=now)
+    await repo.audits.write(workspace_id, "installer_admin", person_id=person.id, at=now)
     return person

@@ -40,7 +40,7 @@ async def nudge(ctx: Context, command: Command) -> list[Reply]:
         for poc in pocs
         if poc.id is not None
     ]
-    last = await ctx.repo.last_sent("nudge", f"channel:{channel}", ctx.workspace_id)
+    last = await ctx.repo.outbox.last_sent("nudge", f"channel:{channel}", ctx.workspace_id)
     before = set(last.payload.get("issues", [])) if last else set()
     # Never mention anyone: a preview must not notify the owners it names.
     parent, detail = nudge_cards(

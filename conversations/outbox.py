@@ -1,8 +1,8 @@
 """Every unprompted post goes through the outbox, and goes out once.
 
-A post is a ``Delivery`` row with an idempotency key (what, for whom, which
-period): computing it twice, on two replicas or in a job run twice, inserts
-one row. Sending is claim → post → record:
+A post is a :class:`~conversations.ports.outbox.Post` with an idempotency
+key (what, for whom, which period): computing it twice, on two replicas or in
+a job run twice, queues it once. Sending is claim → post → record:
 
 - claim: the row moves from ``pending`` to ``sending`` with a lease, in a
   committed transaction; a second worker's claim fails;
@@ -36,7 +36,7 @@ from conversations.delivery import DeliveryError, Destination, Messenger
 from conversations.i18n import N_, translator
 from conversations.messages import Reply, Say
 from conversations.metrics import OUTBOX_BACKLOG, POSTS
-from storage.models import Delivery, DeliveryStatus
+from conversations.ports.outbox import DeliveryStatus, Post
 from storage.repository import Repo, Store
 
 log = logging.getLogger("postpoc.outbox")
@@ -71,7 +71,7 @@ class DrainReport:
         return self.sent + self.recovered + self.failed + self.unconfirmed
 
 
-def destination_of(delivery: Delivery, workspace_key: str) -> Destination:
+def destination_of(delivery: Post, workspace_key: str) -> Destination:
     data = delivery.payload.get("destination", {})
     return Destination(
         workspace=workspace_key,
@@ -91,8 +91,8 @@ def delivery_row(
     due_at: datetime,
     parent_key: str | None = None,
     extra: Mapping[str, Any] | None = None,
-) -> Delivery:
-    """The outbox row for one post, computed once and stored as is."""
+) -> Post:
+    """The outbox's post for one message, computed once and stored as is."""
     target = (
         f"channel:{destination.channel}" if destination.channel else f"person:{destination.person}"
     )
@@ -105,9 +105,9 @@ def delivery_row(
         "replies": wire.dump_all(list(replies)),
         **(extra or {}),
     }
-    return Delivery(
+    return Post(
         workspace_id=workspace_id,
-        idempotency_key=key,
+        key=key,
         kind=kind,
         target=target,
         payload=payload,
@@ -147,7 +147,7 @@ def notify(person: str, locale: str) -> dict[str, Any]:
 async def enqueue(repo: Repo, **post: Any) -> bool:
     """Queue one post (see :func:`delivery_row`), once per key. Returns False
     when the key was already queued."""
-    return await repo.add_delivery(delivery_row(**post))
+    return await repo.outbox.enqueue(delivery_row(**post))
 
 
 class Outbox:
@@ -172,7 +172,7 @@ class Outbox:
         """Send everything that is due; returns what happened."""
         report = DrainReport()
         async with self.store.unit() as repo:
-            due = list(await repo.due_deliveries(self.clock(), self.settings.batch))
+            due = list(await repo.outbox.due(self.clock(), self.settings.batch))
         waiting = [delivery for delivery in due if not await self._one(delivery, report)]
         if waiting and report.settled:
             # A thread's first message may have just gone out (its replies can
@@ -182,28 +182,28 @@ class Outbox:
         if report.failed:
             # A post that failed for good queued a notice to its lead: tell them now.
             async with self.store.unit() as repo:
-                again = await repo.due_deliveries(self.clock(), self.settings.batch)
+                again = await repo.outbox.due(self.clock(), self.settings.batch)
             for delivery in again:
                 if delivery.kind == FAILURE_NOTICE:
                     await self._one(delivery, report)
         async with self.store.unit() as repo:
             OUTBOX_BACKLOG.set(
-                await repo.count_deliveries(DeliveryStatus.PENDING)
-                + await repo.count_deliveries(DeliveryStatus.SENDING)
+                await repo.outbox.count(DeliveryStatus.PENDING)
+                + await repo.outbox.count(DeliveryStatus.SENDING)
             )
         return report
 
-    async def _one(self, seen: Delivery, report: DrainReport) -> bool:
+    async def _one(self, seen: Post, report: DrainReport) -> bool:
         """Handle one due post; False when it waits for its thread's first message."""
         now = self.clock()
         async with self.store.unit() as repo:
-            workspace = await repo.workspace_by_id(seen.workspace_id)
+            workspace = await repo.installs.by_id(seen.workspace_id)
             parent_ref = await self._parent_ref(repo, seen)
             if parent_ref is False:
                 return False
             was_sending = seen.status == DeliveryStatus.SENDING
             lease = now + timedelta(seconds=self.settings.lease_seconds)
-            delivery = await repo.claim_delivery_row(seen, now, lease)
+            delivery = await repo.outbox.claim(seen, now, lease)
             if delivery is None:
                 return True
         if isinstance(parent_ref, Orphan):
@@ -231,26 +231,26 @@ class Outbox:
         await self._send(delivery, messenger, destination, report)
         return True
 
-    async def _parent_ref(self, repo: Repo, delivery: Delivery) -> str | bool | Orphan | None:
+    async def _parent_ref(self, repo: Repo, delivery: Post) -> str | bool | Orphan | None:
         """Where a thread reply goes: its first message's ref; None for a post
         of its own; False while the first message is still to go; an
         :class:`Orphan` when it ended without a ref (failed, or unconfirmed:
         it may be in the channel, but where is not known)."""
         if delivery.parent_key is None:
             return None
-        parent = await repo.delivery(delivery.parent_key)
+        parent = await repo.outbox.get(delivery.parent_key)
         if parent is not None and parent.status in (
             DeliveryStatus.FAILED,
             DeliveryStatus.UNCONFIRMED,
         ):
-            return Orphan(f"its thread's first message is {DeliveryStatus(parent.status).value}")
+            return Orphan(f"its thread's first message is {parent.status.value}")
         if parent is None or parent.status != DeliveryStatus.SENT or not parent.platform_ref:
             return False
         return parent.platform_ref
 
     async def _recover(
         self,
-        delivery: Delivery,
+        delivery: Post,
         messenger: Messenger,
         destination: Destination,
         report: DrainReport,
@@ -258,11 +258,11 @@ class Outbox:
         """A previous sender vanished mid-send. True when the row is settled."""
         since = delivery.due_at - timedelta(minutes=5)
         try:
-            found = await messenger.find(destination, delivery.idempotency_key, since)
+            found = await messenger.find(destination, delivery.key, since)
         except NotImplementedError:
             log.warning(
                 "a post may or may not have gone out; not sending it twice (%s)",
-                delivery.idempotency_key,
+                delivery.key,
             )
             await self._finish(
                 delivery, DeliveryStatus.UNCONFIRMED, error="sender stopped mid-send"
@@ -277,12 +277,12 @@ class Outbox:
             return False
         await self._finish(delivery, DeliveryStatus.SENT, ref=found)
         report.recovered += 1
-        report.keys.append(delivery.idempotency_key)
+        report.keys.append(delivery.key)
         return True
 
     async def _send(
         self,
-        delivery: Delivery,
+        delivery: Post,
         messenger: Messenger,
         destination: Destination,
         report: DrainReport,
@@ -300,14 +300,14 @@ class Outbox:
             return
         await self._finish(delivery, DeliveryStatus.SENT, ref=ref)
         report.sent += 1
-        report.keys.append(delivery.idempotency_key)
+        report.keys.append(delivery.key)
 
     async def _post_with_retries(
         self,
         messenger: Messenger,
         destination: Destination,
         replies: Sequence[Reply],
-        delivery: Delivery,
+        delivery: Post,
         report: DrainReport,
     ) -> str:
         settings = self.settings
@@ -335,12 +335,12 @@ class Outbox:
                 if attempt.retry_state.attempt_number > 1:
                     report.retries += 1
                     POSTS.labels(delivery.kind, "retried").inc()
-                return await messenger.post(destination, replies, key=delivery.idempotency_key)
+                return await messenger.post(destination, replies, key=delivery.key)
         raise AssertionError("unreachable: tenacity reraises")
 
     async def _finish(
         self,
-        delivery: Delivery,
+        delivery: Post,
         status: DeliveryStatus,
         *,
         ref: str | None = None,
@@ -348,20 +348,17 @@ class Outbox:
     ) -> None:
         POSTS.labels(delivery.kind, status.value).inc()
         async with self.store.unit() as repo:
-            row = await repo.delivery(delivery.idempotency_key)
-            assert row is not None
-            row.status = status
-            row.lease_until = None
-            if ref is not None:
-                row.platform_ref = ref[:200]
-                row.sent_at = self.clock()
-            if error is not None:
-                row.last_error = error[:500]
-            await repo.save(row)
+            row = await repo.outbox.settle(
+                delivery.key,
+                status,
+                at=self.clock(),
+                ref=ref[:200] if ref is not None else None,
+                error=error[:500] if error is not None else None,
+            )
             if status == DeliveryStatus.FAILED:
                 await self._failed_for_good(repo, row)
 
-    async def _failed_for_good(self, repo: Repo, row: Delivery) -> None:
+    async def _failed_for_good(self, repo: Repo, row: Post) -> None:
         """Say so where someone will read it: a WARNING with the outbox id, and
         the lead the post was for, in their DM (queued, so sent once)."""
         log.warning(
@@ -375,7 +372,7 @@ class Outbox:
         channel = (row.payload.get("destination") or {}).get("channel")
         if row.kind == FAILURE_NOTICE or not isinstance(told, dict) or not channel:
             return
-        workspace = await repo.workspace_by_id(row.workspace_id)
+        workspace = await repo.installs.by_id(row.workspace_id)
         if workspace is None or not workspace.active or not told.get("person"):
             return
         t = translator(str(told.get("locale") or "en"))
@@ -386,7 +383,7 @@ class Outbox:
         await enqueue(
             repo,
             workspace_id=row.workspace_id,
-            key=f"failed:{row.idempotency_key}"[:200],
+            key=f"failed:{row.key}"[:200],
             kind=FAILURE_NOTICE,
             destination=Destination(workspace.key, person=str(told["person"])),
             replies=[notice],
@@ -394,7 +391,7 @@ class Outbox:
         )
 
     async def _reschedule(
-        self, delivery: Delivery, reason: str, retry_after: float | None, *, sending: bool = False
+        self, delivery: Post, reason: str, retry_after: float | None, *, sending: bool = False
     ) -> None:
         backoff = min(
             self.settings.longest_backoff_seconds,
@@ -402,12 +399,11 @@ class Outbox:
         )
         delay = max(backoff, retry_after or 0.0)
         async with self.store.unit() as repo:
-            row = await repo.delivery(delivery.idempotency_key)
-            assert row is not None
-            row.status = DeliveryStatus.SENDING if sending else DeliveryStatus.PENDING
-            row.due_at = self.clock() + timedelta(seconds=delay)
-            row.lease_until = row.due_at if sending else None
-            row.last_error = reason[:500]
-            await repo.save(row)
+            await repo.outbox.reschedule(
+                delivery.key,
+                due_at=self.clock() + timedelta(seconds=delay),
+                error=reason[:500],
+                sending=sending,
+            )
         POSTS.labels(delivery.kind, "rescheduled").inc()
         log.info("post rescheduled in %.0f s: %s", delay, reason)

@@ -87,7 +87,7 @@ class PlatformState:
         the person to try again, rather than being dropped without a word."""
         try:
             async with self.store.unit() as repo:
-                found = await repo.workspace(workspace)
+                found = await repo.installs.find(workspace)
                 return found is None or found.active
         except Unavailable:
             return True
@@ -99,28 +99,22 @@ class PlatformState:
         the bot again reactivates it.
         """
         async with self.store.unit() as repo:
-            found = await repo.workspace(workspace)
-            if found is None or found.id is None or not found.active:
+            found = await repo.installs.deactivate(workspace)
+            if found is None:
                 return
-            found.active = False
-            await repo.save(found)
-            await repo.audit(
+            await repo.audits.write(
                 found.id, "workspace_deactivated", detail={"reason": reason}, at=self.clock()
             )
 
     async def activate(self, workspace: str, name: str = "") -> None:
         """The bot was installed (again) in ``workspace``."""
         async with self.store.unit() as repo:
-            found = await _workspace(repo, workspace)
-            if not found.active or (name and found.name != name):
-                found.active = True
-                found.name = name or found.name
-                await repo.save(found)
+            await repo.installs.activate(workspace, name)
 
     async def installed_by(self, workspace: str, user_id: str, display_name: str = "") -> bool:
         """``user_id`` installed the bot in ``workspace``: they administer it,
         unless it has an admin already. Whether they were made admin."""
         async with self.store.unit() as repo:
-            found = await _workspace(repo, workspace)
-            made = await identity.installed_by(repo, found, user_id, display_name, self.clock())
+            found = await repo.installs.ensure(workspace)
+            made = await identity.installed_by(repo, found.id, user_id, display_name, self.clock())
             return made is not None

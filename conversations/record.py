@@ -27,8 +27,9 @@ from conversations.assessments import answers_of
 from conversations.bank import SKIPPED, Bank, QuestionDef
 from conversations.engine import effective_answers, unit_of
 from conversations.i18n import N_, Translator
+from conversations.ports.audit import AuditEvent
 from conversations.summaries import outcome_name, stage_name
-from storage.models import Answer, AuditEvent, CheckIn, CheckInStatus, Person, Poc
+from storage.models import Answer, CheckIn, CheckInStatus, Person, Poc
 from storage.repository import Repo
 
 REOPENED = "reopened"
@@ -133,7 +134,7 @@ async def build(repo: Repo, bank: Bank, poc: Poc, t: Translator, now: datetime) 
     mine = list(await repo.poc_checkins(poc.id))
     blocks += _checkins_part(mine, t)
     blocks += _incidents_part(mine, t)
-    events = list(await repo.poc_audit_events(poc.id))
+    events = list(await repo.audits.of_poc(poc.id))
     blocks += _reopenings_part(events, people, t)
     blocks += _audit_part(events, people, t)
     return Record(

@@ -82,7 +82,7 @@ async def reopen(
         )
     )
     await repo.set_stage(poc, Stage.REVIEW_DUE, now)
-    await repo.audit(
+    await repo.audits.write(
         workspace.id,
         "reopened",
         person_id=by,

@@ -58,7 +58,5 @@ async def purge(store: Store, now: datetime, settings: RetentionSettings) -> Pur
             inbox=await purge_handled(repo, now - DELIVERY_IDS_KEPT),
         )
         if settings.audit_days is not None:
-            purged.audit_events = await repo.purge_audit_events(
-                now - timedelta(days=settings.audit_days)
-            )
+            purged.audit_events = await repo.audits.purge(now - timedelta(days=settings.audit_days))
     return purged

@@ -257,12 +257,12 @@ class Service:
                 )
             )
             if why:
-                await repo.audit(workspace.id, why, person_id=person.id, at=now)
+                await repo.audits.write(workspace.id, why, person_id=person.id, at=now)
             return person
         if self.identity.is_listed(person.platform_id) and person.role != Role.ADMIN:
             # Listed in POSTPOC_ADMINS after they were first seen (or named by a mention).
             await repo.set_role(person, Role.ADMIN)
-            await repo.audit(workspace.id, "listed_admin", person_id=person.id, at=now)
+            await repo.audits.write(workspace.id, "listed_admin", person_id=person.id, at=now)
         seen = (
             actor.display_name or person.display_name,
             actor.locale or person.locale,

@@ -36,11 +36,11 @@ from conversations.engine import effective_answers
 from conversations.health import Level, Watched
 from conversations.i18n import Translator, translator
 from conversations.messages import Button, Card, PersonRef, Section
+from conversations.ports.outbox import Post
 from conversations.schedule import Weekly, next_working_day, week_key
 from storage import assignments
 from storage.models import (
     CheckInStatus,
-    Delivery,
     Indicator,
     Person,
     Poc,
@@ -198,7 +198,7 @@ class Watch:
                 (sub, self._nudge_key(sub, now)) for sub in await repo.subscriptions(workspace.id)
             ]
             candidates = [(sub, key) for sub, key in keyed if key is not None]
-            existing = await repo.existing_keys([key for _, key in candidates if key])
+            existing = await repo.outbox.queued([key for _, key in candidates if key])
             due = [(sub, key) for sub, key in candidates if key not in existing]
             pocs = list(await repo.pocs(workspace.id))
             people = {p.id: p for p in await repo.people(workspace.id) if p.id is not None}
@@ -215,9 +215,9 @@ class Watch:
             parents, details = await self._nudge_rows(repo, workspace, due, snapshot, now)
         async with self.store.unit() as repo:
             if parents:
-                queued = await repo.add_deliveries(parents)
+                queued = await repo.outbox.enqueue_all(parents)
                 # A detail goes with a nudge queued now, never with one queued before.
-                await repo.add_deliveries([d for d in details if d.parent_key in queued])
+                await repo.outbox.enqueue_all([d for d in details if d.parent_key in queued])
                 report.nudges += len(queued)
             for poc, owner, week in checkins_due:
                 if await self._queue_checkin(repo, workspace, poc, owner, week, snapshot, now):
@@ -267,14 +267,14 @@ class Watch:
         due: Sequence[tuple[Subscription, str | None]],
         snapshot: Snapshot,
         now: datetime,
-    ) -> tuple[list[Delivery], list[Delivery]]:
+    ) -> tuple[list[Post], list[Post]]:
         """The outbox rows of the nudges ``due`` and of their threaded details,
         computed with a few reads whatever the number of channels."""
         assert workspace.id is not None
         targets = [f"channel:{sub.channel_id}" for sub, _ in due]
-        previous = await repo.last_sent_to("nudge", targets, workspace.id)
-        parents: list[Delivery] = []
-        details: list[Delivery] = []
+        previous = await repo.outbox.last_sent_to("nudge", targets, workspace.id)
+        parents: list[Post] = []
+        details: list[Post] = []
         for sub, key in due:
             assert key is not None
             t = translator(snapshot_locale(snapshot, sub))
@@ -385,7 +385,7 @@ class Watch:
         for checkin in await repo.checkins_to_remind(now - delay):
             poc = await repo.poc_by_id(checkin.poc_id)
             owner = await repo.person_by_id(checkin.person_id)
-            workspace = await repo.workspace_by_id(poc.workspace_id) if poc else None
+            workspace = await repo.installs.by_id(poc.workspace_id) if poc else None
             if poc is None or owner is None or workspace is None or not workspace.active:
                 continue
             local = now.astimezone(zone(owner.timezone))

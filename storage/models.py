@@ -17,6 +17,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+# The core's own status of a post: one enum, which the table stores as its value.
+from conversations.ports.outbox import DeliveryStatus as DeliveryStatus
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out, whatever the database keeps."""
@@ -103,14 +106,6 @@ class Outcome(StrEnum):
     FRAME = "frame"
     INDUSTRIALISE = "industrialise"
     NOT_ENOUGH_INFORMATION = "not_enough_information"
-
-
-class DeliveryStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    UNCONFIRMED = "unconfirmed"
 
 
 class Workspace(SQLModel, table=True):

@@ -13,6 +13,7 @@ import weakref
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
@@ -23,18 +24,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
+from conversations.ports.audit import AuditLog
+from conversations.ports.installs import Installs
+from conversations.ports.outbox import Outbox
+from storage.audit import SqlAuditLog
 from storage.database import READ_ONLY, writer_wait
+from storage.installs import SqlInstalls
 from storage.models import (
     Address,
     Answer,
     Assessment,
-    AuditEvent,
     CheckIn,
     CheckInStatus,
     CommandUse,
     Decision,
-    Delivery,
-    DeliveryStatus,
     InboundDelivery,
     Indicator,
     Interview,
@@ -51,6 +54,7 @@ from storage.models import (
     TelemetrySource,
     Workspace,
 )
+from storage.outbox import SqlOutbox
 
 Row = TypeVar("Row")
 
@@ -225,7 +229,13 @@ class Store:
 
 
 class Repo:
-    """Reads and writes inside one transaction."""
+    """Reads and writes inside one transaction.
+
+    The concerns that have a port of their own (``conversations.ports``) are
+    reached through it, in the same transaction: ``audits`` (the audit trail),
+    ``outbox`` (queued posts) and ``installs`` (where the bot is installed).
+    They take and return the core's dataclasses, never rows of this session.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -245,10 +255,6 @@ class Repo:
     async def workspace(self, key: str) -> Workspace | None:
         result = await self.session.execute(select(Workspace).where(Workspace.key == key))
         return result.scalar_one_or_none()
-
-    async def all_workspaces(self) -> Sequence[Workspace]:
-        result = await self.session.execute(select(Workspace).order_by(col(Workspace.id)))
-        return result.scalars().all()
 
     async def arrival(
         self, workspace_key: str, platform_id: str
@@ -289,9 +295,6 @@ class Repo:
         # that poc_by_id finds it there.
         self._kept = poc
         return workspace, person
-
-    async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
-        return await self.session.get(Workspace, workspace_id)
 
     async def add_workspace(self, key: str, name: str = "") -> Workspace:
         return await self._add(Workspace(key=key, name=name))
@@ -851,148 +854,6 @@ class Repo:
         )
         return result.scalars().all()
 
-    # -- the outbox ----------------------------------------------------------
-
-    async def delivery(self, key: str) -> Delivery | None:
-        result = await self.session.execute(select(Delivery).where(Delivery.idempotency_key == key))
-        return result.scalar_one_or_none()
-
-    async def existing_keys(self, keys: Sequence[str]) -> set[str]:
-        if not keys:
-            return set()
-        result = await self.session.execute(
-            select(Delivery.idempotency_key).where(col(Delivery.idempotency_key).in_(keys))
-        )
-        return set(result.scalars().all())
-
-    async def add_delivery(self, delivery: Delivery) -> bool:
-        """Queue a post; False (and nothing written) when its key is already queued."""
-        try:
-            async with self.session.begin_nested():
-                self.session.add(delivery)
-                await self.session.flush()
-        except IntegrityError:
-            return False
-        return True
-
-    async def due_deliveries(self, now: datetime, limit: int) -> Sequence[Delivery]:
-        """Pending posts that are due, and posts whose sender vanished mid-send."""
-        result = await self.session.execute(
-            select(Delivery)
-            .where(
-                sa.or_(
-                    sa.and_(
-                        col(Delivery.status) == DeliveryStatus.PENDING, col(Delivery.due_at) <= now
-                    ),
-                    sa.and_(
-                        col(Delivery.status) == DeliveryStatus.SENDING,
-                        col(Delivery.lease_until) < now,
-                    ),
-                )
-            )
-            .order_by(col(Delivery.due_at), col(Delivery.id))
-            .limit(limit)
-        )
-        return result.scalars().all()
-
-    async def claim_delivery_row(
-        self, delivery: Delivery, now: datetime, lease_until: datetime
-    ) -> Delivery | None:
-        """Take a due post for sending, as read in ``delivery``; the claimed row,
-        or None when another worker took it first."""
-        assert delivery.id is not None
-        result = await self.session.execute(
-            sa.update(Delivery)
-            .where(
-                col(Delivery.id) == delivery.id,
-                col(Delivery.status) == delivery.status,
-                col(Delivery.attempts) == delivery.attempts,
-            )
-            .values(
-                status=DeliveryStatus.SENDING,
-                lease_until=lease_until,
-                attempts=delivery.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) != 1:
-            return None
-        return await self.session.get(Delivery, delivery.id, populate_existing=True)
-
-    async def last_sent(self, kind: str, target: str, workspace_id: int) -> Delivery | None:
-        result = await self.session.execute(
-            select(Delivery)
-            .where(
-                Delivery.workspace_id == workspace_id,
-                Delivery.kind == kind,
-                Delivery.target == target,
-                Delivery.status == DeliveryStatus.SENT,
-            )
-            .order_by(col(Delivery.due_at).desc(), col(Delivery.id).desc())
-            .limit(1)
-        )
-        return result.scalar_one_or_none()
-
-    async def last_sent_to(
-        self, kind: str, targets: Sequence[str], workspace_id: int
-    ) -> dict[str, Delivery]:
-        """:meth:`last_sent` for many targets in one query, by target."""
-        if not targets:
-            return {}
-        ranked = (
-            sa.select(
-                col(Delivery.id),
-                sa.func.row_number()
-                .over(
-                    partition_by=col(Delivery.target),
-                    order_by=(col(Delivery.due_at).desc(), col(Delivery.id).desc()),
-                )
-                .label("rank"),
-            )
-            .where(
-                col(Delivery.workspace_id) == workspace_id,
-                col(Delivery.kind) == kind,
-                col(Delivery.target).in_(targets),
-                col(Delivery.status) == DeliveryStatus.SENT,
-            )
-            .subquery()
-        )
-        result = await self.session.execute(
-            select(Delivery).join(ranked, col(Delivery.id) == ranked.c.id).where(ranked.c.rank == 1)
-        )
-        return {delivery.target: delivery for delivery in result.scalars().all()}
-
-    async def add_deliveries(self, deliveries: Sequence[Delivery]) -> set[str]:
-        """Queue many posts with one statement per thousand; returns the keys that
-        were new. A key already queued is left as it is (``add_delivery``'s rule)."""
-        table: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
-        columns = [column.name for column in table.columns if column.name != "id"]
-        insert = (
-            postgresql.insert
-            if self.session.get_bind().dialect.name == "postgresql"
-            else sqlite.insert
-        )
-        added: set[str] = set()
-        for start in range(0, len(deliveries), 1000):
-            rows = [
-                {name: getattr(d, name) for name in columns}
-                for d in deliveries[start : start + 1000]
-            ]
-            result = await self.session.execute(
-                insert(table)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
-                .returning(table.c.idempotency_key)
-            )
-            added.update(result.scalars().all())
-        return added
-
-    async def count_deliveries(self, status: DeliveryStatus) -> int:
-        result = await self.session.execute(
-            select(sa.func.count()).select_from(Delivery).where(Delivery.status == status)
-        )
-        return int(result.scalar_one())
-
     # -- what adapters remember about platforms ------------------------------
 
     async def remember_posted(self, posted: PostedMessage) -> None:
@@ -1045,43 +906,19 @@ class Repo:
             address.data, address.updated_at = data, at
             await self.save(address)
 
-    # -- audit ---------------------------------------------------------------
+    # -- the concerns with ports of their own (conversations.ports) ------------
 
-    async def audit(
-        self,
-        workspace_id: int,
-        action: str,
-        *,
-        person_id: int | None = None,
-        poc_id: int | None = None,
-        detail: dict[str, Any] | None = None,
-        at: datetime,
-    ) -> None:
-        await self._add(
-            AuditEvent(
-                workspace_id=workspace_id,
-                person_id=person_id,
-                poc_id=poc_id,
-                action=action,
-                detail=detail or {},
-                created_at=at,
-            )
-        )
+    @cached_property
+    def audits(self) -> AuditLog:
+        return SqlAuditLog(self.session)
 
-    async def audit_events(self, workspace_id: int) -> Sequence[AuditEvent]:
-        result = await self.session.execute(
-            select(AuditEvent)
-            .where(AuditEvent.workspace_id == workspace_id)
-            .order_by(col(AuditEvent.id))
-        )
-        return result.scalars().all()
+    @cached_property
+    def outbox(self) -> Outbox:
+        return SqlOutbox(self.session)
 
-    async def poc_audit_events(self, poc_id: int) -> Sequence[AuditEvent]:
-        """The audit trail of one POC, oldest first (the decision record)."""
-        result = await self.session.execute(
-            select(AuditEvent).where(AuditEvent.poc_id == poc_id).order_by(col(AuditEvent.id))
-        )
-        return result.scalars().all()
+    @cached_property
+    def installs(self) -> Installs:
+        return SqlInstalls(self.session)
 
     # -- limits and retention (conversations.throttle, conversations.retention) ----
 
@@ -1106,9 +943,6 @@ class Repo:
 
     async def purge_inbound_deliveries(self, before: datetime) -> int:
         return await self._purge(InboundDelivery, col(InboundDelivery.created_at) < before)
-
-    async def purge_audit_events(self, before: datetime) -> int:
-        return await self._purge(AuditEvent, col(AuditEvent.created_at) < before)
 
     async def purge_oauth_states(self, now: datetime) -> int:
         """slack_sdk's OAuth states past their expiry (its table keeps naive UTC times,

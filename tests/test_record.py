@@ -52,7 +52,7 @@ async def decided(store: Store) -> AsyncIterator[Store]:
         poc = await repo.poc(1, HANDLE)
         assert poc is not None
         # As the watch writes a reopening.
-        await repo.audit(
+        await repo.audits.write(
             1,
             "reopened",
             poc_id=poc.id,
@@ -220,7 +220,7 @@ async def test_record_in_a_channel_sends_the_file_to_the_person_and_says_so(
     unknown = await omar.runs("record invoice-agent docx")
     assert "Usage: record <poc> [pdf|md|html]" in text(unknown)
     async with store.unit() as repo:
-        events = [e.action for e in await repo.audit_events(1)]
+        events = [e.action for e in await repo.audits.of_workspace(1)]
         poc = await repo.poc(1, "invoice-agent")
     assert events.count("record_made") == 1
     assert isinstance(poc, Poc)
@@ -241,4 +241,4 @@ async def test_nudge_preview_shows_this_channels_nudge_and_posts_nothing(store: 
     assert "A preview, posted nowhere: this channel gets the nudge every Monday at 09:00" in shown
     assert "Weekly health of 1 AI agents" in shown
     async with store.unit() as repo:
-        assert await repo.count_deliveries(DeliveryStatus.PENDING) == 0
+        assert await repo.outbox.count(DeliveryStatus.PENDING) == 0

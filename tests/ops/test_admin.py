@@ -56,7 +56,7 @@ async def test_a_role_is_set_by_platform_id_and_audited(portfolio: Store) -> Non
     assert message == "Omar is now lead in test:acme"
     async with portfolio.unit() as repo:
         omar = await repo.person(1, "omar")
-        events = [e.action for e in await repo.audit_events(1)]
+        events = [e.action for e in await repo.audits.of_workspace(1)]
     assert omar is not None and omar.role == Role.LEAD and "role_set" in events
     # Outside the console a display name is anyone's to set: it names nobody.
     # A platform id the bot has not stored yet names a person to come.

@@ -153,7 +153,7 @@ async def test_teams_activities_leave_no_user_text_in_the_log(
 
 async def teams_handles(served: Served) -> set[str]:
     async with served.service.store.unit() as repo:
-        return {p.handle for w in await repo.all_workspaces() for p in await repo.pocs(w.id or 0)}
+        return {p.handle for w in await repo.installs.every() for p in await repo.pocs(w.id)}
 
 
 async def test_the_console_leaves_no_user_text_in_the_log(

@@ -238,10 +238,10 @@ async def test_the_weekly_pass_reads_see_an_outage_as_unavailable_and_recover(
         await postgres.proxy.refuse()
         with pytest.raises(Unavailable):
             async with store.reading() as repo:
-                await repo.all_workspaces()
+                await repo.installs.every()
         await postgres.proxy.restore()
         async with store.reading() as repo:
-            assert list(await repo.all_workspaces()) == []
+            assert list(await repo.installs.every()) == []
     finally:
         await store.dispose()
 

@@ -53,8 +53,8 @@ async def test_a_deactivated_owner_reopens_the_decision(
     async with service.store.reading() as repo:
         workspace = await repo.workspace(WORKSPACE)
         assert workspace is not None and workspace.id is not None
-        events = [e for e in await repo.audit_events(workspace.id) if e.action == "reopened"]
-        told = [d.target for d in await repo.due_deliveries(datetime.now(UTC), 100)]
+        events = [e for e in await repo.audits.of_workspace(workspace.id) if e.action == "reopened"]
+        told = [d.target for d in await repo.outbox.due(datetime.now(UTC), 100)]
     assert [e.detail["reason"] for e in events] == ["owner_left"]
     assert told.count("person:U0LEA") == 1  # the lead who decided, through the outbox
     assert "person:U0OMAR" not in told  # not the one who left

@@ -84,9 +84,9 @@ async def test_a_delivery_claimed_twice_in_one_unit_leaves_it_usable(store: Stor
         assert await repo.claim_delivery(s.workspace_id, "Ev1", at(0))
         assert not await repo.claim_delivery(s.workspace_id, "Ev1", at(0))
         # The transaction goes on after the lost claim, and commits.
-        await repo.audit(s.workspace_id, "after_the_claim", at=at(0))
+        await repo.audits.write(s.workspace_id, "after_the_claim", at=at(0))
     async with store.unit() as repo:
         assert not await repo.claim_delivery(s.workspace_id, "Ev1", at(1))
         assert await repo.claim_delivery(s.workspace_id, "Ev2", at(1))
-        events = await repo.audit_events(s.workspace_id)
+        events = await repo.audits.of_workspace(s.workspace_id)
     assert [e.action for e in events][-1:] == ["after_the_claim"]

@@ -456,10 +456,10 @@ async def test_time_stamps_come_back_aware_in_utc(store: Store) -> None:
                 completed_at=paris_summer,
             )
         )
-        await repo.audit(s.workspace_id, "poc.created", at=paris_summer)
+        await repo.audits.write(s.workspace_id, "poc.created", at=paris_summer)
     async with store.unit() as repo:
         stored = await repo.interview(interview.id or 0)
-        events = await repo.audit_events(s.workspace_id)
+        events = await repo.audits.of_workspace(s.workspace_id)
         workspace = await repo.workspace("T1")
     assert stored is not None and workspace is not None
     assert_utc(stored.started_at, paris_summer)
@@ -474,7 +474,7 @@ async def test_a_naive_time_stamp_is_refused(store: Store) -> None:
     s = await seed(store)
     with pytest.raises((ValueError, StatementError), match="naive"):
         async with store.unit() as repo:
-            await repo.audit(s.workspace_id, "poc.created", at=datetime(2026, 1, 1, 12, 0))
+            await repo.audits.write(s.workspace_id, "poc.created", at=datetime(2026, 1, 1, 12, 0))
 
 
 # -- deduplication of deliveries -------------------------------------------------
@@ -600,7 +600,7 @@ async def test_audit_events(store: Store) -> None:
     s = await seed(store)
     other = await seed(store, "T2")
     async with store.unit() as repo:
-        await repo.audit(
+        await repo.audits.write(
             s.workspace_id,
             "poc.created",
             person_id=s.person_id,
@@ -608,10 +608,10 @@ async def test_audit_events(store: Store) -> None:
             poc_id=s.poc_id,
             detail={"handle": "chatbot", "n": 1},
         )
-        await repo.audit(other.workspace_id, "poc.created", at=at(1))
-        await repo.audit(s.workspace_id, "role.changed", at=at(1))
+        await repo.audits.write(other.workspace_id, "poc.created", at=at(1))
+        await repo.audits.write(s.workspace_id, "role.changed", at=at(1))
     async with store.unit() as repo:
-        events = await repo.audit_events(s.workspace_id)
+        events = await repo.audits.of_workspace(s.workspace_id)
     assert [e.action for e in events] == ["poc.created", "role.changed"]  # in order written
     assert (events[0].person_id, events[0].poc_id) == (s.person_id, s.poc_id)
     assert_exactly(events[0].detail, {"handle": "chatbot", "n": 1})
@@ -630,12 +630,12 @@ async def test_a_unit_that_raises_writes_nothing(store: Store) -> None:
             interview = await repo.interview(s.interview_id)
             assert interview is not None
             await repo.move_interview(interview, 0, current_key="gone")
-            await repo.audit(s.workspace_id, "gone", at=T0)
+            await repo.audits.write(s.workspace_id, "gone", at=T0)
             raise LookupError("boom")
     async with store.unit() as repo:
         assert await repo.workspace("T9") is None
         assert await repo.current_answers(s.poc_id) == {}
-        assert await repo.audit_events(s.workspace_id) == []
+        assert await repo.audits.of_workspace(s.workspace_id) == []
         interview = await repo.interview(s.interview_id)
         assert interview is not None and interview.revision == 0
 

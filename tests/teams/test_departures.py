@@ -64,6 +64,6 @@ async def test_an_owner_removed_from_the_team_reopens_the_decision(both: Served)
     async with both.service.store.reading() as repo:
         workspace = await repo.workspace(WORKSPACE)
         assert workspace is not None and workspace.id is not None
-        events = [e for e in await repo.audit_events(workspace.id) if e.action == "reopened"]
+        events = [e for e in await repo.audits.of_workspace(workspace.id) if e.action == "reopened"]
     assert [e.detail["reason"] for e in events] == ["owner_left"]
     assert BOT_ID  # the bot itself was not among the removed: the team keeps it

@@ -92,7 +92,9 @@ class World:
         async with self.store.reading() as repo:
             workspace = await repo.workspace("test:acme")
             assert workspace is not None and workspace.id is not None
-            return [e.detail for e in await repo.audit_events(workspace.id) if e.action == action]
+            return [
+                e.detail for e in await repo.audits.of_workspace(workspace.id) if e.action == action
+            ]
 
     def dms(self, person: str) -> list[str]:
         return [p.text for p in self.messenger.to_person(person)]

@@ -108,7 +108,9 @@ async def test_an_overdue_frame_condition_reopens(store: object, world: World) -
     async with world.store.reading() as repo:
         workspace = await repo.workspace("test:initech")
         assert workspace is not None and workspace.id is not None
-        [event] = [e for e in await repo.audit_events(workspace.id) if e.action == "reopened"]
+        [event] = [
+            e for e in await repo.audits.of_workspace(workspace.id) if e.action == "reopened"
+        ]
     assert event.detail["reason"] == "condition_overdue" and event.detail["count"] >= 1
 
 
