@@ -1,0 +1,166 @@
+"""The weekly pass's own queries: a workspace read in a few statements, and
+the decisions it reopens written in a few, however many POCs there are.
+
+Set-based on purpose: the statements a pass sends must not grow with the
+portfolio. A list of ids goes to the database as one parameter (a JSON array
+on SQLite, an array on PostgreSQL), and many rows go in as one executemany.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.models import AuditEvent, Decision, Delivery, Poc, Reopening, Stage
+from storage.repository import Repo
+
+
+def _table(model: Any) -> sa.Table:
+    table: sa.Table = model.__table__
+    return table
+
+
+POC, DECISION, REOPENING = _table(Poc), _table(Decision), _table(Reopening)
+AUDIT, DELIVERY = _table(AuditEvent), _table(Delivery)
+
+
+class DecisionRef(NamedTuple):
+    """A POC's latest decision: what a reopening refers to, and who took it."""
+
+    poc_id: int
+    id: int
+    decided_by_id: int
+    created_at: datetime
+
+
+class Reopen(NamedTuple):
+    """A reopening the scan found due, with the decision its facts were read against."""
+
+    poc_id: int
+    previous_stage: Stage
+    reason: str
+    detail: Mapping[str, Any]
+    decision_id: int | None
+
+
+class Reopened(NamedTuple):
+    reopen: Reopen
+    reopening_id: int
+
+
+def _dialect(repo: Repo) -> str:
+    return repo.session.get_bind().dialect.name
+
+
+def among(repo: Repo, column: Any, ids: Iterable[int]) -> Any:
+    """``column IN ids`` with the ids as one parameter, whatever their number."""
+    values = sorted(set(ids))
+    if _dialect(repo) == "postgresql":
+        return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(sa.Integer())))
+    listed = sa.func.json_each(sa.bindparam(None, json.dumps(values), type_=sa.String()))
+    return column.in_(sa.select(sa.literal_column("value")).select_from(listed))
+
+
+async def latest_decisions(repo: Repo, workspace_id: int) -> dict[int, DecisionRef]:
+    """Each decided POC's latest decision (the highest id), in one query."""
+    latest = (
+        sa.select(sa.func.max(DECISION.c.id))
+        .join(POC, POC.c.id == DECISION.c.poc_id)
+        .where(POC.c.workspace_id == workspace_id)
+        .group_by(DECISION.c.poc_id)
+    )
+    result = await repo.session.execute(
+        sa.select(
+            DECISION.c.poc_id, DECISION.c.id, DECISION.c.decided_by_id, DECISION.c.created_at
+        ).where(DECISION.c.id.in_(latest.scalar_subquery()))
+    )
+    return {row[0]: DecisionRef(*row) for row in result.all()}
+
+
+async def reopen(
+    repo: Repo, workspace_id: int, due: Sequence[Reopen], now: datetime
+) -> list[Reopened]:
+    """Reopen the POCs of ``due`` that are still as the scan read them: at the
+    same stage, with no decision taken since. Each is moved to ``review_due``
+    by an UPDATE that matches only while it is still running, so of two
+    replicas reopening at once one moves it and the other finds nothing to
+    do (PostgreSQL re-checks the row after the first commits; SQLite has one
+    writer). Then the reopenings and their audit events, in ``due``'s order.
+    A constant number of statements, whatever ``len(due)``."""
+    if not due:
+        return []
+    decided = await latest_decisions(repo, workspace_id)
+    still = [r for r in due if (d.id if (d := decided.get(r.poc_id)) else None) == r.decision_id]
+    moved: set[int] = set()
+    for stage in sorted({r.previous_stage for r in still}):
+        result = await repo.session.execute(
+            sa.update(POC)
+            .where(
+                POC.c.workspace_id == workspace_id,
+                POC.c.stage == stage,
+                among(repo, POC.c.id, (r.poc_id for r in still if r.previous_stage == stage)),
+            )
+            .values(stage=Stage.REVIEW_DUE, stage_changed_at=now)
+            .returning(POC.c.id)
+        )
+        moved.update(result.scalars().all())
+    done = [r for r in still if r.poc_id in moved]
+    if not done:
+        return []
+    await repo.session.execute(
+        sa.insert(REOPENING),
+        [
+            {
+                "poc_id": r.poc_id,
+                "reason": r.reason,
+                "detail": dict(r.detail),
+                "previous_stage": str(r.previous_stage),
+                "decision_id": r.decision_id,
+                "opened_at": now,
+                "closed_by_id": None,
+                "closed_at": None,
+            }
+            for r in done
+        ],
+    )
+    # The rows just written: the POCs moved above have no other open reopening.
+    result = await repo.session.execute(
+        sa.select(REOPENING.c.poc_id, REOPENING.c.id).where(
+            among(repo, REOPENING.c.poc_id, moved),
+            REOPENING.c.closed_at.is_(None),
+            REOPENING.c.opened_at == now,
+        )
+    )
+    ids: dict[int, int] = {poc_id: ident for poc_id, ident in result.all()}
+    await repo.session.execute(
+        sa.insert(AUDIT),
+        [
+            {
+                "workspace_id": workspace_id,
+                "person_id": None,
+                "poc_id": r.poc_id,
+                "action": "reopened",
+                "detail": {"reason": r.reason, **r.detail},
+                "created_at": now,
+            }
+            for r in done
+        ],
+    )
+    return [Reopened(r, ids[r.poc_id]) for r in done]
+
+
+async def queue(repo: Repo, deliveries: Sequence[Delivery]) -> None:
+    """Queue posts in one executemany; a key already queued is left as it is."""
+    if not deliveries:
+        return
+    columns = [c.name for c in DELIVERY.columns if c.name != "id"]
+    insert = postgresql.insert if _dialect(repo) == "postgresql" else sqlite.insert
+    await repo.session.execute(
+        insert(DELIVERY).on_conflict_do_nothing(index_elements=[DELIVERY.c.idempotency_key]),
+        [{name: getattr(d, name) for name in columns} for d in deliveries],
+    )
