@@ -37,7 +37,7 @@ from conversations.health import Level, Watched
 from conversations.i18n import Translator, translator
 from conversations.messages import Button, Card, PersonRef, Section
 from conversations.schedule import Weekly, next_working_day, week_key
-from storage import assignments
+from storage import assignments, weekly
 from storage.models import (
     CheckInStatus,
     Delivery,
@@ -528,12 +528,12 @@ async def _answer_facts(
             wanted[poc.id] = (poc, key, floor)
     if not wanted:
         return facts
-    few = len(wanted) <= FEW_POCS
-    stream = repo.stream_answers(
+    stream = weekly.stream_answers(
+        repo,
         workspace_id,
         deciding_keys(bank, MANAGER_KEY),
         every_key_at=Stage.FRAMED,
-        pocs=list(wanted) if few else None,
+        pocs=list(wanted),
     )
     async for rows in stream:
         entry = wanted.pop(rows[0].poc_id, None)
@@ -545,11 +545,6 @@ async def _answer_facts(
         facts[poc_id] = found = answer_facts(bank, poc, (), floor)
         memo.put(poc_id, key, found)
     return facts
-
-
-FEW_POCS = 500
-"""Up to this many POCs to read answers for, the query names them; beyond, it
-reads the workspace's and skips the others as they stream by."""
 
 
 async def load_watched(

@@ -9,15 +9,24 @@ on SQLite, an array on PostgreSQL), and many rows go in as one executemany.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.models import AuditEvent, Decision, Delivery, Poc, Reopening, Stage
-from storage.repository import Repo
+from storage.models import (
+    Answer,
+    AuditEvent,
+    Decision,
+    Delivery,
+    Interview,
+    Poc,
+    Reopening,
+    Stage,
+)
+from storage.repository import AnswerRow, Repo
 
 
 def _table(model: Any) -> sa.Table:
@@ -164,3 +173,51 @@ async def queue(repo: Repo, deliveries: Sequence[Delivery]) -> None:
         insert(DELIVERY).on_conflict_do_nothing(index_elements=[DELIVERY.c.idempotency_key]),
         [{name: getattr(d, name) for name in columns} for d in deliveries],
     )
+
+
+async def stream_answers(
+    repo: Repo,
+    workspace_id: int,
+    keys: Collection[str],
+    *,
+    every_key_at: Stage,
+    pocs: Iterable[int],
+    flow: str = "post-poc",
+    chunk: int = 2_000,
+) -> AsyncIterator[list[AnswerRow]]:
+    """The current answers to ``keys`` of ``pocs`` (every answer, for a POC at
+    stage ``every_key_at``), one POC's rows after the other in ``poc_id``
+    order, fetched ``chunk`` rows at a time (a server-side cursor on
+    PostgreSQL). The POCs go as one parameter, so that only their rows are
+    read and decoded, however many they are."""
+    answer, interview = _table(Answer), _table(Interview)
+    query = (
+        sa.select(
+            answer.c.poc_id,
+            answer.c.question_key,
+            answer.c.value,
+            answer.c.skipped,
+            answer.c.created_at,
+        )
+        .join(POC, POC.c.id == answer.c.poc_id)
+        .join(interview, interview.c.id == answer.c.interview_id)
+        .where(
+            POC.c.workspace_id == workspace_id,
+            interview.c.flow == flow,
+            answer.c.superseded_at.is_(None),
+            among(repo, answer.c.poc_id, pocs),
+            sa.or_(answer.c.question_key.in_(sorted(keys)), POC.c.stage == every_key_at),
+        )
+        .order_by(answer.c.poc_id)
+        .execution_options(yield_per=chunk)
+    )
+    result = await repo.session.stream(query)
+    rows: list[AnswerRow] = []
+    async for partition in result.partitions():
+        for row in partition:
+            if rows and rows[-1].poc_id != row[0]:
+                yield rows
+                rows = []
+            rows.append(AnswerRow(*row))
+    if rows:
+        yield rows
