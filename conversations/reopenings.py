@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -123,7 +124,7 @@ async def _tell(
         )
 
 
-def reopened_card(poc: Poc, reason: str, t: Translator) -> Card:
+def reopened_card(poc: weekly.PocView, reason: str, t: Translator) -> Card:
     return Card(
         title=t("The decision on {title} ({poc}) is reopened", title=poc.title, poc=poc.handle),
         sections=(
@@ -175,12 +176,12 @@ async def scan(
     for workspace in workspaces:
         assert workspace.id is not None
         async with store.reading() as repo:
-            pocs = [p for p in await repo.pocs(workspace.id) if p.stage in RUNNING]
+            pocs = [p for p in await weekly.pocs(repo, workspace.id) if p.stage in RUNNING]
             if not pocs:
                 continue
             decisions = await weekly.latest_decisions(repo, workspace.id)
             since = {poc_id: d.created_at for poc_id, d in decisions.items()}
-            people = {p.id: p for p in await repo.people(workspace.id) if p.id is not None}
+            people = await weekly.people(repo, workspace.id)
             watched = await load_watched(
                 repo, bank, settings, workspace.id, pocs, people, now, since=since, memo=memo
             )
@@ -215,10 +216,10 @@ async def scan(
 
 def _news(
     workspace: Workspace,
-    poc: Poc,
+    poc: weekly.PocView,
     reopened: weekly.Reopened,
-    decisions: dict[int, weekly.DecisionRef],
-    people: dict[int, Person],
+    decisions: Mapping[int, weekly.DecisionRef],
+    people: Mapping[int, weekly.PersonView],
     now: datetime,
 ) -> list[Delivery]:
     """The outbox rows :func:`_tell` queues, for a reopening written in bulk."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
-from datetime import datetime
-from typing import Any, NamedTuple
+from datetime import date, datetime
+from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,7 +21,9 @@ from storage.models import (
     AuditEvent,
     Decision,
     Delivery,
+    Indicator,
     Interview,
+    Person,
     Poc,
     Reopening,
     Stage,
@@ -36,6 +38,124 @@ def _table(model: Any) -> sa.Table:
 
 POC, DECISION, REOPENING = _table(Poc), _table(Decision), _table(Reopening)
 AUDIT, DELIVERY = _table(AuditEvent), _table(Delivery)
+
+
+PERSON, INDICATOR = _table(Person), _table(Indicator)
+
+
+class PocView(Protocol):
+    """What the weekly pass reads of a POC: a :class:`PocRow`, or the ORM row
+    (the home card and the nudge preview pass those)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def handle(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def owner_id(self) -> int | None: ...
+    @property
+    def home_channel(self) -> str | None: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def review_date(self) -> date | None: ...
+    @property
+    def stage_changed_at(self) -> datetime: ...
+
+
+class PersonView(Protocol):
+    """What the weekly pass reads of a person: a :class:`PersonRow` or the ORM row."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def platform_id(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def locale(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def away_until(self) -> date | None: ...
+
+
+class PocRow(NamedTuple):
+    id: int
+    handle: str
+    title: str
+    owner_id: int | None
+    home_channel: str | None
+    stage: str
+    review_date: date | None
+    stage_changed_at: datetime
+
+
+class PersonRow(NamedTuple):
+    id: int
+    platform_id: str
+    display_name: str
+    locale: str
+    timezone: str
+    away_until: date | None
+
+
+class IndicatorRow(NamedTuple):
+    id: int
+    poc_id: int
+    name: str
+    unit: str
+    baseline: float | None
+    target: float | None
+    threshold: float | None
+    direction: str
+
+
+# Plain rows, not ORM objects: a portfolio is tens of thousands of them, and
+# building ORM instances was much of a pass's time.
+
+
+async def pocs(repo: Repo, workspace_id: int) -> list[PocRow]:
+    """The workspace's POCs in handle order (:meth:`Repo.pocs`'s)."""
+    result = await repo.session.execute(
+        sa.select(*(POC.c[name] for name in PocRow._fields))
+        .where(POC.c.workspace_id == workspace_id)
+        .order_by(POC.c.handle)
+    )
+    return [PocRow(*row) for row in result.all()]
+
+
+async def people(repo: Repo, workspace_id: int) -> dict[int, PersonRow]:
+    result = await repo.session.execute(
+        sa.select(*(PERSON.c[name] for name in PersonRow._fields)).where(
+            PERSON.c.workspace_id == workspace_id
+        )
+    )
+    return {row[0]: PersonRow(*row) for row in result.all()}
+
+
+async def indicators(repo: Repo, workspace_id: int) -> list[IndicatorRow]:
+    """The workspace's indicators in id order (:meth:`Repo.workspace_indicators`'s)."""
+    result = await repo.session.execute(
+        sa.select(*(INDICATOR.c[name] for name in IndicatorRow._fields))
+        .join(POC, POC.c.id == INDICATOR.c.poc_id)
+        .where(POC.c.workspace_id == workspace_id)
+        .order_by(INDICATOR.c.id)
+    )
+    return [IndicatorRow(*row) for row in result.all()]
+
+
+async def orm_pocs(repo: Repo, ids: Iterable[int]) -> dict[int, Poc]:
+    """The ORM rows of a few POCs (those a check-in is opened for), in one query."""
+    result = await repo.session.execute(sa.select(Poc).where(among(repo, POC.c.id, ids)))
+    return {poc.id: poc for poc in result.scalars().all() if poc.id is not None}
+
+
+async def orm_people(repo: Repo, ids: Iterable[int]) -> dict[int, Person]:
+    result = await repo.session.execute(sa.select(Person).where(among(repo, PERSON.c.id, ids)))
+    return {p.id: p for p in result.scalars().all() if p.id is not None}
 
 
 class DecisionRef(NamedTuple):
