@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ from conversations.bank import Bank
 from conversations.delivery import Destination
 from conversations.i18n import Translator, translator
 from conversations.messages import Button, Card, Section
+from conversations.ports.outbox import Post
+from storage import weekly
 from storage.models import Decision, Person, Poc, Reopening, Stage, Workspace
 from storage.repository import Repo, Store
 
@@ -122,7 +125,7 @@ async def _tell(
         )
 
 
-def reopened_card(poc: Poc, reason: str, t: Translator) -> Card:
+def reopened_card(poc: weekly.PocView, reason: str, t: Translator) -> Card:
     return Card(
         title=t("The decision on {title} ({poc}) is reopened", title=poc.title, poc=poc.handle),
         sections=(
@@ -162,8 +165,10 @@ async def scan(
 ) -> int:
     """Reopen every running POC whose facts since its decision break a rule;
     how many were reopened. The facts are read in a read-only transaction (on
-    SQLite, without the write lock); each reopening is then written in a short
-    one that finds the POC still running, so two replicas reopen it once."""
+    SQLite, without the write lock); the reopenings are then written together
+    in one short one (:func:`storage.weekly.reopen`: a few statements however
+    many they are), which reopens only the POCs still running and decided as
+    read, so two replicas reopen each once."""
     from conversations.watch import load_watched  # the watch imports this module
 
     reopened = 0
@@ -172,27 +177,69 @@ async def scan(
     for workspace in workspaces:
         assert workspace.id is not None
         async with store.reading() as repo:
-            pocs = [p for p in await repo.pocs(workspace.id) if p.stage in RUNNING]
+            pocs = [p for p in await weekly.pocs(repo, workspace.id) if p.stage in RUNNING]
             if not pocs:
                 continue
-            since = {d.poc_id: d.created_at for d in await repo.workspace_decisions(workspace.id)}
-            people = {p.id: p for p in await repo.people(workspace.id) if p.id is not None}
+            decisions = await weekly.latest_decisions(repo, workspace.id)
+            since = {poc_id: d.created_at for poc_id, d in decisions.items()}
+            people = await weekly.people(repo, workspace.id)
             watched = await load_watched(
                 repo, bank, settings, workspace.id, pocs, people, now, since=since, memo=memo
             )
-        broken = [
-            (poc.id, found)
+        due = [
+            weekly.Reopen(
+                poc.id,
+                Stage(poc.stage),
+                reason,
+                detail,
+                decision.id if (decision := decisions.get(poc.id)) else None,
+            )
             for poc in pocs
             if poc.id is not None and (found := _broken(watched[poc.id], now, settings)) is not None
+            for reason, detail in (found,)
         ]
-        for poc_id, (reason, detail) in broken:
-            async with store.unit() as repo:
-                current = await repo.poc_by_id(poc_id)
-                if current is not None and await reopen(
-                    repo, workspace, current, reason, now, **detail
-                ):
-                    reopened += 1
+        if not due:
+            continue
+        by_id = {poc.id: poc for poc in pocs}
+        async with store.unit() as repo:
+            done = await weekly.reopen(repo, workspace.id, due, now)
+            await repo.outbox.enqueue_all(
+                [
+                    post
+                    for r in done
+                    for post in _news(workspace, by_id[r.reopen.poc_id], r, decisions, people, now)
+                ],
+            )
+        reopened += len(done)
     return reopened
+
+
+def _news(
+    workspace: Workspace,
+    poc: weekly.PocView,
+    reopened: weekly.Reopened,
+    decisions: Mapping[int, weekly.DecisionRef],
+    people: Mapping[int, weekly.PersonView],
+    now: datetime,
+) -> list[Post]:
+    """The outbox rows :func:`_tell` queues, for a reopening written in bulk."""
+    assert workspace.id is not None
+    decision = decisions.get(reopened.reopen.poc_id)
+    told = dict.fromkeys(
+        i for i in (poc.owner_id, decision.decided_by_id if decision else None) if i is not None
+    )
+    return [
+        outbox.delivery_row(
+            workspace_id=workspace.id,
+            key=f"reopened:{reopened.reopening_id}:{person_id}",
+            kind="reopened",
+            destination=Destination(workspace.key, person=person.platform_id),
+            replies=[reopened_card(poc, reopened.reopen.reason, translator(person.locale))],
+            due_at=now,
+        )
+        for person_id in told
+        if (person := people.get(person_id)) is not None
+    ]
 
 
 def _broken(

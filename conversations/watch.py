@@ -38,10 +38,9 @@ from conversations.i18n import Translator, translator
 from conversations.messages import Button, Card, PersonRef, Section
 from conversations.ports.outbox import Post
 from conversations.schedule import Weekly, next_working_day, week_key
-from storage import assignments
+from storage import assignments, weekly
 from storage.models import (
     CheckInStatus,
-    Indicator,
     Person,
     Poc,
     Stage,
@@ -57,6 +56,7 @@ from storage.repository import (
     Repo,
     Store,
 )
+from storage.weekly import PersonView, PocView
 
 log = logging.getLogger("postpoc.watch")
 
@@ -99,8 +99,8 @@ class TickReport:
 class Snapshot:
     """One workspace, loaded in bulk: every POC with what health needs."""
 
-    pocs: list[Poc]
-    people: dict[int, Person]
+    pocs: Sequence[PocView]
+    people: Mapping[int, PersonView]
     watched: dict[int, Watched]
     everything: list[Watched] = field(default_factory=list)
     """Every POC's, in handle order: what a channel of scope ``all`` sees."""
@@ -200,8 +200,8 @@ class Watch:
             candidates = [(sub, key) for sub, key in keyed if key is not None]
             existing = await repo.outbox.queued([key for _, key in candidates if key])
             due = [(sub, key) for sub, key in candidates if key not in existing]
-            pocs = list(await repo.pocs(workspace.id))
-            people = {p.id: p for p in await repo.people(workspace.id) if p.id is not None}
+            pocs = await weekly.pocs(repo, workspace.id)
+            people = await weekly.people(repo, workspace.id)
             done = await repo.checkin_weeks(workspace.id, now - timedelta(days=8))
             checkins_due = [
                 (poc, owner, week)
@@ -219,8 +219,16 @@ class Watch:
                 # A detail goes with a nudge queued now, never with one queued before.
                 await repo.outbox.enqueue_all([d for d in details if d.parent_key in queued])
                 report.nudges += len(queued)
+            if checkins_due:
+                # open_checkin writes through the ORM rows of the few POCs due.
+                rows = await weekly.orm_pocs(repo, [poc.id for poc, _, _ in checkins_due])
+                owners = await weekly.orm_people(repo, [o.id for _, o, _ in checkins_due])
             for poc, owner, week in checkins_due:
-                if await self._queue_checkin(repo, workspace, poc, owner, week, snapshot, now):
+                if (
+                    (row := rows.get(poc.id)) is not None
+                    and (person := owners.get(owner.id)) is not None
+                    and await self._queue_checkin(repo, workspace, row, person, week, snapshot, now)
+                ):
                     report.checkins += 1
 
     def _nudge_key(self, sub: Subscription, now: datetime) -> str | None:
@@ -235,8 +243,8 @@ class Watch:
         self,
         repo: Repo,
         workspace: Workspace,
-        pocs: list[Poc],
-        people: dict[int, Person],
+        pocs: Sequence[PocView],
+        people: Mapping[int, PersonView],
         now: datetime,
     ) -> Snapshot:
         assert workspace.id is not None
@@ -252,8 +260,8 @@ class Watch:
             workspace = await repo.workspace(workspace_key)
             if workspace is None or workspace.id is None:
                 return {}
-            pocs = list(await repo.pocs(workspace.id))
-            people = {p.id: p for p in await repo.people(workspace.id) if p.id is not None}
+            pocs = await weekly.pocs(repo, workspace.id)
+            people = await weekly.people(repo, workspace.id)
             snapshot = await self._snapshot(repo, workspace, pocs, people, now)
         today = now.date()
         return {w.handle: health.assess(w, today, self.settings) for w in snapshot.watched.values()}
@@ -319,7 +327,7 @@ class Watch:
 
     # -- owners' check-ins -----------------------------------------------------
 
-    def _checkin_week(self, owner: Person, now: datetime) -> tuple[datetime, str]:
+    def _checkin_week(self, owner: PersonView, now: datetime) -> tuple[datetime, str]:
         place = zone(owner.timezone)
         settings = self.checkin_settings
         weekday = next_working_day(date(2026, 1, 5) + timedelta(days=settings.weekday)).weekday()
@@ -333,7 +341,7 @@ class Watch:
         return self._checkin_week(Person(workspace_id=0, platform_id="", timezone="UTC"), now)
 
     def _checkin_due(
-        self, poc: Poc, owner: Person, now: datetime, done: set[tuple[int, str]]
+        self, poc: PocView, owner: PersonView, now: datetime, done: set[tuple[int, str]]
     ) -> str | None:
         """The week whose check-in is due now for ``poc``, if one is."""
         if poc.id is None or poc.stage not in CHECKED_STAGES:
@@ -485,7 +493,9 @@ def _without_depths(flow: str, version: int) -> bool:
         return False
 
 
-def answer_facts(bank: Bank, poc: Poc, rows: Sequence[AnswerRow], floor: str | None) -> AnswerFacts:
+def answer_facts(
+    bank: Bank, poc: PocView, rows: Sequence[AnswerRow], floor: str | None
+) -> AnswerFacts:
     values = {a.question_key: SKIPPED if a.skipped else a.value for a in rows}
     answers = effective_answers(bank, values, floor=floor)
     conditions: tuple[rubric.Reason, ...] = ()
@@ -498,7 +508,7 @@ async def _answer_facts(
     repo: Repo,
     bank: Bank,
     workspace_id: int,
-    pocs: Sequence[Poc],
+    pocs: Sequence[PocView],
     digests: Mapping[int, AnswerDigest],
     memo: AnswerMemo,
 ) -> dict[int, AnswerFacts]:
@@ -508,7 +518,7 @@ async def _answer_facts(
     rubric reads them all)."""
     depths = await repo.interview_depths(workspace_id)
     facts: dict[int, AnswerFacts] = {}
-    wanted: dict[int, tuple[Poc, tuple[Any, ...], str | None]] = {}
+    wanted: dict[int, tuple[PocView, tuple[Any, ...], str | None]] = {}
     for poc in pocs:
         assert poc.id is not None
         digest = digests.get(poc.id)
@@ -528,12 +538,12 @@ async def _answer_facts(
             wanted[poc.id] = (poc, key, floor)
     if not wanted:
         return facts
-    few = len(wanted) <= FEW_POCS
-    stream = repo.stream_answers(
+    stream = weekly.stream_answers(
+        repo,
         workspace_id,
         deciding_keys(bank, MANAGER_KEY),
         every_key_at=Stage.FRAMED,
-        pocs=list(wanted) if few else None,
+        pocs=list(wanted),
     )
     async for rows in stream:
         entry = wanted.pop(rows[0].poc_id, None)
@@ -547,18 +557,13 @@ async def _answer_facts(
     return facts
 
 
-FEW_POCS = 500
-"""Up to this many POCs to read answers for, the query names them; beyond, it
-reads the workspace's and skips the others as they stream by."""
-
-
 async def load_watched(
     repo: Repo,
     bank: Bank,
     settings: health.WatchSettings,
     workspace_id: int,
-    pocs: Sequence[Poc],
-    people: dict[int, Person],
+    pocs: Sequence[PocView],
+    people: Mapping[int, PersonView],
     now: datetime,
     *,
     since: Mapping[int, datetime] | None = None,
@@ -573,8 +578,8 @@ async def load_watched(
     and the few facts health reads from them (:class:`AnswerFacts`) come from
     ``memo`` when unchanged, else from the answers that decide them, streamed
     one POC at a time."""
-    indicators: dict[int, Indicator] = {}
-    for indicator in await repo.workspace_indicators(workspace_id):
+    indicators: dict[int, weekly.IndicatorRow] = {}
+    for indicator in await weekly.indicators(repo, workspace_id):
         indicators.setdefault(indicator.poc_id, indicator)
     owners = {i.id: poc_id for poc_id, i in indicators.items()}
     readings: dict[int, list[ReadingRow]] = defaultdict(list)
@@ -590,10 +595,10 @@ async def load_watched(
             recent[checkin.poc_id].append(checkin)
     reopened = {r.poc_id: r.reason for r in await repo.workspace_open_reopenings(workspace_id)}
     silent: dict[int, date] = {}
-    for poc, _, source in await repo.telemetry_sources(workspace_id):
-        if source.failing_since is not None and poc.id is not None:
+    for sourced, _, source in await repo.telemetry_sources(workspace_id):
+        if source.failing_since is not None and sourced.id is not None:
             day = source.failing_since.date()
-            silent[poc.id] = min(day, silent.get(poc.id, day))
+            silent[sourced.id] = min(day, silent.get(sourced.id, day))
     waits = await sections_waiting(repo, bank, workspace_id, people)
     listed = [poc for poc in pocs if poc.id is not None]
     digests = {
@@ -624,11 +629,11 @@ async def load_watched(
 
 def watched_of(
     settings: health.WatchSettings,
-    poc: Poc,
-    people: dict[int, Person],
+    poc: PocView,
+    people: Mapping[int, PersonView],
     facts: AnswerFacts,
     last_answer_at: datetime | None,
-    indicator: Indicator | None,
+    indicator: weekly.IndicatorRow | None,
     readings: Mapping[int, Sequence[ReadingRow]],
     recent: Sequence[CheckInRow],
     now: datetime,
@@ -681,7 +686,7 @@ def watched_of(
 
 
 async def sections_waiting(
-    repo: Repo, bank: Bank, workspace_id: int, people: Mapping[int, Person]
+    repo: Repo, bank: Bank, workspace_id: int, people: Mapping[int, PersonView]
 ) -> dict[int, tuple[health.SectionWaiting, ...]]:
     """By POC: the sections handed to someone who has not answered them yet."""
     titles = {s.key: {"en": s.title.en, "fr": s.title.fr} for s in bank.sections}

@@ -23,6 +23,7 @@ from conversations.engine import effective_answers
 from conversations.health import Watched
 from conversations.outbox import Outbox
 from conversations.watch import Watch, load_watched
+from storage import weekly
 from storage.database import make_engine, resolve_url
 from storage.models import CheckInStatus, Interview, Poc, Stage
 from storage.repository import AnswerRow, Repo, Store
@@ -148,17 +149,17 @@ async def test_the_pass_streams_only_what_health_reads(
     portfolio: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     streamed: list[AnswerRow] = []
-    stream = Repo.stream_answers
+    stream = weekly.stream_answers
 
-    async def counted(self: Repo, *args: Any, **kwargs: Any) -> AsyncIterator[list[AnswerRow]]:
-        async for rows in stream(self, *args, **kwargs):
+    async def counted(repo: Repo, *args: Any, **kwargs: Any) -> AsyncIterator[list[AnswerRow]]:
+        async for rows in stream(repo, *args, **kwargs):
             streamed.extend(rows)
             yield rows
 
     async def everything(self: Repo, *args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the weekly pass read every answer")
 
-    monkeypatch.setattr(Repo, "stream_answers", counted)
+    monkeypatch.setattr(weekly, "stream_answers", counted)
     monkeypatch.setattr(Repo, "workspace_answers", everything)
     monkeypatch.setattr(Repo, "workspace_answer_rows", everything)
     # Before the pass, which reopens some framed POCs.
