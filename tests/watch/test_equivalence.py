@@ -91,7 +91,9 @@ async def _reference_nudges(store: Store) -> dict[str, dict[str, Any]]:
         reasons = {r.poc_id: r.reason for r in await repo.workspace_open_reopenings(1)}
         former = await _former_watched(repo, bank, 1, pocs, None)
         subs = list(await repo.subscriptions(1))
-        previous = await repo.last_sent_to("nudge", [f"channel:{s.channel_id}" for s in subs], 1)
+        previous = await repo.outbox.last_sent_to(
+            "nudge", [f"channel:{s.channel_id}" for s in subs], 1
+        )
     watched = {i: dataclasses.replace(w, reopened_reason=reasons.get(i)) for i, w in former.items()}
     expected = {}
     for sub in subs:
@@ -148,7 +150,7 @@ async def test_the_pass_reopens_and_nudges_as_the_reference_does(portfolio: Stor
         after = {p.id: p for p in await repo.pocs(1)}
         rows = (await repo.session.execute(sa.select(Reopening).order_by(Reopening.id))).scalars()  # type: ignore[arg-type]
         opened = list(rows.all())
-        audit = [e for e in await repo.audit_events(1) if e.action == "reopened"]
+        audit = [e for e in await repo.audits.of_workspace(1) if e.action == "reopened"]
     for poc_id, poc in after.items():
         if poc_id in expected:
             assert (poc.stage, poc.stage_changed_at) == (Stage.REVIEW_DUE, NOW)
@@ -218,7 +220,9 @@ async def test_two_replicas_reopen_each_decision_once(portfolio: Store) -> None:
     async with portfolio.reading() as repo:
         opened = (await repo.session.execute(sa.select(Reopening.poc_id))).scalars().all()  # type: ignore[call-overload]
         audit = [
-            e.poc_id for e in await repo.audit_events(1) if e.action == "reopened" and e.poc_id
+            e.poc_id
+            for e in await repo.audits.of_workspace(1)
+            if e.action == "reopened" and e.poc_id
         ]
     assert sorted(opened) == sorted(audit) == sorted(expected)
     news = [d.idempotency_key for d in await _queued(portfolio) if d.kind == "reopened"]
