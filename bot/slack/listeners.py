@@ -49,7 +49,7 @@ from bot.inbox import Inboxes
 from bot.slack import ids, logs
 from bot.slack.blocks import edit_modal, home_view, loading_modal, notice_modal, saving_modal
 from bot.slack.calls import quietly
-from bot.slack.channels import SlackChannels
+from bot.slack.channels import reach_of
 from bot.slack.escape import shorten
 from bot.slack.inbound import (
     COMMAND_PREFIX,
@@ -382,7 +382,7 @@ class Listeners:
             return origin, Outcome((Say(text("not_installed", language)),)), None
         actor = await self.profiles.actor(client, workspace, user)
         names = await self.profiles.names(client, workspace, mentioned(body.get("text", "")))
-        inbound = replace(command_inbound(body, actor, names), channels=SlackChannels(client))
+        inbound = await reach_of(client, command_inbound(body, actor, names))
         outcome = await self.service.handle(inbound)
         return replace(origin, language=actor.locale), outcome, None
 
@@ -598,7 +598,7 @@ class Listeners:
         origin = message_origin(body, workspace, user, actor.locale)
         place = Place(channel_id=origin.channel_id or user, is_direct=origin.is_direct)
         pressed = command_press(actor, place, command, delivery_of(body))
-        outcome = await self.service.handle(replace(pressed, channels=SlackChannels(client)))
+        outcome = await self.service.handle(await reach_of(client, pressed))
         return origin, outcome
 
     # -- editing an answer in a modal ----------------------------------------------------
