@@ -209,21 +209,25 @@ class Listeners:
         refused): the caller handles it at once."""
         if self.inbox is None or not isinstance(delivery_id, str) or not delivery_id:
             return None
-        arrival = Arrival(PLATFORM, workspace, delivery_id, lane_of(workspace, user), kind, payload)
+        lane = lane_of(workspace, user)
+        arrival = Arrival(PLATFORM, workspace, delivery_id, lane, kind, payload)
         try:
-            kept = await self.inbox.accept(arrival)
+            kept = await self.inbox.keep(arrival)
         except Unavailable:
             return None
         if kept is None:
             logs.duplicate_delivery(workspace, None)
             return False
-        self.work.start(self.drain_job(lane_of(workspace, user)), key=lane_of(workspace, user))
+        # No earlier row of the person waits: this worker handles it, no claim to make.
+        first = kept if kept.attempts else None
+        self.work.start(self.drain_job(lane, first), key=lane)
         return True
 
-    def drain_job(self, lane: str) -> Coroutine[Any, Any, None]:
+    def drain_job(self, lane: str, first: InboxEntry | None = None) -> Coroutine[Any, Any, None]:
         """Work through ``lane``'s inbox rows, in turn with the person's other requests."""
         assert self.inbox is not None
-        return self._drained(self._in_turn(self.turns.take(lane), self.inbox.drain(lane)))
+        job = self.inbox.drain(lane, first=first)
+        return self._drained(self._in_turn(self.turns.take(lane), job))
 
     @staticmethod
     async def _drained(job: Coroutine[Any, Any, int]) -> None:
@@ -260,7 +264,9 @@ class Listeners:
         if client is None:
             logs.ignored_inactive(entry.workspace)
             return
-        handled = await self._message(body, event, client, entry.workspace, str(event["user"]))
+        handled = await self._message(
+            body, event, client, entry.workspace, str(event["user"]), entry.id
+        )
         await self._reply(client, handled, retried)
 
     async def _answer_row(self, entry: InboxEntry, retried: bool) -> None:
@@ -270,7 +276,7 @@ class Listeners:
         if client is None or token is None:
             return
         user = str(entry.payload["user"])
-        handled = await self._answer(body, action, client, entry.workspace, user, token)
+        handled = await self._answer(body, action, client, entry.workspace, user, token, entry.id)
         await self._reply(client, handled, retried)
 
     async def _run_row(self, entry: InboxEntry, retried: bool) -> None:
@@ -279,7 +285,7 @@ class Listeners:
         if client is None:
             return
         user = str(entry.payload["user"])
-        handled = await self._press(body, command, client, entry.workspace, user)
+        handled = await self._press(body, command, client, entry.workspace, user, entry.id)
         await self._reply(client, handled, retried)
 
     async def _command_row(self, entry: InboxEntry, retried: bool) -> None:
@@ -288,7 +294,7 @@ class Listeners:
         if client is None:
             return
         origin, outcome, _ = await self._run_command(
-            body, client, entry.workspace, str(body.get("user_id"))
+            body, client, entry.workspace, str(body.get("user_id")), entry.id
         )
         await self._reply(client, (origin, outcome), retried)
 
@@ -367,7 +373,12 @@ class Listeners:
         await self.responder.deliver(client, origin, outcome.replies)
 
     async def _run_command(
-        self, body: Body, client: AsyncWebClient, workspace: str, user: str
+        self,
+        body: Body,
+        client: AsyncWebClient,
+        workspace: str,
+        user: str,
+        inbox_entry: int | None = None,
     ) -> tuple[Origin, Outcome, PostedRef | None]:
         language = self.profiles.language(workspace, user)
         origin = Origin(
@@ -382,7 +393,8 @@ class Listeners:
             return origin, Outcome((Say(text("not_installed", language)),)), None
         actor = await self.profiles.actor(client, workspace, user)
         names = await self.profiles.names(client, workspace, mentioned(body.get("text", "")))
-        inbound = await reach_of(client, command_inbound(body, actor, names))
+        inbound = replace(command_inbound(body, actor, names), inbox_entry=inbox_entry)
+        inbound = await reach_of(client, inbound)
         outcome = await self.service.handle(inbound)
         return replace(origin, language=actor.locale), outcome, None
 
@@ -415,22 +427,27 @@ class Listeners:
         self.work.start(self._turn(workspace, user, now()), key=lane_of(workspace, user))
 
     async def _message(
-        self, body: Body, event: Body, client: AsyncWebClient, workspace: str, user: str
+        self,
+        body: Body,
+        event: Body,
+        client: AsyncWebClient,
+        workspace: str,
+        user: str,
+        inbox_entry: int | None = None,
     ) -> tuple[Origin, Outcome] | None:
         if not await self.installed.active(workspace):
             logs.ignored_inactive(workspace)
             return None
         actor = await self.profiles.actor(client, workspace, user)
         names = await self.profiles.names(client, workspace, mentioned(event.get("text", "")))
-        outcome = await self.service.handle(
-            message_inbound(
-                event,
-                actor,
-                names,
-                delivery_id=body.get("event_id"),
-                file_note=text("file_attached", actor.locale),
-            )
+        inbound = message_inbound(
+            event,
+            actor,
+            names,
+            delivery_id=body.get("event_id"),
+            file_note=text("file_attached", actor.locale),
         )
+        outcome = await self.service.handle(replace(inbound, inbox_entry=inbox_entry))
         origin = Origin(
             workspace,
             user,
@@ -535,6 +552,7 @@ class Listeners:
         workspace: str,
         user: str,
         token: str,
+        inbox_entry: int | None = None,
     ) -> tuple[Origin, Outcome] | None:
         if not await self.installed.active(workspace):
             return None
@@ -551,7 +569,7 @@ class Listeners:
         inbound = answer_inbound(
             actor, place, token, values, person, delivery_of(body), move=move_of(action)
         )
-        return origin, await self.service.handle(inbound)
+        return origin, await self.service.handle(replace(inbound, inbox_entry=inbox_entry))
 
     async def run(
         self,
@@ -590,7 +608,13 @@ class Listeners:
         await self.responder.deliver(client, origin, outcome.replies)
 
     async def _press(
-        self, body: Body, command: str, client: AsyncWebClient, workspace: str, user: str
+        self,
+        body: Body,
+        command: str,
+        client: AsyncWebClient,
+        workspace: str,
+        user: str,
+        inbox_entry: int | None = None,
     ) -> tuple[Origin, Outcome] | None:
         if not await self.installed.active(workspace):
             return None
@@ -598,6 +622,7 @@ class Listeners:
         origin = message_origin(body, workspace, user, actor.locale)
         place = Place(channel_id=origin.channel_id or user, is_direct=origin.is_direct)
         pressed = command_press(actor, place, command, delivery_of(body))
+        pressed = replace(pressed, inbox_entry=inbox_entry)
         outcome = await self.service.handle(await reach_of(client, pressed))
         return origin, outcome
 
