@@ -222,6 +222,9 @@ def build(
         # Without a signing secret no HTTP route is mounted (Socket Mode only),
         # and an empty secret verifies nothing: every request would be refused.
         signing_secret=settings.slack_signing_secret or "",
+        # The one HTTP route checks the signature before anything parses the
+        # body (_refusal, below); Socket Mode has none to check: once is enough.
+        request_verification_enabled=False,
         installation_store=oauth.installations if oauth else None,
         oauth_settings=oauth.settings if oauth else None,
         # An AsyncAuthorize instance is accepted as is (its result may be None:
