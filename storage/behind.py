@@ -38,9 +38,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("postpoc.storage")
 
-FLUSH_AFTER = 0.25
+FLUSH_AFTER = 0.5
 """Seconds a write waits for a transaction to ride with before it is written on its own."""
-RIDE_AFTER = 0.1
+RIDE_AFTER = 0.05
 RIDE_AT = 8
 """A unit takes what waits once the oldest has waited this long or this many
 rows are done: one statement per table then covers several answers."""

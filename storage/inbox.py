@@ -111,7 +111,7 @@ class Inbox:
             .returning(TABLE.c.id, TABLE.c.attempts)
         )
         # The acknowledgement waits for this commit: Core, and nothing rides along.
-        async with self.store.connection() as connection:
+        async with self.store.connection(urgent=True) as connection:
             found = (await connection.execute(statement)).first()
         if found is None:
             return None

@@ -53,6 +53,7 @@ from storage.models import (
     TelemetrySource,
     Workspace,
 )
+from storage.writers import WriterTurns
 
 Row = TypeVar("Row")
 
@@ -131,25 +132,26 @@ class Store:
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
         self._writer_wait = writer_wait(engine)
-        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WriterTurns] = (
             weakref.WeakKeyDictionary()
         )
         # Small writes that wait for the next unit of work (storage.behind).
         self.behind = WriteBehind(self)
 
     @asynccontextmanager
-    async def _one_writer(self) -> AsyncIterator[None]:
+    async def _one_writer(self, urgent: bool = False) -> AsyncIterator[None]:
         """On SQLite, this process's writers take turns here, first come first
-        served, rather than in SQLite's busy handler, which sleeps and polls:
-        under load most of the time went to sleeping while the lock was free.
-        Other processes still queue in the busy handler."""
+        served (but ``urgent`` ones: storage.writers), rather than in SQLite's
+        busy handler, which sleeps and polls: under load most of the time went
+        to sleeping while the lock was free. Other processes still queue in
+        the busy handler."""
         if self._writer_wait is None:
             yield
             return
-        lock = self._writers.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        lock = self._writers.setdefault(asyncio.get_running_loop(), WriterTurns())
         try:
             async with asyncio.timeout(self._writer_wait):
-                await lock.acquire()
+                await lock.acquire(urgent)
         except TimeoutError:
             raise Unavailable("database is locked") from None
         try:
@@ -192,14 +194,15 @@ class Store:
             raise
 
     @asynccontextmanager
-    async def connection(self) -> AsyncIterator[AsyncConnection]:
+    async def connection(self, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
         """One transaction on a bare connection: SQLAlchemy Core, no ORM
         session (a third of the instructions for a statement or two, which is
-        what an acknowledgement's one INSERT needs). Errors come out as
+        what an acknowledgement's one INSERT needs). ``urgent``: before the
+        writers still waiting (a platform waits on it). Errors come out as
         :meth:`unit`'s do; nothing rides along."""
         committing = False
         try:
-            async with self._one_writer(), self.engine.begin() as connection:
+            async with self._one_writer(urgent), self.engine.begin() as connection:
                 yield connection
                 committing = self.engine.dialect.name != "sqlite"
         except IntegrityError as error:
