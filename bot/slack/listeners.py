@@ -33,6 +33,7 @@ the delivery id the core deduplicates on (:func:`~bot.slack.inbound.delivery_of`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
@@ -104,6 +105,9 @@ def lane_of(workspace: str, user: str) -> str:
     return f"{PLATFORM}:{workspace}:{user}"
 
 
+ACKS_FIRST_SECONDS = 0.5
+"""Longest a step kept in the inbox waits for the acknowledgements in progress
+(each is one short INSERT that Slack waits on; a step is the work after it)."""
 ACK_BUDGET = 1.5
 """Seconds the core gets to store an answer (or check a modal's) before the
 ack must go anyway: Slack wants it within 3 seconds."""
@@ -192,6 +196,10 @@ class Listeners:
         # handled at once after its ack, as the fallback below does.
         self.inbox = inbox if clients is not None else None
         self.clients = clients
+        # Acknowledgements in progress: the steps after them wait their turn.
+        self._acking = 0
+        self._no_acks = asyncio.Event()
+        self._no_acks.set()
         if self.inbox is not None:
             self.inbox.on(MESSAGE, self._message_row)
             self.inbox.on(ANSWER, self._answer_row)
@@ -211,10 +219,16 @@ class Listeners:
             return None
         lane = lane_of(workspace, user)
         arrival = Arrival(PLATFORM, workspace, delivery_id, lane, kind, payload)
+        self._acking += 1
+        self._no_acks.clear()
         try:
             kept = await self.inbox.keep(arrival)
         except Unavailable:
             return None
+        finally:
+            self._acking -= 1
+            if not self._acking:
+                self._no_acks.set()
         if kept is None:
             logs.duplicate_delivery(workspace, None)
             return False
@@ -226,12 +240,22 @@ class Listeners:
     def drain_job(self, lane: str, first: InboxEntry | None = None) -> Coroutine[Any, Any, None]:
         """Work through ``lane``'s inbox rows, in turn with the person's other requests."""
         assert self.inbox is not None
-        job = self.inbox.drain(lane, first=first)
+        job = self._after_acks(self.inbox.drain(lane, first=first))
         return self._drained(self._in_turn(self.turns.take(lane), job))
 
     @staticmethod
     async def _drained(job: Coroutine[Any, Any, int]) -> None:
         await job
+
+    async def _after_acks(self, job: Coroutine[Any, Any, T]) -> T:
+        """``job``, once the acknowledgements in progress are through: Slack
+        waits on them (3 s at most), and a step started meanwhile takes the
+        event loop and the database's write lock from them. Bounded, so steps
+        never starve."""
+        if self._acking:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._no_acks.wait(), ACKS_FIRST_SECONDS)
+        return await job
 
     async def _client(self, workspace: str) -> AsyncWebClient | None:
         assert self.clients is not None
