@@ -15,6 +15,15 @@ while a step runs, so it runs out only for a dead worker, and :meth:`sweep`
 core's own claim of the delivery id (in the step's transaction) makes a step
 run twice a duplicate, so nothing is applied twice; the handler is told it
 is a retry, to show the person where they are rather than nothing.
+
+The common case skips the claim (:meth:`Inboxes.keep`, Slack): the INSERT
+that keeps a request also says whether an earlier row of its person waits;
+if none does, the request's own worker runs it at once, the step's
+transaction marks the row applied (``storage.inbox.take_in_step``, in place
+of the delivery id's claim) and leases it for the replies, and ``done`` waits
+to ride with the next transaction that writes (``finish_behind``,
+:mod:`storage.behind`). A row not yet applied is unleased, so the periodic
+sweeps leave rows younger than a lease to the worker that kept them.
 """
 
 from __future__ import annotations
