@@ -94,9 +94,15 @@ async def fake(users: int) -> None:
 
 
 async def postpoc(api_url: str, database_url: str) -> None:
+    from bot import logs
     from bot.config import Settings
     from bot.runtime import open_service
     from bot.server import build_app
+
+    # No access line per request: this process's standard output is a pipe
+    # read only up to READY, and a full pipe stalls the process (it did, at
+    # about 380 requests, in the middle of the 50-in-flight level).
+    logs.configure("WARNING")
 
     settings = Settings(
         _env_file=None,

@@ -15,6 +15,15 @@ while a step runs, so it runs out only for a dead worker, and :meth:`sweep`
 core's own claim of the delivery id (in the step's transaction) makes a step
 run twice a duplicate, so nothing is applied twice; the handler is told it
 is a retry, to show the person where they are rather than nothing.
+
+The common case skips the claim (:meth:`Inboxes.keep`, Slack): the INSERT
+that keeps a request also says whether an earlier row of its person waits;
+if none does, the request's own worker runs it at once, the step's
+transaction marks the row applied (``storage.inbox.take_in_step``, in place
+of the delivery id's claim) and leases it for the replies, and ``done`` waits
+to ride with the next transaction that writes (``finish_behind``,
+:mod:`storage.behind`). A row not yet applied is unleased, so the periodic
+sweeps leave rows younger than a lease to the worker that kept them.
 """
 
 from __future__ import annotations
@@ -62,11 +71,19 @@ class Inboxes:
         *,
         clock: Clock = utc_now,
         lease_seconds: float = LEASE_SECONDS,
+        finish_behind: bool = False,
     ) -> None:
         self.rows = Inbox(store)
+        self.store = store
         self.clock = clock
         self.lease = timedelta(seconds=lease_seconds)
         self.handlers: dict[str, Handler] = {}
+        # Whether a handled row's ``done`` waits to ride with the next write
+        # (storage.behind), for handlers whose own writes wait there too.
+        self.finish_behind = finish_behind
+        # Rows kept here unleased (behind an earlier one of their lane), per lane:
+        # a lane's worker looks for more rows only when some may be waiting.
+        self._queued: dict[str, int] = {}
 
     def on(self, kind: str, handler: Handler) -> None:
         self.handlers[kind] = handler
@@ -79,20 +96,47 @@ class Inboxes:
         """
         return await self.rows.put(arrival, self.clock())
 
-    async def drain(self, lane: str, own: Mapping[int, Handler] | None = None) -> int:
+    async def keep(self, arrival: Arrival) -> InboxEntry | None:
+        """Commit ``arrival``'s row: the row, or None for a redelivery. A row
+        with ``attempts`` 1 waits behind no earlier row of its lane: give it
+        to :meth:`drain` as ``first``, handled with no claim to make. Raises
+        as :meth:`accept`."""
+        kept = await self.rows.keep(arrival, self.clock())
+        if kept is not None and not kept.attempts:
+            self._queued[arrival.lane] = self._queued.get(arrival.lane, 0) + 1
+        return kept
+
+    async def drain(
+        self,
+        lane: str,
+        own: Mapping[int, Handler] | None = None,
+        first: InboxEntry | None = None,
+    ) -> int:
         """Handle ``lane``'s pending rows, oldest first, while this worker can
         claim them; how many it handled. ``own`` handles the rows it names
         instead of their kind's handler (a request still in its HTTP turn, whose
-        replies can go in that turn)."""
+        replies can go in that turn). ``first``: a row :meth:`keep` gave this
+        worker, handled first without a claim (until its step marks it applied
+        it is unleased: the periodic sweeps leave rows that young alone); the
+        lane is then looked at again only if a row was kept here behind it
+        (another replica's is found by the sweep)."""
         handled = 0
-        while True:
-            head = await self.rows.head(lane)
-            if head is None:
+        if first is not None:
+            await self._run(first, (own or {}).get(first.id or 0))
+            handled += 1
+            if not self._queued.get(lane):
                 return handled
+        while True:
             now = self.clock()
+            head = await self.rows.head(lane, now)
+            if head is None:
+                self._queued.pop(lane, None)
+                return handled
             entry = await self.rows.claim(head, now, now + self.lease)
             if entry is None:
                 return handled  # another worker has it, and will go on with the lane
+            if self._queued.get(lane):
+                self._queued[lane] -= 1
             await self._run(entry, (own or {}).get(head))
             handled += 1
 
@@ -121,6 +165,11 @@ class Inboxes:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
+        if self.finish_behind:
+            # Done with what its replies left (storage.behind): should this
+            # process die first, the row is taken again and found applied.
+            self.store.behind.finished(entry.id, self.clock(), InboxStatus.DONE)
+            return
         await self.rows.finish(entry.id, self.clock())
 
     async def _renew(self, entry_id: int) -> None:

@@ -17,7 +17,6 @@ from conversations.bank import Bank
 from conversations.i18n import Translator
 from conversations.messages import Ask, Button, Card, Section
 from conversations.summaries import recommendation_slot
-from storage.models import Outcome
 
 HELD = "held"
 CONTINUED = "continued"
@@ -41,7 +40,7 @@ def check(before: engine.InterviewState, step: engine.Step, bank: Bank) -> engin
     if state.early_stop == CONTINUED:
         return step
     answers = engine.effective_answers(bank, state.answers, state.context, state.depth_floor)
-    stops = rubric.assess(answers, bank, floor=state.depth_floor).outcome == Outcome.STOP
+    stops = rubric.stops(answers, bank, floor=state.depth_floor)
     if not stops:
         if state.early_stop == HELD:
             return replace(step, state=replace(state, early_stop=None))

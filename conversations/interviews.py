@@ -421,7 +421,16 @@ async def save(
         )
     replies: list[Reply] = list(step.replies)
     if step.recorded is not None:
-        await _record(ctx, interview, poc, step.recorded, before.answers)
+        # The interview's answers are all the POC's for its questions (a
+        # section run stores on it too; a check-in's keys are its own): a
+        # question it has no answer to has none, and the revision guard above
+        # keeps a second writer out.
+        first = (
+            step.state_changed
+            and interview.flow in (respondents.MAIN, respondents.FLOW)
+            and step.recorded.key not in before.answers
+        )
+        await _record(ctx, interview, poc, step.recorded, before.answers, first=first)
     if step.completed:
         replies.extend(await ON_COMPLETED[interview.flow](ctx, poc, interview))
     elif step.stopped:
@@ -437,6 +446,8 @@ async def _record(
     poc: Poc,
     recorded: engine.Recorded,
     before: Mapping[str, Any],
+    *,
+    first: bool = False,
 ) -> None:
     assert poc.id is not None and interview.id is not None
     previous = await ctx.repo.record_answer(
@@ -448,7 +459,8 @@ async def _record(
             skipped=recorded.skipped,
             person_id=ctx.person_id,
             created_at=ctx.now,
-        )
+        ),
+        first=first,
     )
     if previous is not None:
         await ctx.audit(

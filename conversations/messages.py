@@ -88,6 +88,10 @@ class Inbound:
     nothing in a Teams chat): texts that tell the person to type one use it."""
     channels: ChannelAccess = field(default_factory=Anywhere, compare=False, repr=False)
     """Asks the platform whether the bot can post in a channel (conversations.channels)."""
+    inbox_entry: int | None = None
+    """The inbox row this inbound was kept in, when the adapter kept it there:
+    the step marks that row applied in its own transaction, which is also what
+    makes a step run twice a duplicate (instead of claiming ``delivery_id``)."""
 
 
 class QuestionKind(StrEnum):

@@ -29,6 +29,14 @@ class PlatformState:
         self.store = store
         self.clock = clock
 
+    async def workspace_id(self, workspace: str) -> int:
+        """The id of ``workspace`` (added if unknown), for writes kept to ride
+        with a later transaction (storage.behind)."""
+        async with self.store.unit() as repo:
+            found = await _workspace(repo, workspace)
+            assert found.id is not None
+            return found.id
+
     async def remember_posted(self, workspace: str, token: str, ref: str) -> None:
         """The question carrying ``token`` was posted as message ``ref``."""
         async with self.store.unit() as repo:

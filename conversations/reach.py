@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from conversations import commands
 from conversations.channels import Reach
 from conversations.context import Context
 from conversations.errors import UserError
 from conversations.i18n import N_
+from conversations.messages import Inbound
+
+CHECKED = frozenset({"new", "subscribe"})
+"""The commands that check the channel they are run in (:func:`require_reach`)."""
 
 NOT_INVITED = N_(
     "I am not a member of this channel, so I can't post there; nothing was saved. "
@@ -28,3 +33,15 @@ async def require_reach(ctx: Context, channel_id: str, command: str) -> None:
         raise UserError(NOT_INVITED, command=command)
     if reach != Reach.YES:
         raise UserError(UNCHECKED, command=command)
+
+
+def channel_to_check(inbound: Inbound) -> str | None:
+    """The channel :func:`require_reach` may ask about while handling
+    ``inbound``, if any: an adapter whose answer costs a call to the platform
+    asks it before the core's transaction opens (and puts it on the inbound
+    as :class:`~conversations.channels.Known`), so that no transaction waits
+    on a platform."""
+    if inbound.place.is_direct or not inbound.is_command or not inbound.place.channel_id:
+        return None
+    parsed = commands.parse(inbound.text)
+    return inbound.place.channel_id if parsed is not None and parsed.name in CHECKED else None

@@ -1316,6 +1316,12 @@ def assess(
     return build(Outcome.FRAME, reasons, conditions)
 
 
+def stops(answers: Mapping[str, Any], bank: Bank, floor: str | None = None) -> bool:
+    """Whether a stop rule holds: what :func:`assess` would answer ``stop`` on,
+    without the gates and scores (asked after every answer, conversations.early_stop)."""
+    return bool(_stop_reasons(_Answers(bank, answers, floor), bank))
+
+
 def _cost_finding(a: _Answers, bank: Bank) -> tuple[Reason, Reason] | None:
     """One task costing more than it saves, when its cost can still be cut."""
     figures = _cost_against_saving(a)

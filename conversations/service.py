@@ -26,6 +26,7 @@ from conversations.llm.port import Assistant, NoAssistant, enabled
 from conversations.llm.prefetch import Recorder
 from conversations.messages import Actor, Answered, Inbound, Outcome, Place, Reply, Say
 from conversations.platform_state import PlatformState
+from storage.inbox import take_in_step
 from storage.models import Person, Role, Workspace
 from storage.repository import Conflict, Repo, StaleRevision, Store, Unavailable
 
@@ -100,12 +101,21 @@ class Service:
             assistant = await self._prefetch(inbound)
         async with self.store.unit() as repo:
             ctx = await self._context(repo, inbound, assistant)
-            if inbound.delivery_id and not await repo.claim_delivery(
-                ctx.workspace_id, inbound.delivery_id, ctx.now
-            ):
+            if not await self._claim(repo, ctx):
                 return Outcome(duplicate=True)
             replies = await self._route(ctx)
         return Outcome(tuple(replies))
+
+    @staticmethod
+    async def _claim(repo: Repo, ctx: Context) -> bool:
+        """Whether this transaction is the first to apply the inbound: its inbox
+        row marked applied, else its delivery id recorded (a redelivery: False)."""
+        inbound = ctx.inbound
+        if inbound.inbox_entry is not None:
+            return await take_in_step(repo, inbound.inbox_entry, ctx.now)
+        if inbound.delivery_id:
+            return await repo.claim_delivery(ctx.workspace_id, inbound.delivery_id, ctx.now)
+        return True
 
     async def _prefetch(self, inbound: Inbound) -> Assistant:
         """What the model will be asked, asked with no transaction open (see llm.prefetch)."""
@@ -113,9 +123,7 @@ class Service:
         try:
             async with self.store.rehearsal() as repo:
                 ctx = await self._context(repo, inbound, recorder)
-                if inbound.delivery_id and not await repo.claim_delivery(
-                    ctx.workspace_id, inbound.delivery_id
-                ):
+                if not await self._claim(repo, ctx):
                     return NoAssistant()  # handled before: nothing will be asked
                 await self._route(replace(ctx, rehearsal=True))
         except Exception:  # noqa: S110  (the real run meets and reports the same error)

@@ -17,6 +17,8 @@ from storage.repository import Repo
 
 async def of_interview(repo: Repo, interview_id: int) -> Sequence[SectionAssignment]:
     """Every section of an interview that was ever handed over, in bank order of creation."""
+    if repo.never_handed(interview_id):
+        return []  # as Repo.arrival found, in this transaction: no query
     result = await repo.session.execute(
         select(SectionAssignment)
         .where(SectionAssignment.interview_id == interview_id)
@@ -70,6 +72,7 @@ async def waiting_in_workspace(repo: Repo, workspace_id: int) -> Sequence[Sectio
 
 async def put(repo: Repo, assignment: SectionAssignment) -> SectionAssignment:
     """Add or update an assignment."""
+    repo.handed_over()
     repo.session.add(assignment)
     await repo.session.flush()
     return assignment

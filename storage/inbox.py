@@ -13,6 +13,16 @@ after, from the row, on whichever replica claims it:
 - **renew** while the step runs, so that only a dead worker's lease runs out;
 - **finish**: ``done`` (or ``failed`` after too many attempts).
 
+The common case costs less: the request's own worker takes its row as it
+keeps it (:meth:`Inbox.put` with a lease, granted in the same INSERT when no
+earlier row of the person is waiting), so no claim follows; the step's own
+transaction marks the row applied (:func:`take_in_step`: ``done_at`` set,
+which is also what makes a step run twice a duplicate); and ``done`` is
+written with other rows' in one statement, in a transaction that writes
+anyway (:mod:`storage.behind`). A row applied but not yet ``done`` (its
+worker died before the replies) is taken again once its lease runs out, and
+its step finds it applied; it no longer holds its person's later rows.
+
 Arrival order is the row id. On PostgreSQL two inserts of one person within
 the same instant may commit out of id order; one person does not send two
 requests that close together through Slack or Teams.
@@ -23,7 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,35 +56,77 @@ class Arrival:
     payload: dict[str, Any]
 
 
+TABLE: sa.Table = InboxEntry.__table__  # type: ignore[attr-defined]
+
+
+def _waiting_in(lane: str) -> Any:
+    """A row of ``lane`` not yet applied: what holds that person's later rows."""
+    return (
+        sa.select(TABLE.c.id)
+        .where(
+            TABLE.c.lane == lane,
+            TABLE.c.status == InboxStatus.PENDING,
+            TABLE.c.done_at.is_(None),
+        )
+        .exists()
+    )
+
+
 class Inbox:
     def __init__(self, store: Store) -> None:
         self.store = store
 
     async def put(self, arrival: Arrival, now: datetime) -> int | None:
         """Keep ``arrival``; its row id, or None when it is a redelivery (already kept)."""
-        values = {
+        kept = await self.keep(arrival, now, here=False)
+        return kept.id if kept is not None else None
+
+    async def keep(
+        self, arrival: Arrival, now: datetime, *, here: bool = True
+    ) -> InboxEntry | None:
+        """Keep ``arrival``; its row, or None when it is a redelivery (already kept).
+
+        ``here``: the same statement tells whether an earlier row of its lane
+        waits: if not, the row is its caller's to handle at once, without a
+        claim (its ``attempts`` is 1: this is the first); else it waits its
+        turn (``attempts`` 0) and is claimed when that comes (:meth:`claim`).
+        """
+        payload = _storable(arrival.payload)
+        values: dict[str, Any] = {
             "platform": arrival.platform,
             "workspace": arrival.workspace,
             "delivery_id": arrival.delivery_id,
             "lane": arrival.lane,
             "kind": arrival.kind,
-            "payload": _storable(arrival.payload),
+            "payload": payload,
             "status": InboxStatus.PENDING,
-            "attempts": 0,
+            "attempts": sa.case((_waiting_in(arrival.lane), 0), else_=1) if here else 0,
             "created_at": now,
         }
-        table = InboxEntry.__table__  # type: ignore[attr-defined]
         dialect = self.store.engine.dialect.name
-        insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        insert = postgresql.insert(TABLE) if dialect == "postgresql" else sqlite.insert(TABLE)
         statement = (
             insert.values(**values)
             .on_conflict_do_nothing(index_elements=["platform", "workspace", "delivery_id"])
-            .returning(table.c.id)
+            .returning(TABLE.c.id, TABLE.c.attempts)
         )
-        async with self.store.unit() as repo:
-            result = await repo.session.execute(statement)
-            found = result.scalar_one_or_none()
-        return int(found) if found is not None else None
+        # The acknowledgement waits for this commit: Core, and nothing rides along.
+        async with self.store.connection(urgent=True) as connection:
+            found = (await connection.execute(statement)).first()
+        if found is None:
+            return None
+        return InboxEntry(
+            id=int(found[0]),
+            platform=arrival.platform,
+            workspace=arrival.workspace,
+            delivery_id=arrival.delivery_id,
+            lane=arrival.lane,
+            kind=arrival.kind,
+            payload=payload,
+            status=InboxStatus.PENDING,
+            attempts=int(found[1]),
+            created_at=now,
+        )
 
     async def find(self, platform: str, workspace: str, delivery_id: str) -> InboxEntry | None:
         async with self.store.reading() as repo:
@@ -87,12 +139,20 @@ class Inbox:
             )
             return result.scalar_one_or_none()
 
-    async def head(self, lane: str) -> int | None:
-        """The oldest pending row of ``lane``, if any."""
+    async def head(self, lane: str, now: datetime | None = None) -> int | None:
+        """The oldest pending row of ``lane``, if any, but one applied whose
+        live worker is replying to it (``now`` tells which leases are live)."""
+        replying = sa.and_(
+            col(InboxEntry.done_at).is_not(None),
+            col(InboxEntry.lease_until).is_not(None),
+            col(InboxEntry.lease_until) >= now,
+        )
         async with self.store.reading() as repo:
             result = await repo.session.execute(
                 select(sa.func.min(InboxEntry.id)).where(
-                    InboxEntry.lane == lane, InboxEntry.status == InboxStatus.PENDING
+                    InboxEntry.lane == lane,
+                    InboxEntry.status == InboxStatus.PENDING,
+                    *([] if now is None else [~replying]),
                 )
             )
             found = result.scalar_one_or_none()
@@ -107,6 +167,7 @@ class Inbox:
             .where(
                 earlier.lane == InboxEntry.lane,
                 earlier.status == InboxStatus.PENDING,
+                col(earlier.done_at).is_(None),
                 col(earlier.id) < col(InboxEntry.id),
             )
             .exists()
@@ -188,6 +249,28 @@ class Inbox:
     async def purge(self, before: datetime) -> int:
         async with self.store.unit() as repo:
             return await purge_handled(repo, before)
+
+
+REPLY_LEASE = timedelta(seconds=4)
+"""How long an applied row is its worker's to reply to before another takes it
+(and, finding it applied, shows the person where they are)."""
+
+
+async def take_in_step(
+    repo: Repo, entry_id: int, now: datetime, lease_until: datetime | None = None
+) -> bool:
+    """In the step's own transaction: mark row ``entry_id`` applied (and leased
+    to this worker while it replies, until ``lease_until``, by default
+    :data:`REPLY_LEASE` from now by the wall clock, which the sweeps read);
+    False when it was already (a worker that died after its step): the step
+    is then a duplicate. One UPDATE, in place of the claim of the delivery id."""
+    lease = lease_until if lease_until is not None else datetime.now(UTC) + REPLY_LEASE
+    result = await repo.session.execute(
+        sa.update(TABLE)
+        .where(TABLE.c.id == entry_id, TABLE.c.done_at.is_(None))
+        .values(done_at=now, lease_until=lease)
+    )
+    return getattr(result, "rowcount", 0) == 1
 
 
 async def purge_handled(repo: Repo, before: datetime) -> int:

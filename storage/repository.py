@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
@@ -28,6 +28,7 @@ from conversations.ports.audit import AuditLog
 from conversations.ports.installs import Installs
 from conversations.ports.outbox import Outbox
 from storage.audit import SqlAuditLog
+from storage.behind import WriteBehind
 from storage.database import READ_ONLY, writer_wait
 from storage.installs import SqlInstalls
 from storage.models import (
@@ -48,6 +49,7 @@ from storage.models import (
     Reading,
     Reopening,
     Role,
+    SectionAssignment,
     Stage,
     Subscription,
     TelemetrySecret,
@@ -55,6 +57,7 @@ from storage.models import (
     Workspace,
 )
 from storage.outbox import SqlOutbox
+from storage.writers import WriterTurns
 
 Row = TypeVar("Row")
 
@@ -133,23 +136,26 @@ class Store:
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
         self._writer_wait = writer_wait(engine)
-        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WriterTurns] = (
             weakref.WeakKeyDictionary()
         )
+        # Small writes that wait for the next unit of work (storage.behind).
+        self.behind = WriteBehind(self)
 
     @asynccontextmanager
-    async def _one_writer(self) -> AsyncIterator[None]:
+    async def _one_writer(self, urgent: bool = False) -> AsyncIterator[None]:
         """On SQLite, this process's writers take turns here, first come first
-        served, rather than in SQLite's busy handler, which sleeps and polls:
-        under load most of the time went to sleeping while the lock was free.
-        Other processes still queue in the busy handler."""
+        served (but ``urgent`` ones: storage.writers), rather than in SQLite's
+        busy handler, which sleeps and polls: under load most of the time went
+        to sleeping while the lock was free. Other processes still queue in
+        the busy handler."""
         if self._writer_wait is None:
             yield
             return
-        lock = self._writers.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        lock = self._writers.setdefault(asyncio.get_running_loop(), WriterTurns())
         try:
             async with asyncio.timeout(self._writer_wait):
-                await lock.acquire()
+                await lock.acquire(urgent)
         except TimeoutError:
             raise Unavailable("database is locked") from None
         try:
@@ -158,20 +164,50 @@ class Store:
             lock.release()
 
     @asynccontextmanager
-    async def unit(self) -> AsyncIterator[Repo]:
+    async def unit(self, *, all_waiting: bool = False) -> AsyncIterator[Repo]:
         """One transaction: committed when the block ends, rolled back if it raises.
 
         A lost connection, an unreachable server or an exhausted pool comes out
         as :class:`Unavailable`, so callers need not know SQLAlchemy's errors.
+        Small writes waiting in :attr:`behind` ride along once they have waited
+        a moment (``all_waiting``: whatever waits, however recent).
         """
         committing = False
+        riding = None
         try:
-            async with self._one_writer(), self._sessions() as session, session.begin():
-                yield Repo(session)
-                await session.flush()
-                # Only COMMIT is left. SQLite is in this process: a failed commit
-                # is not committed. A server may have committed before the
-                # connection dropped.
+            try:
+                async with self._one_writer(), self._sessions() as session, session.begin():
+                    yield Repo(session)
+                    await session.flush()
+                    # What waits to be written rides along (storage.behind).
+                    riding = await self.behind.ride(session, now=all_waiting)
+                    # Only COMMIT is left. SQLite is in this process: a failed
+                    # commit is not committed. A server may have committed
+                    # before the connection dropped.
+                    committing = self.engine.dialect.name != "sqlite"
+            except IntegrityError as error:
+                raise Conflict(type(error).__name__) from error
+            except (OperationalError, PoolTimeout, InterfaceError) as error:
+                raise Unavailable(type(error).__name__, unsure=committing) from error
+            except DBAPIError as error:
+                if error.connection_invalidated:
+                    raise Unavailable(type(error).__name__, unsure=committing) from error
+                raise
+        except BaseException:
+            self.behind.missed(riding)
+            raise
+
+    @asynccontextmanager
+    async def connection(self, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One transaction on a bare connection: SQLAlchemy Core, no ORM
+        session (a third of the instructions for a statement or two, which is
+        what an acknowledgement's one INSERT needs). ``urgent``: before the
+        writers still waiting (a platform waits on it). Errors come out as
+        :meth:`unit`'s do; nothing rides along."""
+        committing = False
+        try:
+            async with self._one_writer(urgent), self.engine.begin() as connection:
+                yield connection
                 committing = self.engine.dialect.name != "sqlite"
         except IntegrityError as error:
             raise Conflict(type(error).__name__) from error
@@ -244,6 +280,9 @@ class Repo:
         # forgotten at any interview write, so it is never older than the row.
         self._held: dict[int, Interview | None] = {}
         self._kept: Poc | None = None
+        # The interview :meth:`arrival` read, if no section of it was ever
+        # handed over (storage.assignments then needs no query for it).
+        self._unhanded: int | None = None
 
     async def _add(self, row: Row) -> Row:
         self.session.add(row)
@@ -263,8 +302,13 @@ class Repo:
         interview that person holds with its POC, in one query: the interview
         step then reads nothing more than its answers. The interview and POC
         are kept for :meth:`interview_held_by` and :meth:`poc_by_id`."""
+        handed = (
+            sa.select(col(SectionAssignment.id))
+            .where(col(SectionAssignment.interview_id) == col(Interview.id))
+            .exists()
+        )
         query = (
-            select(Workspace, Person, Interview, Poc)
+            sa.select(Workspace, Person, Interview, Poc, handed.label("handed"))
             .outerjoin(
                 Person,
                 sa.and_(
@@ -280,7 +324,7 @@ class Repo:
                 ),
             )
             .outerjoin(Poc, col(Poc.id) == col(Interview.poc_id))
-            .where(Workspace.key == workspace_key)
+            .where(col(Workspace.key) == workspace_key)
             # As interview_held_by: the most recently moved if several.
             .order_by(col(Interview.updated_at).desc(), col(Interview.id).desc())
             .limit(1)
@@ -288,13 +332,24 @@ class Repo:
         found = (await self.session.execute(query)).first()
         if found is None:
             return None, None
-        workspace, person, interview, poc = found
+        workspace, person, interview, poc, was_handed = found
         if person is not None and person.id is not None:
             self._held[person.id] = interview
+        if interview is not None and not was_handed:
+            self._unhanded = interview.id
         # The session's identity map holds rows weakly: keep the POC alive so
         # that poc_by_id finds it there.
         self._kept = poc
         return workspace, person
+
+    def never_handed(self, interview_id: int) -> bool:
+        """Whether :meth:`arrival` found that no section of ``interview_id``
+        was ever handed over (and none was since, in this transaction)."""
+        return self._unhanded is not None and self._unhanded == interview_id
+
+    def handed_over(self) -> None:
+        """A section is being handed over: :meth:`never_handed` no longer holds."""
+        self._unhanded = None
 
     async def add_workspace(self, key: str, name: str = "") -> Workspace:
         return await self._add(Workspace(key=key, name=name))
@@ -519,11 +574,16 @@ class Repo:
         )
         return result.scalars().all()
 
-    async def record_answer(self, answer: Answer) -> Answer | None:
+    async def record_answer(self, answer: Answer, *, first: bool = False) -> Answer | None:
         """Store ``answer`` as the current one; returns the one it superseded.
 
         Two statements: the current answer, if any, is marked superseded by an
-        ``UPDATE ... RETURNING`` (no SELECT first), then the new one inserted."""
+        ``UPDATE ... RETURNING`` (no SELECT first), then the new one inserted.
+        ``first``: the caller knows the question has no current answer (and
+        holds the interview's revision guard): the INSERT alone."""
+        if first:
+            await self._add(answer)
+            return None
         result = await self.session.execute(
             sa.update(Answer)
             .where(

@@ -36,7 +36,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import seals
 from bot.config import Settings
-from bot.inbox import SWEEP_EVERY, Inboxes
+from bot.inbox import LEASE_SECONDS, SWEEP_EVERY, Inboxes
 from bot.slack import ids, logs, socket_mode
 from bot.slack.calls import error_code
 from bot.slack.delivery import SlackMessenger
@@ -46,6 +46,7 @@ from bot.slack.oauth import OAuth, TokenSource, build_oauth, tokens
 from bot.slack.payloads import malformed
 from bot.slack.profiles import Profiles
 from bot.slack.questions import Questions
+from bot.slack.remembered import Remembered
 from bot.slack.replies import Responder
 from bot.slack.retry import Backoff, Sleep
 from bot.slack.work import Work
@@ -82,8 +83,11 @@ class SlackBot:
     socket: AsyncSocketModeHandler | None = field(default=None, init=False)
 
     async def settled(self, seconds: float = 10.0) -> bool:
-        """Wait until every acknowledged request has been handled."""
-        return await self.work.settled(seconds)
+        """Wait until every acknowledged request has been handled (and what
+        its replies left is written)."""
+        if not await self.work.settled(seconds):
+            return False
+        return await self.service.store.behind.settled()
 
     async def lifecycle(self, _: web.Application) -> AsyncIterator[None]:
         """Start with the server: one HTTP session to Slack, Socket Mode if
@@ -106,18 +110,21 @@ class SlackBot:
                 sweeping.cancel()
             if self.socket is not None:
                 await socket_mode.close(self.socket)
-            if not await self.work.settled(DRAIN_SECONDS):
+            if not await self.settled(DRAIN_SECONDS):
                 logs.drain_timeout(self.work.pending)
             await session.close()
 
-    async def sweep(self) -> int:
+    async def sweep(self, grace: float = 0.0) -> int:
         """Start working through every Slack lane of the inbox that no live
         worker holds (rows left by a process that died after their ack); how
-        many lanes."""
+        many lanes. ``grace``: only rows kept at least that many seconds ago
+        (a younger one is being handled by the request that kept it, unleased
+        until its step: bot.inbox)."""
         if self.inbox is None:
             return 0
         try:
-            lanes = [lane for lane in await self.inbox.waiting() if lane.startswith(PLATFORM + ":")]
+            waiting = await self.inbox.waiting(grace)
+            lanes = [lane for lane in waiting if lane.startswith(PLATFORM + ":")]
         except Exception as error:  # the database is away: the next sweep tries again
             logs.inbox_sweep_failed(type(error).__name__)
             return 0
@@ -128,7 +135,7 @@ class SlackBot:
     async def _sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(self.sweep_every)
-            await self.sweep()
+            await self.sweep(grace=LEASE_SECONDS)
 
     async def _check_install(self) -> None:
         """One workspace: a token that works means the bot is installed, so a
@@ -215,6 +222,9 @@ def build(
         # Without a signing secret no HTTP route is mounted (Socket Mode only),
         # and an empty secret verifies nothing: every request would be refused.
         signing_secret=settings.slack_signing_secret or "",
+        # The one HTTP route checks the signature before anything parses the
+        # body (_refusal, below); Socket Mode has none to check: once is enough.
+        request_verification_enabled=False,
         installation_store=oauth.installations if oauth else None,
         oauth_settings=oauth.settings if oauth else None,
         # An AsyncAuthorize instance is accepted as is (its result may be None:
@@ -222,9 +232,11 @@ def build(
         authorize=cast(Authorize, oauth.authorize) if oauth else None,
     )
     work = Work()
-    questions = Questions(service.platform, settled=service.settled)
+    remembered = Remembered(service.platform, service.store)
+    questions = Questions(remembered, settled=service.settled)
     token_source = tokens(settings, engine)
-    inbox = Inboxes(service.store)
+    # A handled row is done with what its replies left (bot.slack.remembered).
+    inbox = Inboxes(service.store, finish_behind=True)
     listeners = Listeners(
         service,
         Profiles(),

@@ -33,6 +33,7 @@ the delivery id the core deduplicates on (:func:`~bot.slack.inbound.delivery_of`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
@@ -49,7 +50,7 @@ from bot.inbox import Inboxes
 from bot.slack import ids, logs
 from bot.slack.blocks import edit_modal, home_view, loading_modal, notice_modal, saving_modal
 from bot.slack.calls import quietly
-from bot.slack.channels import SlackChannels
+from bot.slack.channels import reach_of
 from bot.slack.escape import shorten
 from bot.slack.inbound import (
     COMMAND_PREFIX,
@@ -104,6 +105,9 @@ def lane_of(workspace: str, user: str) -> str:
     return f"{PLATFORM}:{workspace}:{user}"
 
 
+ACKS_FIRST_SECONDS = 0.5
+"""Longest a step kept in the inbox waits for the acknowledgements in progress
+(each is one short INSERT that Slack waits on; a step is the work after it)."""
 ACK_BUDGET = 1.5
 """Seconds the core gets to store an answer (or check a modal's) before the
 ack must go anyway: Slack wants it within 3 seconds."""
@@ -192,6 +196,10 @@ class Listeners:
         # handled at once after its ack, as the fallback below does.
         self.inbox = inbox if clients is not None else None
         self.clients = clients
+        # Acknowledgements in progress: the steps after them wait their turn.
+        self._acking = 0
+        self._no_acks = asyncio.Event()
+        self._no_acks.set()
         if self.inbox is not None:
             self.inbox.on(MESSAGE, self._message_row)
             self.inbox.on(ANSWER, self._answer_row)
@@ -209,25 +217,45 @@ class Listeners:
         refused): the caller handles it at once."""
         if self.inbox is None or not isinstance(delivery_id, str) or not delivery_id:
             return None
-        arrival = Arrival(PLATFORM, workspace, delivery_id, lane_of(workspace, user), kind, payload)
+        lane = lane_of(workspace, user)
+        arrival = Arrival(PLATFORM, workspace, delivery_id, lane, kind, payload)
+        self._acking += 1
+        self._no_acks.clear()
         try:
-            kept = await self.inbox.accept(arrival)
+            kept = await self.inbox.keep(arrival)
         except Unavailable:
             return None
+        finally:
+            self._acking -= 1
+            if not self._acking:
+                self._no_acks.set()
         if kept is None:
             logs.duplicate_delivery(workspace, None)
             return False
-        self.work.start(self.drain_job(lane_of(workspace, user)), key=lane_of(workspace, user))
+        # No earlier row of the person waits: this worker handles it, no claim to make.
+        first = kept if kept.attempts else None
+        self.work.start(self.drain_job(lane, first), key=lane)
         return True
 
-    def drain_job(self, lane: str) -> Coroutine[Any, Any, None]:
+    def drain_job(self, lane: str, first: InboxEntry | None = None) -> Coroutine[Any, Any, None]:
         """Work through ``lane``'s inbox rows, in turn with the person's other requests."""
         assert self.inbox is not None
-        return self._drained(self._in_turn(self.turns.take(lane), self.inbox.drain(lane)))
+        job = self._after_acks(self.inbox.drain(lane, first=first))
+        return self._drained(self._in_turn(self.turns.take(lane), job))
 
     @staticmethod
     async def _drained(job: Coroutine[Any, Any, int]) -> None:
         await job
+
+    async def _after_acks(self, job: Coroutine[Any, Any, T]) -> T:
+        """``job``, once the acknowledgements in progress are through: Slack
+        waits on them (3 s at most), and a step started meanwhile takes the
+        event loop and the database's write lock from them. Bounded, so steps
+        never starve."""
+        if self._acking:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._no_acks.wait(), ACKS_FIRST_SECONDS)
+        return await job
 
     async def _client(self, workspace: str) -> AsyncWebClient | None:
         assert self.clients is not None
@@ -260,7 +288,9 @@ class Listeners:
         if client is None:
             logs.ignored_inactive(entry.workspace)
             return
-        handled = await self._message(body, event, client, entry.workspace, str(event["user"]))
+        handled = await self._message(
+            body, event, client, entry.workspace, str(event["user"]), entry.id
+        )
         await self._reply(client, handled, retried)
 
     async def _answer_row(self, entry: InboxEntry, retried: bool) -> None:
@@ -270,7 +300,7 @@ class Listeners:
         if client is None or token is None:
             return
         user = str(entry.payload["user"])
-        handled = await self._answer(body, action, client, entry.workspace, user, token)
+        handled = await self._answer(body, action, client, entry.workspace, user, token, entry.id)
         await self._reply(client, handled, retried)
 
     async def _run_row(self, entry: InboxEntry, retried: bool) -> None:
@@ -279,7 +309,7 @@ class Listeners:
         if client is None:
             return
         user = str(entry.payload["user"])
-        handled = await self._press(body, command, client, entry.workspace, user)
+        handled = await self._press(body, command, client, entry.workspace, user, entry.id)
         await self._reply(client, handled, retried)
 
     async def _command_row(self, entry: InboxEntry, retried: bool) -> None:
@@ -288,7 +318,7 @@ class Listeners:
         if client is None:
             return
         origin, outcome, _ = await self._run_command(
-            body, client, entry.workspace, str(body.get("user_id"))
+            body, client, entry.workspace, str(body.get("user_id")), entry.id
         )
         await self._reply(client, (origin, outcome), retried)
 
@@ -367,7 +397,12 @@ class Listeners:
         await self.responder.deliver(client, origin, outcome.replies)
 
     async def _run_command(
-        self, body: Body, client: AsyncWebClient, workspace: str, user: str
+        self,
+        body: Body,
+        client: AsyncWebClient,
+        workspace: str,
+        user: str,
+        inbox_entry: int | None = None,
     ) -> tuple[Origin, Outcome, PostedRef | None]:
         language = self.profiles.language(workspace, user)
         origin = Origin(
@@ -382,7 +417,8 @@ class Listeners:
             return origin, Outcome((Say(text("not_installed", language)),)), None
         actor = await self.profiles.actor(client, workspace, user)
         names = await self.profiles.names(client, workspace, mentioned(body.get("text", "")))
-        inbound = replace(command_inbound(body, actor, names), channels=SlackChannels(client))
+        inbound = replace(command_inbound(body, actor, names), inbox_entry=inbox_entry)
+        inbound = await reach_of(client, inbound)
         outcome = await self.service.handle(inbound)
         return replace(origin, language=actor.locale), outcome, None
 
@@ -415,22 +451,27 @@ class Listeners:
         self.work.start(self._turn(workspace, user, now()), key=lane_of(workspace, user))
 
     async def _message(
-        self, body: Body, event: Body, client: AsyncWebClient, workspace: str, user: str
+        self,
+        body: Body,
+        event: Body,
+        client: AsyncWebClient,
+        workspace: str,
+        user: str,
+        inbox_entry: int | None = None,
     ) -> tuple[Origin, Outcome] | None:
         if not await self.installed.active(workspace):
             logs.ignored_inactive(workspace)
             return None
         actor = await self.profiles.actor(client, workspace, user)
         names = await self.profiles.names(client, workspace, mentioned(event.get("text", "")))
-        outcome = await self.service.handle(
-            message_inbound(
-                event,
-                actor,
-                names,
-                delivery_id=body.get("event_id"),
-                file_note=text("file_attached", actor.locale),
-            )
+        inbound = message_inbound(
+            event,
+            actor,
+            names,
+            delivery_id=body.get("event_id"),
+            file_note=text("file_attached", actor.locale),
         )
+        outcome = await self.service.handle(replace(inbound, inbox_entry=inbox_entry))
         origin = Origin(
             workspace,
             user,
@@ -535,6 +576,7 @@ class Listeners:
         workspace: str,
         user: str,
         token: str,
+        inbox_entry: int | None = None,
     ) -> tuple[Origin, Outcome] | None:
         if not await self.installed.active(workspace):
             return None
@@ -551,7 +593,7 @@ class Listeners:
         inbound = answer_inbound(
             actor, place, token, values, person, delivery_of(body), move=move_of(action)
         )
-        return origin, await self.service.handle(inbound)
+        return origin, await self.service.handle(replace(inbound, inbox_entry=inbox_entry))
 
     async def run(
         self,
@@ -590,7 +632,13 @@ class Listeners:
         await self.responder.deliver(client, origin, outcome.replies)
 
     async def _press(
-        self, body: Body, command: str, client: AsyncWebClient, workspace: str, user: str
+        self,
+        body: Body,
+        command: str,
+        client: AsyncWebClient,
+        workspace: str,
+        user: str,
+        inbox_entry: int | None = None,
     ) -> tuple[Origin, Outcome] | None:
         if not await self.installed.active(workspace):
             return None
@@ -598,7 +646,8 @@ class Listeners:
         origin = message_origin(body, workspace, user, actor.locale)
         place = Place(channel_id=origin.channel_id or user, is_direct=origin.is_direct)
         pressed = command_press(actor, place, command, delivery_of(body))
-        outcome = await self.service.handle(replace(pressed, channels=SlackChannels(client)))
+        pressed = replace(pressed, inbox_entry=inbox_entry)
+        outcome = await self.service.handle(await reach_of(client, pressed))
         return origin, outcome
 
     # -- editing an answer in a modal ----------------------------------------------------

@@ -1,7 +1,7 @@
 """Interview questions as Slack messages in a person's direct conversation.
 
 A question is posted once per token and its message remembered
-(``PlatformState.remember_posted``); when it is answered, by a button, a
+(:mod:`bot.slack.remembered`); when it is answered, by a button, a
 picker, a reply typed below it or a modal, the message is edited so that only
 the answer is left: an old button can't be pressed twice. When the interview
 moves on without answering it (``back``, an edit, a resume), the next
@@ -12,7 +12,8 @@ answer it could not take is shown in the question's own message, so a
 question is one message however many tries it takes. What the person's last open question is
 lives with their address (``person:<user id>``), not in process memory:
 replicas share it. The address is read once and written once per delivery
-(:class:`Person`): an answer costs four short transactions, not seven.
+(:class:`Person`), and both are kept in memory and written behind, with the
+next transaction that writes (:mod:`bot.slack.remembered`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from bot.slack.blocks import answered_blocks, ask_blocks, moved_on_blocks
 from bot.slack.calls import quietly
 from bot.slack.escape import clip
 from bot.slack.history import post_once
+from bot.slack.remembered import Remembered
 from conversations.engine import read_token
 from conversations.messages import Answered, Ask
-from conversations.platform_state import PlatformState
 
 OPEN = "question"
 LAST_ANSWER = "last_answer"
@@ -58,6 +59,17 @@ def person(user_id: str) -> str:
     return f"person:{user_id}"
 
 
+def _later(token: str, than: str) -> bool:
+    """``token`` asks at a later revision of the interview ``than`` asked in."""
+    new, old = read_token(token), read_token(than)
+    return (
+        new is not None
+        and old is not None
+        and new.interview_id == old.interview_id
+        and new.revision > old.revision
+    )
+
+
 def edit_command(ref: PostedRef, token: str) -> str | None:
     """``edit <poc> <question>`` for the Edit button of an answered question."""
     read = read_token(token)
@@ -74,6 +86,8 @@ class Person:
         self.user_id = user_id
         self.address: dict[str, Any] | None = None
         self.changed = False
+        self.settled = ""
+        """The token of the question this delivery settled, if any."""
 
     def opened(self) -> dict[str, Any]:
         """The question left open in their DM, as remembered (``{}``: none)."""
@@ -87,7 +101,7 @@ did (:meth:`conversations.service.Service.settled`)."""
 
 
 class Questions:
-    def __init__(self, platform: PlatformState, settled: Settled | None = None) -> None:
+    def __init__(self, platform: Remembered, settled: Settled | None = None) -> None:
         self.platform = platform
         self.settled = settled
 
@@ -98,10 +112,14 @@ class Questions:
 
     async def _posted(self, who: Person, token: str) -> PostedRef | None:
         """Where the question ``token`` was posted: the open one is known from
-        the address already; any other is looked up."""
+        the address already; one asked at a later revision of the open one's
+        interview was never posted (the open question is the latest posted);
+        any other is looked up."""
         opened = who.opened()
         if opened.get("token") == token:
             return PostedRef.parse(opened.get("ref"))
+        if _later(token, str(opened.get("token") or who.settled)):
+            return None
         return PostedRef.parse(await self.platform.posted(who.workspace, token))
 
     async def ask(self, client: AsyncWebClient, who: Person, ask: Ask, language: str) -> None:
@@ -151,6 +169,7 @@ class Questions:
         the answer in: should they edit it, they are shown this answer's Edit."""
         address = await self._load(who)
         ref = await self._posted(who, answered.token) or shown_in
+        who.settled = answered.token
         if ref is None:
             return
         edit = edit_command(ref, answered.token)

@@ -4,6 +4,8 @@ signed as Slack signs, against the fake Web API (``conversations.info``)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from conversations.channels import channel_ref
 from conversations.delivery import Destination
 from conversations.messages import Say
@@ -102,3 +104,34 @@ async def test_a_post_naming_a_channel_links_it(slack: Slack) -> None:
     words = lea.last().words()
     assert "in channel <#C0HOME>." in words
     assert "\ue000" not in words
+
+
+async def test_while_slack_is_slow_to_say_whether_the_bot_is_in_a_channel_others_answers_go_on(
+    slack: Slack,
+) -> None:
+    """``conversations.info`` is asked before the core's transaction opens: a
+    slow Slack holds up the lead's command, not the database (every other
+    person's answer)."""
+    lea = slack.person("U0LEA", "Léa Martin")
+    omar = slack.person("U0OMAR", "Omar Haddad")
+    await lea.runs("/poc new Invoice agent")
+    await lea.runs("/poc owner invoice-agent <@U0OMAR|omar>")
+    await omar.runs("/poc interview invoice-agent")
+    first = omar.question().key
+    slack_is_slow = slack.fake.hold("conversations.info")
+
+    next_question = asyncio.Event()
+    slack.fake.on_call = lambda call: (
+        next_question.set()
+        if call.method == "chat.postMessage" and call.args.get("channel") in (omar.user_id, omar.dm)
+        else None
+    )
+
+    hook = await lea.runs("/poc new Pricing agent", channel="C0SLOW", settle=False)
+    await omar.says("no", settle=False)
+
+    await asyncio.wait_for(next_question.wait(), 10)  # Omar's answer was stored meanwhile
+    assert omar.question().key != first
+    slack_is_slow.set()
+    await slack.settled()
+    assert "Registered Pricing agent as pricing-agent" in said(slack, hook)

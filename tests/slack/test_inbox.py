@@ -29,7 +29,7 @@ def dies_after_each_ack(slack: Slack) -> None:
     async def gone() -> None:
         return None
 
-    slack.bot.listeners.drain_job = lambda lane: gone()  # type: ignore[method-assign]
+    slack.bot.listeners.drain_job = lambda lane, first=None: gone()  # type: ignore[method-assign]
 
 
 async def test_an_answer_acknowledged_by_a_process_that_died_is_finished_by_the_next_one(
