@@ -27,9 +27,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
+from storage.database import upsert
 from storage.models import InboxEntry, InboxStatus
 from storage.repository import Repo, Store
 
@@ -64,10 +64,9 @@ class Inbox:
             "created_at": now,
         }
         table = InboxEntry.__table__  # type: ignore[attr-defined]
-        dialect = self.store.engine.dialect.name
-        insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
         statement = (
-            insert.values(**values)
+            upsert(table, self.store.engine.dialect.name)
+            .values(**values)
             .on_conflict_do_nothing(index_elements=["platform", "workspace", "delivery_id"])
             .returning(table.c.id)
         )

@@ -16,14 +16,13 @@ from datetime import UTC, date, datetime
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
-from storage.database import READ_ONLY, writer_wait
+from storage.database import READ_ONLY, upsert, writer_wait
 from storage.models import (
     Address,
     Answer,
@@ -369,9 +368,8 @@ class Repo:
         ``at`` (the core's clock) dates it for the purge after a week.
         """
         table: sa.Table = InboundDelivery.__table__  # type: ignore[attr-defined]
-        insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
         result = await self.session.execute(
-            insert(table)
+            upsert(table, self._dialect())
             .values(
                 workspace_id=workspace_id,
                 delivery_id=delivery_id,
@@ -967,11 +965,7 @@ class Repo:
         were new. A key already queued is left as it is (``add_delivery``'s rule)."""
         table: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
         columns = [column.name for column in table.columns if column.name != "id"]
-        insert = (
-            postgresql.insert
-            if self.session.get_bind().dialect.name == "postgresql"
-            else sqlite.insert
-        )
+        dialect = self.session.get_bind().dialect.name
         added: set[str] = set()
         for start in range(0, len(deliveries), 1000):
             rows = [
@@ -979,7 +973,7 @@ class Repo:
                 for d in deliveries[start : start + 1000]
             ]
             result = await self.session.execute(
-                insert(table)
+                upsert(table, dialect)
                 .values(rows)
                 .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
                 .returning(table.c.idempotency_key)
