@@ -4,11 +4,15 @@
 ``GET /_test/hold`` is a request that stays in flight until ``POST
 /_test/release``: what a slow turn looks like to the drain, without a
 platform or a clock to wait on. ``GET /_test/held`` says how many are held.
+``GET /_test/imports`` says what the process has imported so far and
+whether its garbage collector runs (what a start costs, ``bot.startup``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import sys
 
 from aiohttp import web
 
@@ -33,8 +37,18 @@ async def release(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def imports(_: web.Request) -> web.Response:
+    return web.json_response(
+        {
+            "modules": sorted(sys.modules),
+            "collector": {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()},
+        }
+    )
+
+
 def add_test_routes(app: web.Application) -> None:
     app[HELD] = []
     app.router.add_get("/_test/hold", hold)
     app.router.add_get("/_test/held", held)
     app.router.add_post("/_test/release", release)
+    app.router.add_get("/_test/imports", imports)
