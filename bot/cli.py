@@ -1,4 +1,10 @@
-"""``postpoc``: the bot and its administration from the command line."""
+"""``postpoc``: the bot and its administration from the command line.
+
+Each command imports what it needs when it runs (the settings, the database,
+the platforms): ``postpoc --help`` or ``postpoc bank check`` pays for none
+of it, and :func:`main` pauses the garbage collector before the first of
+those imports (``bot.startup``).
+"""
 
 from __future__ import annotations
 
@@ -12,12 +18,13 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from bot import startup
 
-from bot.config import Settings
-from storage.repository import Store, Unavailable
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from storage.repository import Store
 
 
 def _logging(settings: Settings, quiet: bool = False) -> None:
@@ -28,6 +35,10 @@ def _logging(settings: Settings, quiet: bool = False) -> None:
 
 
 def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
     try:
         return Settings()
     except ValidationError as error:
@@ -49,6 +60,7 @@ def _chat(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         service = await open_service(settings)
+        startup.started()
         try:
             await chat(
                 service, console_actor(args.user, args.locale), settings.data_dir() / "charts"
@@ -87,11 +99,14 @@ def _run(args: argparse.Namespace) -> int:
 
 def _tick(_: argparse.Namespace) -> int:
     """One pass of the weekly watch: plan what is due, send it, exit."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
     from bot import executor
     from bot.runtime import open_service, platform_messengers
     from bot.scheduler import build_watch, summarise
     from conversations.service import utc_now
     from conversations.watch import TickReport
+    from storage.repository import Unavailable
 
     settings = _settings()
     _logging(settings)
@@ -193,6 +208,7 @@ def _db_revision(args: argparse.Namespace) -> int:
 def _admin(action: Callable[[Store, datetime], Awaitable[str]]) -> int:
     from bot.admin import AdminError
     from storage.database import make_engine
+    from storage.repository import Store
 
     settings = _settings()
     _logging(settings, quiet=True)
@@ -463,14 +479,32 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+STARTS_ITSELF = frozenset({"run", "chat", "serve"})
+"""The commands that say themselves when they have started (``bot.startup``):
+the long-running ones, once their imports are done. Every other command runs
+with the garbage collector on."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if not getattr(args, "handler", None):
-        args = parser().parse_args(["run", *(argv or [])])
+    startup.pause()
+    try:
+        args = parser().parse_args(argv)
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        if not getattr(args, "handler", None):
+            args = parser().parse_args(["run", *(argv or [])])
+        if args.command not in STARTS_ITSELF:
+            startup.started()
+        return _handle(args)
+    finally:
+        startup.started()
+
+
+def _handle(args: argparse.Namespace) -> int:
     try:
         return int(args.handler(args))
-    except (OperationalError, InterfaceError, Unavailable) as error:
+    except Exception as error:
+        if not isinstance(error, _unreachable()):
+            raise
         # Unreachable or locked at start (each command reports it once, plainly;
         # a running bot answers "try again" instead and recovers by itself).
         print(
@@ -480,8 +514,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _unreachable() -> tuple[type[BaseException], ...]:
+    """What says the database cannot be reached: SQLAlchemy's errors and the
+    store's. Looked up only when a command fails; one that never imported
+    SQLAlchemy cannot have raised them."""
+    if "sqlalchemy" not in sys.modules:
+        return ()
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from storage.repository import Unavailable
+
+    return (OperationalError, InterfaceError, Unavailable)
+
+
 def _check_database_url() -> str:
     """Which setting to look at, and what it says (without its password)."""
+    from bot.config import Settings
+
     try:
         shown = Settings().db_url().render_as_string(hide_password=True)
     except Exception:  # the settings themselves are wrong: that is said elsewhere

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot import seals
+from bot import seals, startup
 from bot.config import Settings
 from conversations.delivery import Messenger
 from conversations.health import WatchSettings
@@ -27,10 +27,12 @@ async def open_service(
     # seals the serving replicas can check.
     seals.configure(settings)
     url = settings.db_url()
-    if upgrade:
-        # One query when the schema is current; Alembic (synchronous) only when
-        # it is behind. Either way, off the event loop.
-        await asyncio.to_thread(migrate.upgrade_if_behind, url)
+    if upgrade and await asyncio.to_thread(migrate.recorded_revision, url) != migrate.HEAD_REVISION:
+        # One query when the schema is current (most starts); Alembic
+        # (synchronous, off the event loop) only when it is behind. Migrating
+        # makes garbage, so the collector paused for the start runs again first.
+        startup.started()
+        await asyncio.to_thread(migrate.upgrade, url)
     return Service(
         Store(make_engine(url)),
         clock=clock,

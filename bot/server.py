@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot import executor, logs
+from bot import executor, logs, startup
 from bot.config import Settings
 from bot.drain import Drain
 from conversations.delivery import Messenger
@@ -221,6 +221,7 @@ async def serve(settings: Settings) -> None:
     site = web.TCPSite(runner, settings.listen_host, settings.port)
     await site.start()
     log.info("serving on %s:%s", settings.listen_host, settings.port)
+    startup.started()
     watcher = None
     if settings.scheduler:
         messengers: dict[str, Messenger] = app[MESSENGERS]

@@ -6,11 +6,15 @@
 platform or a clock to wait on. ``GET /_test/held`` says how many are held;
 with ``?at_least=N`` it answers once N are, so a test waits on that instead
 of asking again and again.
+``GET /_test/imports`` says what the process has imported so far and
+whether its garbage collector runs (what a start costs, ``bot.startup``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import sys
 
 from aiohttp import web
 
@@ -45,9 +49,19 @@ async def release(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def imports(_: web.Request) -> web.Response:
+    return web.json_response(
+        {
+            "modules": sorted(sys.modules),
+            "collector": {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()},
+        }
+    )
+
+
 def add_test_routes(app: web.Application) -> None:
     app[HELD] = []
     app[CHANGED] = asyncio.Condition()
     app.router.add_get("/_test/hold", hold)
     app.router.add_get("/_test/held", held)
     app.router.add_post("/_test/release", release)
+    app.router.add_get("/_test/imports", imports)

@@ -28,9 +28,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.database import upsert
 from storage.models import Address, InboxEntry, InboxStatus, PostedMessage, UTCDateTime
 
 if TYPE_CHECKING:
@@ -131,9 +131,8 @@ class WriteBehind:
 
     async def _write(self, session: AsyncSession, batch: Batch) -> None:
         dialect = session.bind.dialect.name if session.bind is not None else ""
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         if batch.posted:
-            statement = insert(POSTED)
+            statement = upsert(POSTED, dialect)
             await session.execute(
                 statement.on_conflict_do_update(
                     index_elements=["workspace_id", "token"],
@@ -148,7 +147,7 @@ class WriteBehind:
                 ],
             )
         if batch.addresses:
-            statement = insert(ADDRESS)
+            statement = upsert(ADDRESS, dialect)
             await session.execute(
                 statement.on_conflict_do_update(
                     index_elements=["workspace_id", "target"],

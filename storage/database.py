@@ -11,12 +11,16 @@ import sqlite3
 import time
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlalchemy.dialects import postgresql, sqlite
 
 APP_NAME = "postpoc"
 READ_ONLY = "postpoc_read_only"
@@ -50,6 +54,20 @@ def sync_url(url: URL) -> URL:
 
 def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
+
+
+def upsert(table: Table, dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT`` into ``table`` with ``ON CONFLICT`` clauses, in the dialect of
+    the database in use (``postgresql`` or ``sqlite``). Each dialect is
+    imported when first used: a SQLite deployment never loads PostgreSQL's,
+    which is a tenth of a start."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def ensure_directory(url: URL) -> None:

@@ -37,9 +37,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
+from storage.database import upsert
 from storage.models import InboxEntry, InboxStatus
 from storage.repository import Repo, Store
 
@@ -103,10 +103,9 @@ class Inbox:
             "attempts": sa.case((_waiting_in(arrival.lane), 0), else_=1) if here else 0,
             "created_at": now,
         }
-        dialect = self.store.engine.dialect.name
-        insert = postgresql.insert(TABLE) if dialect == "postgresql" else sqlite.insert(TABLE)
         statement = (
-            insert.values(**values)
+            upsert(TABLE, self.store.engine.dialect.name)
+            .values(**values)
             .on_conflict_do_nothing(index_elements=["platform", "workspace", "delivery_id"])
             .returning(TABLE.c.id, TABLE.c.attempts)
         )

@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -57,6 +56,8 @@ class JSONDocument(TypeDecorator[Any]):
 
     def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql  # on PostgreSQL only: see upsert
+
             return dialect.type_descriptor(postgresql.JSONB())
         return dialect.type_descriptor(sa.Text())
 

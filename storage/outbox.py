@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.ports.outbox import SETTLED, DeliveryStatus, Post
+from storage.database import upsert
 from storage.models import Delivery
 
 TABLE: sa.Table = Delivery.__table__  # type: ignore[attr-defined]
@@ -72,11 +72,10 @@ class SqlOutbox:
 
     async def enqueue_all(self, posts: Sequence[Post]) -> set[str]:
         dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         added: set[str] = set()
         for start in range(0, len(posts), BATCH):
             result = await self.session.execute(
-                insert(TABLE)
+                upsert(TABLE, dialect)
                 .values([_values(post) for post in posts[start : start + BATCH]])
                 .on_conflict_do_nothing(index_elements=[C.idempotency_key])
                 .returning(C.idempotency_key)

@@ -17,7 +17,6 @@ from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -29,7 +28,7 @@ from conversations.ports.installs import Installs
 from conversations.ports.outbox import Outbox
 from storage.audit import SqlAuditLog
 from storage.behind import WriteBehind
-from storage.database import READ_ONLY, writer_wait
+from storage.database import READ_ONLY, upsert, writer_wait
 from storage.installs import SqlInstalls
 from storage.models import (
     Address,
@@ -427,9 +426,8 @@ class Repo:
         ``at`` (the core's clock) dates it for the purge after a week.
         """
         table: sa.Table = InboundDelivery.__table__  # type: ignore[attr-defined]
-        insert = postgresql.insert if self._dialect() == "postgresql" else sqlite.insert
         result = await self.session.execute(
-            insert(table)
+            upsert(table, self._dialect())
             .values(
                 workspace_id=workspace_id,
                 delivery_id=delivery_id,

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from storage.models import (
     Answer,
@@ -189,6 +188,8 @@ def among(repo: Repo, column: Any, ids: Iterable[int]) -> Any:
     """``column IN ids`` with the ids as one parameter, whatever their number."""
     values = sorted(set(ids))
     if _dialect(repo) == "postgresql":
+        from sqlalchemy.dialects import postgresql  # on PostgreSQL only: see upsert
+
         return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(sa.Integer())))
     listed = sa.func.json_each(sa.bindparam(None, json.dumps(values), type_=sa.String()))
     return column.in_(sa.select(sa.literal_column("value")).select_from(listed))

@@ -12,13 +12,19 @@ closed when it stops; the listeners are the same as over HTTP.
 
 from __future__ import annotations
 
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
+from typing import TYPE_CHECKING
 
 from bot.slack import logs
 
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_bolt.async_app import AsyncApp
+
 
 async def connect(bolt: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
+    # Imported here: without SLACK_APP_TOKEN, slack_sdk's Socket Mode is never loaded.
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
     handler = AsyncSocketModeHandler(bolt, app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]  # untyped in slack_bolt
     logs.socket_mode("connected")
