@@ -218,6 +218,9 @@ class Answered:
     token: str
     summary: str
     visibility: Visibility = Visibility.PRIVATE
+    left: bool = False
+    """The question was left unanswered (paused, or the person went back): its
+    message loses its buttons like an answered one, but shows no answer to edit."""
 
 
 @dataclass(frozen=True)

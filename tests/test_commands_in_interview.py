@@ -80,7 +80,7 @@ async def test_help_mid_interview_explains_the_question_first_then_commands(
 
     shown = await lea.types("help")
 
-    assert shown.index("EU AI Act art. 5(1)(a)-(b)") < shown.index("/poc list  —")
+    assert shown.index("EU AI Act art. 5(1)(a)-(c)") < shown.index("/poc list  —")
     assert "/poc role <person> admin|lead|member" in shown  # lea is the admin
 
 

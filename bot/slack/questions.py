@@ -153,7 +153,7 @@ class Questions:
         ref = await self._posted(who, answered.token) or shown_in
         if ref is None:
             return
-        edit = edit_command(ref, answered.token)
+        edit = None if answered.left else edit_command(ref, answered.token)
         await self._update(client, ref, answered_blocks(answered, edit, language), answered.summary)
         if typed_ts and edit:
             who.address = {

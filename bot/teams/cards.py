@@ -320,8 +320,10 @@ def _inputs(ask: Ask, t: Translator) -> list[Json]:
 
 
 def settled_activity(answered: Answered) -> Json:
-    """What a question's message becomes once answered: the answer, and nothing to press."""
-    return activity(adaptive_card(paragraph(f"✅ {answered.summary}")))
+    """What a question's message becomes once answered: the answer, and nothing to
+    press (one left unanswered, paused or gone back from, says so)."""
+    mark = "⏸" if answered.left else "✅"
+    return activity(adaptive_card(paragraph(f"{mark} {answered.summary}")))
 
 
 def moved_on_activity(ask: Ask, t: Translator) -> Json:

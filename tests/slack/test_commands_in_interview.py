@@ -35,7 +35,7 @@ async def test_help_mid_interview_explains_the_question_first_then_commands_for_
 
     shown = [m.words() for m in lea.messages()[before:]]
     card = next(i for i, words in enumerate(shown) if "/poc list" in words)
-    why = next(i for i, words in enumerate(shown) if "EU AI Act art. 5(1)(a)-(b)" in words)
+    why = next(i for i, words in enumerate(shown) if "EU AI Act art. 5(1)(a)-(c)" in words)
     assert why < card
     # typed the Slack way, and only what an admin may do is there for an admin
     assert "/poc decide &lt;poc&gt; stop|frame|industrialise &lt;rationale&gt;" in shown[card]

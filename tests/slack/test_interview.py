@@ -28,8 +28,8 @@ async def test_a_whole_interview_by_buttons_pickers_and_replies(slack: Slack) ->
 
     assert lea.replies(told)[0]["response_type"] == "ephemeral"
     first = lea.question()
-    assert first.key == "screen_manipulation"
-    assert [b["value"] for b in first.buttons] == ["yes", "no"]
+    assert first.key == "screen_uses"
+    assert "checkboxes" in first.kinds()
     # every question, so every kind of input (a light interview has no date)
     assert "now goes to full depth" in str(
         lea.replies(await lea.runs("/poc depth invoice-agent full"))
@@ -62,14 +62,14 @@ async def test_an_old_button_pressed_again_changes_nothing(slack: Slack) -> None
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
     first = lea.question()
-    await lea.presses(first, "no")
+    await lea.ticks(first, ["none"])
     second = lea.question()
 
-    await lea.presses(first, "yes")  # a click made before the message was updated
+    await lea.ticks(first, ["manipulation"])  # a click made before the message was updated
 
     assert lea.question().ts == second.ts
     assert "already answered" in lea.last().words()
-    hook = await lea.runs("/poc history invoice-agent screen_manipulation")
+    hook = await lea.runs("/poc history invoice-agent screen_uses")
     history = str(lea.replies(hook))
     assert history.count("current") == 1 and "replaced" not in history
 
@@ -85,8 +85,8 @@ async def test_a_typed_answer_that_is_not_accepted_says_why_and_keeps_the_questi
     await lea.says("perhaps")
 
     assert lea.question().ts == question.ts, "the same message still asks"
-    assert "Please answer yes or no." in lea.last().words()
-    assert "Please answer yes or no." in lea.question().words()
+    assert "I didn't recognise “perhaps”" in lea.last().words()
+    assert "I didn't recognise “perhaps”" in lea.question().words()
 
 
 async def test_an_answer_is_edited_in_a_modal_that_shows_what_was_wrong(slack: Slack) -> None:
@@ -126,7 +126,7 @@ async def test_a_cancelled_edit_goes_back_to_where_the_interview_was(slack: Slac
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
-    await lea.presses(lea.question(), "no")
+    await lea.ticks(lea.question(), ["none"])
     current = lea.question()
     await lea.presses_edit(lea.messages()[0])
     [view_id] = slack.fake.views
@@ -134,25 +134,28 @@ async def test_a_cancelled_edit_goes_back_to_where_the_interview_was(slack: Slac
     await lea.closes(view_id)
 
     assert lea.question().key == current.key
-    await lea.presses(lea.question(), "no")
-    assert lea.question().key == "screen_emotion"
+    await lea.ticks(lea.question(), ["none"])
+    assert lea.question().key == "use_setting"
 
 
 async def test_edit_by_command_opens_the_modal(slack: Slack) -> None:
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
-    await lea.presses(lea.question(), "no")
+    await lea.ticks(lea.question(), ["none"])
 
-    await lea.runs("/poc edit invoice-agent screen_manipulation")
+    await lea.runs("/poc edit invoice-agent screen_uses")
 
     [view_id] = slack.fake.views
     assert [o["value"] for o in slack.fake.views[view_id]["blocks"][-1]["element"]["options"]] == [
-        "yes",
-        "no",
+        "manipulation",
+        "social_scoring",
+        "emotion",
+        "sensitive_categorisation",
+        "none",
     ]
-    await lea.submits(view_id, options=["yes"])
-    hook = await lea.runs("/poc history invoice-agent screen_manipulation")
+    await lea.submits(view_id, options=["emotion"])
+    hook = await lea.runs("/poc history invoice-agent screen_uses")
     assert "replaced" in str(lea.replies(hook))
 
 
@@ -162,7 +165,7 @@ async def test_a_modal_checked_too_slowly_closes_on_saving_and_says_so_after(
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
-    await lea.presses(lea.question(), "no")
+    await lea.ticks(lea.question(), ["none"])
     await lea.presses_edit(lea.messages()[0])
     [view_id] = slack.fake.views
     # Another replica, which has never seen Léa, gets the submission while
@@ -171,14 +174,14 @@ async def test_a_modal_checked_too_slowly_closes_on_saving_and_says_so_after(
     slack.bot.listeners.ack_budget = 0.05
     slack_is_slow = slack.fake.hold("users.info")
 
-    acked = await lea.submits(view_id, options=["yes"], settle=False)
+    acked = await lea.submits(view_id, options=["emotion"], settle=False)
 
     assert acked.json()["response_action"] == "update"
     assert "Saving your answer" in str(acked.json()["view"])
     slack_is_slow.set()
     await slack.settled()
     assert "Saved." in str(slack.fake.views[view_id])
-    assert "Yes" in slack.message(lea.dm, lea.messages()[0].ts).words()
+    assert "Infers the emotions" in slack.message(lea.dm, lea.messages()[0].ts).words()
 
 
 async def test_a_stop_rule_answers_at_once_and_a_button_goes_on_for_the_record(
@@ -187,7 +190,7 @@ async def test_a_stop_rule_answers_at_once_and_a_button_goes_on_for_the_record(
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
-    await lea.presses(lea.question(), "yes")
+    await lea.ticks(lea.question(), ["manipulation"])
 
     stop = lea.last()
     shown = stop.words()
@@ -201,4 +204,4 @@ async def test_a_stop_rule_answers_at_once_and_a_button_goes_on_for_the_record(
 
     await lea.presses(stop, "Go on for the record")
 
-    assert lea.question().key == "screen_social_scoring"
+    assert lea.question().key == "tier_annex3_uses"

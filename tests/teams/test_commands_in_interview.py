@@ -44,7 +44,7 @@ async def test_help_mid_interview_explains_the_question_first_then_commands_for_
 
     shown = (await alice.says("help")).text()
 
-    assert shown.index("EU AI Act art. 5(1)(a)-(b)") < shown.index("list  —")
+    assert shown.index("EU AI Act art. 5(1)(a)-(c)") < shown.index("list  —")
     # typed to the bot as is: no /poc in a Teams chat
     assert "/poc" not in shown
     assert "decide <poc> stop|frame|industrialise <rationale>" in shown

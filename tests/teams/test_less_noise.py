@@ -8,6 +8,7 @@ from tests.teams.client import (
     Posted,
     TeamsBotClient,
     TeamsPerson,
+    actions,
     moves,
     questions,
     texts,
@@ -31,13 +32,13 @@ async def test_three_refused_answers_then_a_good_one_leave_one_card(
         assert refused.sent == [], "a refused answer sends nothing new"
         [update] = refused.updates
         assert update.activity_id == card.posted_id
-        assert "Please answer yes or no." in texts(update)
+        assert "I didn't recognise “perhaps”" in texts(update)
     answered = await alice.says("no")
 
     [settled] = answered.updates
     assert settled.activity_id == card.posted_id
-    assert texts(settled).startswith("✅ ") and "→ No" in texts(settled)
-    assert "Please answer yes or no." not in texts(settled)
+    assert texts(settled).startswith("✅ ") and "→ None of these" in texts(settled)
+    assert "I didn't recognise" not in texts(settled)
     assert [k for k, _ in questions(answered.sent)] != [key]
 
 
@@ -57,6 +58,8 @@ async def test_skip_back_and_pause_are_buttons_where_they_apply(teams: TeamsBotC
     back = await alice.presses_move(second, "Back")
 
     assert questions(back.sent)[-1][0] == first_key
+    [left] = [u for u in back.updates if u.activity_id == second.posted_id]
+    assert not actions(left) and "not answered yet: you went back" in texts(left)
     stale = await alice.presses_move(second, "Pause")  # on the question it left
     assert "already answered" in stale.text()
     _, again = questions(back.sent)[-1]
@@ -65,6 +68,8 @@ async def test_skip_back_and_pause_are_buttons_where_they_apply(teams: TeamsBotC
 
     assert "Paused." in paused.text()
     assert questions(paused.sent) == []
+    [settled] = [u for u in paused.updates if u.activity_id == again.posted_id]
+    assert not actions(settled) and texts(settled).startswith("⏸ ") and "→ paused" in texts(settled)
 
 
 async def test_a_tampered_move_button_does_nothing(teams: TeamsBotClient) -> None:
@@ -99,9 +104,9 @@ async def test_an_edit_that_changes_the_recommendation_leaves_one(teams: TeamsBo
     before = recommendation(await finish(alice, posted))
     assert "Industrialise" in texts(before)
 
-    editing = await alice.says("edit invoice-agent screen_manipulation")
+    editing = await alice.says("edit invoice-agent screen_uses")
     _, card = questions(editing.sent)[-1]
-    changed = await alice.presses(card, "Yes")
+    changed = await alice.submits(card, press_for(card, "emotion"))
 
     after = recommendation(changed)
     assert "Stop" in texts(after)
@@ -115,12 +120,12 @@ async def test_an_answer_whose_card_was_not_settled_shows_on_the_next_turn(
     first_key, first = questions(posted.sent)[-1]
     # The answer is stored, then every call to show it fails: the card keeps its buttons.
     teams.fake.fail(404, times=100, kinds=("update", "reply", "send"))
-    await alice.presses(first, "No")
+    await alice.submits(first, press_for(first, "none"))
     teams.fake.failures.clear()
 
     hello = await alice.says("hello")
 
     [settled] = [u for u in hello.updates if u.activity_id == first.posted_id]
-    assert texts(settled).startswith("✅ ") and "→ No" in texts(settled)
+    assert texts(settled).startswith("✅ ") and "→ None of these" in texts(settled)
     assert not moves(settled)
     assert questions(hello.sent)[-1][0] != first_key
