@@ -83,6 +83,7 @@ _ASK_SCALARS = (
     "unit",
     "current",
     "error",
+    "typed_hint",
 )
 
 

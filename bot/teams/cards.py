@@ -259,7 +259,8 @@ def question_body(ask: Ask, t: Translator) -> list[Json]:
     body.extend(paragraph(ask.text, weight="Bolder"))
     if ask.current is not None:
         body.extend(paragraph(f"({ask.current})", isSubtle=True))
-    body.extend(paragraph(ask.hint, isSubtle=True, size="Small"))
+    # No people picker on a card: a person is named by a typed @mention.
+    body.extend(paragraph(ask.hint_typed(), isSubtle=True, size="Small"))
     return body
 
 

@@ -34,7 +34,8 @@ async def test_a_section_handed_by_button_is_answered_in_another_chat_and_the_re
 
     picker = await alice.presses(card, "Someone else should answer this")
     assert "Who should answer Integration and run of invoice-agent?" in picker.text()
-    assert "ask invoice-agent integration @name" in picker.text()
+    assert "Type ask invoice-agent integration @name to hand it to them." in picker.text()
+    assert "Pick them" not in picker.text(), "a Teams card has no people picker"
     tag = "<at>Nadia</at>"
     mention = {"type": "mention", "text": tag, "mentioned": {"id": nadia.id, "name": "Nadia"}}
     handed = await teams.post(
