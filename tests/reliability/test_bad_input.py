@@ -362,7 +362,7 @@ async def test_the_console_process_takes_nasty_lines_and_keeps_going(tmp_path: P
             answers[line] = shown
         assert "Registered Claims\ufffdagent as claimsagent" in answers[CONSOLE_LINES[1]]
         # The interview went on: the lone "no" answered the first question, nothing else did.
-        assert "Prohibited uses · 2/" in answers[b"no"]
+        assert "Exposure and impact · 2/" in answers[b"no"]
         assert "invoice-agent" in answers[b"/poc list"]
         status, rest = await console.close()
     finally:
