@@ -18,10 +18,7 @@ PEOPLE: tuple[tuple[str, str, str], ...] = (
 LEADS = ("claire", "omar")
 
 READY: dict[str, str] = {
-    "screen_manipulation": "no",
-    "screen_social_scoring": "no",
-    "screen_emotion": "no",
-    "screen_sensitive_categorisation": "no",
+    "screen_uses": "None of these",
     "tier_annex3_uses": "None of these",
     "tier_profiling": "no",
     "tier_role": "deployer",
@@ -41,7 +38,6 @@ READY: dict[str, str] = {
     "value_baseline": "40",
     "value_target": "15",
     "value_measure_method": "Timestamps in the ERP workflow",
-    "value_poc_measured": "yes",
     "value_poc_result": "12",
     "value_poc_cases": "400",
     "value_alternative": "Hire two temporary clerks",
@@ -183,7 +179,7 @@ STORIES: tuple[Story, ...] = (
     Story(
         "Mood coach",
         "lucas",
-        answers={"screen_emotion": "yes", "view_recommendation": "stop"},
+        answers={"screen_uses": "3", "view_recommendation": "stop"},
         decision=("stop", "Infers employees' emotions: prohibited (EU AI Act art. 5)."),
         checkins=False,
         trend="none",

@@ -13,7 +13,8 @@ Typed values, by question type:
 text            ``str``, stripped, otherwise exactly as typed
 choice          ``str``: the choice value
 multi_choice    ``list[str]``: choice values in bank order, at least one
-number          ``float``, or ``int`` for an ``integer`` question
+number          ``float``, or ``int`` for an ``integer`` question; ``str``: the
+                value of one of its ``words`` ("not measured")
 yes_no          ``bool``
 person          ``{"id": str | None, "name": str}``, or ``None`` for "nobody"
 date            ``str``: ISO ``YYYY-MM-DD``
@@ -36,6 +37,7 @@ from functools import cache
 from typing import Any
 
 from babel.dates import get_month_names
+from babel.lists import format_list
 
 from conversations.bank import QuestionDef
 from conversations.i18n import Translator
@@ -160,6 +162,8 @@ def parse_answer(
     if kind == QuestionKind.MULTI_CHOICE:
         return _parse_multi_text(question, raw, translate)
     if kind == QuestionKind.NUMBER:
+        if question.words:
+            return _parse_number_or_word(question, raw, unit, translate)
         return _parse_number(question, raw, unit, translate)
     if kind == QuestionKind.YES_NO:
         return _parse_yes_no(raw, translate)
@@ -191,6 +195,8 @@ def format_answer(
         return translate("Yes") if value else translate("No")
     if kind == QuestionKind.NUMBER and isinstance(value, int | float):
         return _format_number(value, _shown_unit(question, unit, translate), translate)
+    if kind == QuestionKind.NUMBER and isinstance(value, str):
+        return question.choice_label(value, language)
     if kind == QuestionKind.DATE:
         try:
             return translate.date(date.fromisoformat(str(value)))
@@ -217,24 +223,10 @@ def answer_hint(question: QuestionDef, *, unit: str | None, translate: Translato
         return translate(
             "Pick one or more: type their numbers separated by commas, for example 1, 3."
         )
+    if kind == QuestionKind.NUMBER and question.words:
+        return _or_words(question, _number_hint(question, unit, translate), translate)
     if kind == QuestionKind.NUMBER:
-        example = translate.number(_example_number(question))
-        shown = _shown_unit(question, unit, translate)
-        if _is_percent(shown):
-            return translate("Type a percentage, for example {example}.", example=example)
-        if question.integer:
-            if shown:
-                return translate(
-                    "Type a whole number in {unit}, for example {example}.",
-                    unit=shown,
-                    example=example,
-                )
-            return translate("Type a whole number, for example {example}.", example=example)
-        if shown:
-            return translate(
-                "Type a number in {unit}, for example {example}.", unit=shown, example=example
-            )
-        return translate("Type a number, for example {example}.", example=example)
+        return _number_hint(question, unit, translate)
     if kind == QuestionKind.YES_NO:
         return translate("Answer yes or no.")
     if kind == QuestionKind.PERSON:
@@ -242,6 +234,53 @@ def answer_hint(question: QuestionDef, *, unit: str | None, translate: Translato
     if kind == QuestionKind.DATE:
         return translate("Type a date as YYYY-MM-DD or DD/MM/YYYY.")
     return translate("Type a number from 1 to 5.")
+
+
+def _number_hint(question: QuestionDef, unit: str | None, translate: Translator) -> str:
+    example = translate.number(_example_number(question))
+    shown = _shown_unit(question, unit, translate)
+    if _is_percent(shown):
+        return translate("Type a percentage, for example {example}.", example=example)
+    if question.integer:
+        if shown:
+            return translate(
+                "Type a whole number in {unit}, for example {example}.",
+                unit=shown,
+                example=example,
+            )
+        return translate("Type a whole number, for example {example}.", example=example)
+    if shown:
+        return translate(
+            "Type a number in {unit}, for example {example}.", unit=shown, example=example
+        )
+    return translate("Type a number, for example {example}.", example=example)
+
+
+def _or_words(question: QuestionDef, said: str, translate: Translator) -> str:
+    """A number question's hint or error, with the words it also takes."""
+    words = format_list(
+        [translate("“{text}”", text=w.label.get(translate.language)) for w in question.words],
+        style="or",
+        locale=translate.language,
+    )
+    return translate("{said} Or type {words}.", said=said, words=words)
+
+
+def _parse_number_or_word(
+    question: QuestionDef, raw: str, unit: str | None, translate: Translator
+) -> int | float | str | Invalid:
+    folded = _fold(raw)
+    for word in question.words:
+        if folded in {
+            _fold(word.label.en),
+            _fold(word.label.fr),
+            _fold(word.value.replace("_", " ")),
+        }:
+            return word.value
+    value = _parse_number(question, raw, unit, translate)
+    if isinstance(value, Invalid):
+        return Invalid(_or_words(question, value.message, translate))
+    return value
 
 
 # -- text -------------------------------------------------------------------------
@@ -390,6 +429,9 @@ def _parse_multi_values(
     return _finish_multi(question, values, translate)
 
 
+_NOTHING = frozenset({"no", "nothing", "rien"})
+"""A no to a whole multi-choice question ("none" and "non" name its "None" choice)."""
+
 _NUMBER_LIST = re.compile(r"\d{1,3}(?:\s+(?:(?:and|et|&)\s+)?\d{1,3})*")
 _LONGEST_LABEL_PARTS = 8
 """A label may itself contain commas: try joining up to this many parts into one."""
@@ -402,6 +444,9 @@ def _parse_multi_text(
     whole = _match_choice(question, text)
     if isinstance(whole, str):
         return _finish_multi(question, [whole], translate)
+    if _fold(text) in _NOTHING and len(question.exclusive) == 1:
+        # "Does it do any of these?" - "No": the one choice that excludes the others.
+        return list(question.exclusive)
     # Parts between commas, semicolons and line breaks, as (start, end) spans of ``text``.
     spans = [(m.start(), m.end()) for m in re.finditer(r"[^,;\n]+", text) if m.group().strip()]
     chosen: list[str] = []

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conversations import respondents, rubric, summaries
-from conversations.bank import SKIPPED, load_bank
+from conversations.bank import SKIPPED, Bank, load_bank
 from conversations.context import Context
 from conversations.deciding import value_direction
 from conversations.engine import effective_answers
@@ -20,9 +20,10 @@ from conversations.messages import Reply
 from storage.models import Answer, Assessment, Indicator, Interview, Poc, Stage
 
 
-def answers_of(rows: Mapping[str, Answer]) -> dict[str, Any]:
-    """Stored answer rows as the engine and rubric read them."""
-    return {key: SKIPPED if row.skipped else row.value for key, row in rows.items()}
+def answers_of(rows: Mapping[str, Answer], bank: Bank) -> dict[str, Any]:
+    """Stored answer rows as the engine and rubric read them with ``bank``
+    (answers to questions an earlier edit of it asked read as it asks them now)."""
+    return bank.upgraded({key: SKIPPED if row.skipped else row.value for key, row in rows.items()})
 
 
 async def depth_floor(ctx: Context, poc: Poc) -> str | None:
@@ -44,7 +45,9 @@ async def depth_floor(ctx: Context, poc: Poc) -> str | None:
 async def answers_for(ctx: Context, poc: Poc) -> dict[str, Any]:
     assert poc.id is not None
     rows = await ctx.repo.current_answers(poc.id)
-    return effective_answers(ctx.bank, answers_of(rows), floor=await depth_floor(ctx, poc))
+    return effective_answers(
+        ctx.bank, answers_of(rows, ctx.bank), floor=await depth_floor(ctx, poc)
+    )
 
 
 async def live(ctx: Context, poc: Poc) -> rubric.Assessment:

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from conversations.deciding import DECIDING, DERIVED, ONLY_WHEN, Derived
+from conversations.deciding import DECIDING, DERIVED, FORMER, ONLY_WHEN, Derived
 from conversations.messages import QuestionKind
 
 AnswerValue = Any
@@ -45,6 +45,9 @@ class ChoiceDef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     value: str
     label: Localised
+    reference: str | None = None
+    """What this choice rests on, when it is more precise than its question's
+    (each prohibited use its own article)."""
 
 
 Expected = Any  # a scalar, a list of scalars (one of), or {"not": one of those}
@@ -71,6 +74,9 @@ class QuestionDef(BaseModel):
     integer: bool = False
     example: float | None = None
     """A plausible answer shown in the hint and in error messages (number questions)."""
+    words: tuple[ChoiceDef, ...] = ()
+    """Words a number question also takes instead of a number ("not measured"),
+    stored as their value."""
     max_length: int = 10_000
     when: tuple[dict[str, Expected], ...] = ()
     tiers: tuple[str, ...] | None = None
@@ -92,6 +98,8 @@ class QuestionDef(BaseModel):
             raise ValueError(f"{self.key}: duplicate choice values")
         if unknown := set(self.exclusive) - set(values):
             raise ValueError(f"{self.key}: exclusive names unknown choices {sorted(unknown)}")
+        if self.words and self.type != QuestionKind.NUMBER:
+            raise ValueError(f"{self.key}: words only apply to number questions")
         return self
 
     @property
@@ -99,7 +107,7 @@ class QuestionDef(BaseModel):
         return tuple(c.value for c in self.choices)
 
     def choice_label(self, value: str, locale: str) -> str:
-        for choice in self.choices:
+        for choice in (*self.choices, *self.words):
             if choice.value == value:
                 return choice.label.get(locale)
         return value
@@ -259,6 +267,43 @@ class Bank:
     def derived_inputs(self) -> dict[str, tuple[str, ...]]:
         """The answers each derived fact of this bank reads."""
         return {name: fact.inputs for name, fact in self._derived.items()}
+
+    def asked_for(self, key: str) -> tuple[str, ...]:
+        """The questions that answer ``key``: itself, or for a fact this bank
+        derives, the questions it reads (what a reason points at to edit)."""
+        if self.has(key):
+            return (key,)
+        fact = self._derived.get(key)
+        return tuple(k for k in fact.inputs if self.has(k)) if fact else ()
+
+    def reference_of(self, key: str) -> str | None:
+        """What ``key`` rests on: its question's reference, or for a fact this bank
+        derives from one choice, that choice's (else its question's)."""
+        if self.has(key):
+            return self.question(key).reference
+        fact = self._derived.get(key)
+        if fact is None:
+            return None
+        for source in (k for k in fact.inputs if self.has(k)):
+            question = self.question(source)
+            chosen = next((c for c in question.choices if c.value == fact.choice), None)
+            return chosen.reference if chosen and chosen.reference else question.reference
+        return None
+
+    def upgraded(self, answers: Mapping[str, AnswerValue]) -> dict[str, AnswerValue]:
+        """Stored answers as this bank reads them: answers to questions an earlier
+        edit of it asked, and it no longer does, read as the answer to the question
+        that replaced them (``conversations.deciding.FORMER``)."""
+        found = dict(answers)
+        for key, former in FORMER.get(self.flow, {}).items():
+            if key in found or not self.has(key) or any(self.has(k) for k in former.keys):
+                continue
+            if not any(k in found for k in former.keys):
+                continue
+            value = former.read({k: found.get(k) for k in former.keys})
+            if value is not None:
+                found[key] = value
+        return found
 
     def has(self, key: str) -> bool:
         return key in self._by_key
@@ -721,7 +766,11 @@ def _check_shape(question: QuestionDef, earlier: Mapping[str, QuestionDef]) -> N
 
 
 def _check_texts(question: QuestionDef) -> None:
-    texts: list[Localised] = [question.label, question.text, *(c.label for c in question.choices)]
+    texts: list[Localised] = [
+        question.label,
+        question.text,
+        *(c.label for c in (*question.choices, *question.words)),
+    ]
     if question.help:
         texts.append(question.help)
     if question.unit:

@@ -141,6 +141,26 @@ def _value_defined(values: Mapping[str, Any]) -> bool | None:
     return indicator.strip().strip(".!").casefold() not in _NO_INDICATOR
 
 
+NOT_MEASURED = "not_measured"
+"""The answer to the POC result when the POC measured nothing (bank v2's
+``words:`` on that number question)."""
+
+
+def _poc_measured(values: Mapping[str, Any]) -> bool | None:
+    result = values.get("value_poc_result")
+    if result == NOT_MEASURED:
+        return False
+    return True if _number(result) is not None else None
+
+
+def _picked(use: str) -> Callable[[Mapping[str, Any]], bool | None]:
+    def picked(values: Mapping[str, Any]) -> bool | None:
+        uses = values.get("screen_uses")
+        return use in uses if isinstance(uses, list) else None
+
+    return picked
+
+
 @dataclass(frozen=True)
 class Derived:
     """A yes/no fact computed from earlier answers, that a bank condition may read
@@ -149,6 +169,8 @@ class Derived:
     inputs: tuple[str, ...]
     compute: Callable[[Mapping[str, Any]], bool | None]
     """True or False, or None when the answers can't tell (skipped, unknown)."""
+    choice: str | None = None
+    """The choice of its one input that it tells, whose reference a reason cites."""
 
 
 DERIVED: Mapping[str, Mapping[str, Derived]] = {
@@ -164,5 +186,65 @@ DERIVED: Mapping[str, Mapping[str, Derived]] = {
         "value_defined": Derived(("value_indicator",), _value_defined),
         # Whether the baseline and the target leave the better direction untold.
         "value_direction_untold": Derived(("value_baseline", "value_target"), _direction_untold),
+        # Whether the POC measured its indicator: bank v2 takes "not measured" as
+        # the POC result rather than asking it first (bank v1 asks value_poc_measured).
+        "value_poc_measured": Derived(("value_poc_result",), _poc_measured),
+        # Each prohibited use: bank v2 asks them in one multi-choice question
+        # (bank v1 asks each as a yes/no question of that key).
+        **{
+            key: Derived(("screen_uses",), _picked(use), choice=use)
+            for key, use in (
+                ("screen_manipulation", "manipulation"),
+                ("screen_social_scoring", "social_scoring"),
+                ("screen_emotion", "emotion"),
+                ("screen_sensitive_categorisation", "sensitive_categorisation"),
+            )
+        },
     }
 }
+
+
+@dataclass(frozen=True)
+class Former:
+    """How answers stored for questions an earlier edit of a bank asked read as
+    the answer to the question that took their place (``read`` gives None when
+    they can't tell it, and the question is asked)."""
+
+    keys: tuple[str, ...]
+    read: Callable[[Mapping[str, Any]], Any]
+
+
+_SCREEN_USES = {
+    "screen_manipulation": "manipulation",
+    "screen_social_scoring": "social_scoring",
+    "screen_emotion": "emotion",
+    "screen_sensitive_categorisation": "sensitive_categorisation",
+}
+
+
+def _uses_from_yes_no(values: Mapping[str, Any]) -> list[str] | None:
+    """The four prohibited-use yes/no answers as the uses picked: those answered
+    yes, or none when all four were answered no."""
+    picked = [use for key, use in _SCREEN_USES.items() if values.get(key) is True]
+    if picked:
+        return picked
+    if all(values.get(key) is False for key in _SCREEN_USES):
+        return ["none"]
+    return None
+
+
+def _result_from_measured(values: Mapping[str, Any]) -> str | None:
+    return NOT_MEASURED if values.get("value_poc_measured") is False else None
+
+
+FORMER: Mapping[str, Mapping[str, Former]] = {
+    "post-poc": {
+        # Bank v2 once asked the prohibited uses as four yes/no questions.
+        "screen_uses": Former(tuple(_SCREEN_USES), _uses_from_yes_no),
+        # ... and whether the POC measured its indicator before its result.
+        "value_poc_result": Former(("value_poc_measured",), _result_from_measured),
+    }
+}
+"""Answers stored under keys the bank no longer asks, read as the answer to the
+question that replaced them, so an interview begun before that edit reads the
+same: ``Bank.upgraded``."""

@@ -163,6 +163,12 @@ def _picker(ctx: Context, poc: Poc, interview: Interview, section: SectionDef) -
             poc=poc.handle,
             section=section.key,
         ),
+        # Teams and the console show no people picker here: the owner types the command.
+        typed_hint=ctx.t(
+            "Type {cmd}ask {poc} {section} @name to hand it to them.",
+            poc=poc.handle,
+            section=section.key,
+        ),
     )
 
 

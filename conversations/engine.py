@@ -384,9 +384,13 @@ def advance(state: InterviewState, move: Move, bank: Bank, t: Translator) -> Ste
     """Apply one move. The returned state has the revision the stored row will have."""
     if isinstance(move, Pause):
         paused = replace(state, status=PAUSED, revision=state.revision + 1)
+        # The question paused on keeps no live button: the interview resumes with a new one.
+        key = asked_key(state)
+        left = (_left(state, key, bank, t, PAUSED_SHOWN),) if key is not None else ()
         return Step(
             paused,
             (
+                *left,
                 Say(
                     t(
                         "Paused. Type {cmd}interview {poc} to carry on where you stopped.",
@@ -440,11 +444,33 @@ def _explain(question: QuestionDef, t: Translator) -> Say:
     return Say("\n".join(lines))
 
 
+PAUSED_SHOWN = N_("paused")
+WENT_BACK_SHOWN = N_("not answered yet: you went back")
+EDIT_LEFT_SHOWN = N_("not changed: you went back")
+
+
+def _left(state: InterviewState, key: str, bank: Bank, t: Translator, shown: str) -> Answered:
+    """The question ``key`` left unanswered: its message keeps what it asked, and
+    no button (it is asked again, in a new message, when the interview comes back)."""
+    return Answered(
+        token=token_for(state, key),
+        summary=t(
+            "{question} → {answer}",
+            question=_fill(bank.question(key).text.get(t.language), state.context),
+            answer=t(shown),
+        ),
+        left=True,
+    )
+
+
 def _back(state: InterviewState, bank: Bank, t: Translator) -> Step:
+    key = asked_key(state)
     if state.editing:
-        # Leaving an edit returns to where the interview was.
+        # Leaving an edit returns to where the interview was; the edit's prompt goes quiet.
         left = replace(state, editing=None, revision=state.revision + 1)
-        replies: tuple[Reply, ...] = (prompt(left, bank, t),) if left.current else ()
+        replies: tuple[Reply, ...] = (_left(state, state.editing, bank, t, EDIT_LEFT_SHOWN),)
+        if left.current:
+            replies += (prompt(left, bank, t),)
         return Step(left, replies, state_changed=True)
     previous = previous_question(
         bank, state.answers, state.current, state.context, state.depth_floor, state.outside
@@ -452,7 +478,8 @@ def _back(state: InterviewState, bank: Bank, t: Translator) -> Step:
     if previous is None:
         return Step(state, (Say(t("This is the first question.")), prompt(state, bank, t)))
     moved = replace(state, current=previous, revision=state.revision + 1)
-    return Step(moved, (prompt(moved, bank, t),), state_changed=True)
+    behind = (_left(state, key, bank, t, WENT_BACK_SHOWN),) if key is not None else ()
+    return Step(moved, (*behind, prompt(moved, bank, t)), state_changed=True)
 
 
 def answered(

@@ -56,7 +56,8 @@ async def load_state(repo: Repo, interview: Interview, poc: Poc) -> engine.Inter
     """An interview as the engine reads it, from its row and its answers."""
     assert poc.id is not None and interview.id is not None
     # A section run reads the interview's answers; the interview skips sections others hold.
-    scope = await respondents.scope(repo, interview, bank_of(interview))
+    bank = bank_of(interview)
+    scope = await respondents.scope(repo, interview, bank)
     rows = await repo.interview_answers(scope.answers_of)
     return engine.InterviewState(
         interview_id=interview.id,
@@ -65,7 +66,7 @@ async def load_state(repo: Repo, interview: Interview, poc: Poc) -> engine.Inter
         status=interview.status,
         current=interview.current_key,
         editing=interview.editing_key,
-        answers=assessments.answers_of(rows),
+        answers=assessments.answers_of(rows, bank),
         context=follow_ups.engine_context(interview.context),
         depth_floor=scope.depth_floor,
         early_stop=interview.early_stop,

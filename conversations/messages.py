@@ -209,6 +209,14 @@ class Ask:
     hand_over: Button | None = None
     """On a section's first question: hands the section to someone else (adapters
     show it as a button; it runs its command as if typed)."""
+    typed_hint: str | None = None
+    """How to answer a person question where the platform shows no people picker
+    (Teams cards, the console): adapters without one show it instead of ``hint``,
+    which may say to pick the person."""
+
+    def hint_typed(self) -> str:
+        """The hint for an adapter that offers no people picker."""
+        return self.typed_hint or self.hint
 
 
 @dataclass(frozen=True)
@@ -222,6 +230,9 @@ class Answered:
     token: str
     summary: str
     visibility: Visibility = Visibility.PRIVATE
+    left: bool = False
+    """The question was left unanswered (paused, or the person went back): its
+    message loses its buttons like an answered one, but shows no answer to edit."""
 
 
 @dataclass(frozen=True)

@@ -121,10 +121,8 @@ async def build(repo: Repo, bank: Bank, poc: Poc, t: Translator, now: datetime) 
     assert poc.id is not None
     people = {p.id: p for p in await repo.people(poc.workspace_id) if p.id is not None}
     rows = list(await repo.poc_answer_rows(poc.id))
-    current = {
-        a.question_key: a for a in rows if a.superseded_at is None and bank.has(a.question_key)
-    }
-    answers = effective_answers(bank, answers_of(current))
+    current = {a.question_key: a for a in rows if a.superseded_at is None}
+    answers = effective_answers(bank, answers_of(current, bank))
     blocks: list[Block] = []
     blocks += _poc_part(poc, people, t)
     blocks += _recommendation_part(rubric.assess(answers, bank), bank, t)

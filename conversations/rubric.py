@@ -570,14 +570,15 @@ def _number_param(value: float) -> int | float:
 
 
 def _reason(bank: Bank, code: str, keys: Sequence[str], **params: Any) -> Reason:
-    # A fact bank v2 derives rather than asks (value_defined) has no question to point at.
-    keys = tuple(k for k in keys if bank.has(k))
     references: list[str] = []
     for key in keys:
-        reference = bank.question(key).reference
+        reference = bank.reference_of(key)
         if reference and reference not in references:
             references.append(reference)
-    return Reason(code=code, params=params, keys=tuple(keys), references=tuple(references))
+    # A fact bank v2 derives rather than asks (value_defined, each prohibited use)
+    # points at the question it is read from, which is the one to edit.
+    asked = _dedupe(k for key in keys for k in bank.asked_for(key))
+    return Reason(code=code, params=params, keys=asked, references=tuple(references))
 
 
 def _dedupe(keys: Iterable[str]) -> tuple[str, ...]:

@@ -68,6 +68,7 @@ def dump(reply: Reply) -> dict[str, Any]:
         "token": reply.token,
         "summary": reply.summary,
         "visibility": reply.visibility.value,
+        "left": reply.left,
     }
 
 
@@ -82,6 +83,7 @@ _ASK_SCALARS = (
     "unit",
     "current",
     "error",
+    "typed_hint",
 )
 
 
@@ -133,7 +135,7 @@ def load(data: dict[str, Any]) -> Reply:
             visibility,
         )
     if kind == "answered":
-        return Answered(data["token"], data["summary"], visibility)
+        return Answered(data["token"], data["summary"], visibility, bool(data.get("left", False)))
     raise ValueError(f"unknown reply type {kind!r}")
 
 

@@ -969,3 +969,24 @@ def test_durations_take_their_units(key: str, typed: str, value: float) -> None:
 
 def test_a_duration_is_not_taken_for_a_sum_of_money() -> None:
     assert_invalid(parse(bank_q("cost_monthly"), "3 days"), "EUR per month")
+
+
+def test_no_to_a_whole_multi_choice_question_picks_its_none_choice() -> None:
+    """ "Does the agent do any of these?" - "no": the one choice that excludes the others."""
+    screen = BANK.question("screen_uses")
+    for typed in ("no", "No.", "rien", "none", "Aucune de ces choses"):
+        assert parse_answer(screen, text=typed, unit=None, translate=EN) == ["none"], typed
+    assert parse_answer(screen, text="1, 3", unit=None, translate=EN) == [
+        "manipulation",
+        "emotion",
+    ]
+
+
+def test_a_number_question_also_takes_its_words_and_shows_them_back() -> None:
+    result = BANK.question("value_poc_result")
+    fr = Translator("fr")
+    for typed in ("not measured", "Not measured.", "non mesuré", "Non mesure"):
+        assert parse_answer(result, text=typed, unit="minutes", translate=fr) == "not_measured"
+    assert parse_answer(result, text="12 minutes", unit="minutes", translate=EN) == 12.0
+    assert format_answer(result, "not_measured", unit="minutes", translate=fr) == "non mesuré"
+    assert format_answer(result, 12.0, unit="minutes", translate=EN) == "12 minutes"

@@ -67,7 +67,7 @@ def test_packaged_bank_loads() -> None:
     bank = load_bank()
     assert bank.flow == "post-poc"
     assert bank.version == 2
-    assert len(bank.questions) == 81
+    assert len(bank.questions) == 77
     assert load_bank("post-poc", 2) == bank
     assert load_bank() is bank  # parsed once
     keys = [q.key for q in bank.questions]
@@ -82,7 +82,11 @@ def test_packaged_bank_covers_every_question_type() -> None:
 def test_packaged_bank_starts_with_the_prohibited_use_screen() -> None:
     bank = load_bank()
     assert bank.sections[0].key == "screen"
-    assert all(q.type == QuestionKind.YES_NO and q.required for q in bank.sections[0].questions)
+    [screen] = bank.sections[0].questions
+    assert screen.type == QuestionKind.MULTI_CHOICE and screen.required
+    assert screen.exclusive == ("none",)
+    # each prohibited use keeps its own article of the EU AI Act
+    assert all(c.reference.startswith("EU AI Act art. 5(1)") for c in screen.choices[:-1])
 
 
 def test_packaged_bank_texts_in_both_languages() -> None:
@@ -115,7 +119,7 @@ def test_bank_lookups() -> None:
     assert bank.question("kill_minutes").type == QuestionKind.NUMBER
     assert bank.has("kill_minutes") and not bank.has("nope")
     assert bank.section_of("kill_minutes").key == "kill_switch"
-    assert bank.index("screen_manipulation") == 0
+    assert bank.index("screen_uses") == 0
     with pytest.raises(KeyError):
         bank.question("nope")
     with pytest.raises(KeyError):
@@ -386,8 +390,9 @@ def test_packaged_bank_conditions() -> None:
     # 2026.2: profiling alone is a risk factor, not a high-risk use (EU AI Act art. 6(3))
     assert not is_applicable(obligations, {**nothing, "tier_profiling": True})
     assert is_applicable(obligations, {**nothing, "tier_declared": "high"})
-    assert not is_applicable(bank.question("value_poc_result"), {"value_poc_measured": False})
-    assert is_applicable(bank.question("value_poc_result"), {"value_poc_measured": True})
+    cases = bank.question("value_poc_cases")  # read from the POC result (derived)
+    assert not bank.applies(cases, {"value_poc_result": "not_measured"})
+    assert bank.applies(cases, {"value_poc_result": 5.0})
     assert not is_applicable(bank.question("sup_overseer"), {"sup_review": "none"})
     assert is_applicable(bank.question("sup_overseer"), {"sup_review": "before"})
 
@@ -424,7 +429,7 @@ def test_required_keys() -> None:
 def test_required_keys_of_the_packaged_bank() -> None:
     bank = load_bank()
     missing = required_keys(bank, {})
-    assert missing[0] == "screen_manipulation"
+    assert missing[0] == "screen_uses"
     assert "owner_sponsor" not in missing  # not required
     assert "tier_obligations_met" not in missing  # does not apply yet
     assert set(missing) == {q.key for q in bank.applicable({}) if q.required}
@@ -443,7 +448,7 @@ def test_mermaid_draws_every_question_and_the_conditions() -> None:
         assert re.search(rf"^\s+{q.key}\[", chart, re.MULTILINE), q.key
     for section in bank.sections:
         assert f'subgraph {section.key}["{section.title.en.replace(chr(34), chr(39))}"]' in chart
-    assert "screen_manipulation --> screen_social_scoring" in chart
+    assert "screen_uses --> tier_annex3_uses" in chart
     assert "tier_profiling -." not in chart
     assert '  tier_annex3_uses -. "tier_annex3_uses ≠ none" .-> tier_obligations_met' in chart
     assert '  tier_declared -. "tier_declared = high" .-> tier_obligations_met' in chart
@@ -535,20 +540,32 @@ def test_interviews_begun_on_version_1_still_load_with_the_same_questions() -> N
     """v1 (no depths) stays for interviews begun on it; v2 keeps every v1 question
     under the same key, type and choices, so their answers read the same, but the
     kind of saving: v2 reads it from the minutes saved (0: money), and whether a value
-    indicator is defined: v2 reads it from the indicator ("none"). The rubric still
-    reads both from a v1 interview."""
+    indicator is defined: v2 reads it from the indicator ("none"), whether the POC
+    measured it: from its result ("not measured"), and the four prohibited uses:
+    from one multi-choice question. The rubric still reads them from a v1 interview."""
     old, new = load_bank("post-poc", 1), load_bank()
     assert old.depth is None
-    retired = {"cost_saving_kind", "value_defined"}
+    screen = {
+        "screen_manipulation",
+        "screen_social_scoring",
+        "screen_emotion",
+        "screen_sensitive_categorisation",
+    }
+    retired = {"cost_saving_kind", "value_defined", "value_poc_measured", *screen}
     for question in old.questions:
         if question.key in retired:
             assert not new.has(question.key)
             continue
         again = new.question(question.key)
         assert (again.type, again.choice_values) == (question.type, question.choice_values)
-    assert {q.key for q in new.questions} == {q.key for q in old.questions} - retired
+    assert {q.key for q in new.questions} == {q.key for q in old.questions} - retired | {
+        "screen_uses"
+    }
+    v1_answers = {k: v for k, v in complete_answers().items() if k != "screen_uses"}
+    v1_answers |= dict.fromkeys(screen, False) | {"value_poc_measured": True, "value_defined": True}
+    assert rubric.assess(v1_answers, old).outcome is rubric.Outcome.INDUSTRIALISE
     v1_money = {
-        **complete_answers(),
+        **v1_answers,
         "value_defined": True,
         "cost_per_task": 3.0,
         "cost_saving_kind": "money",
@@ -557,7 +574,7 @@ def test_interviews_begun_on_version_1_still_load_with_the_same_questions() -> N
     }
     del v1_money["cost_saving_minutes"], v1_money["cost_hour_cost"]
     assert [r.code for r in rubric.assess(v1_money, old).reasons] == ["cost_above_saving_uncut"]
-    v1_no_indicator = {**complete_answers(), "value_defined": False}
+    v1_no_indicator = {**v1_answers, "value_defined": False}
     for key in ("value_indicator", "value_unit", "value_baseline", "value_target"):
         del v1_no_indicator[key]
     v1_framed = rubric.assess(v1_no_indicator, old)
@@ -584,3 +601,33 @@ def test_banks_are_read_with_libyaml_when_pyyaml_has_it() -> None:
         encoding="utf-8"
     )
     assert yaml.load(text, Loader=banks.YAML_LOADER) == yaml.safe_load(text)
+
+
+def test_stored_answers_to_questions_bank_v2_asked_before_read_as_it_asks_now() -> None:
+    """An interview stored when v2 asked the four prohibited uses as yes/no questions
+    and whether the POC measured its value: the engine and the rubric read its rows
+    as answers to the questions that replaced them, so it neither asks them again nor
+    changes its recommendation."""
+    from conversations.assessments import answers_of
+    from conversations.engine import next_question
+    from storage.models import Answer
+
+    stored = {
+        "screen_manipulation": False,
+        "screen_social_scoring": False,
+        "screen_emotion": False,
+        "screen_sensitive_categorisation": False,
+        "tier_annex3_uses": ["none"],
+        "value_indicator": "handling time",
+        "value_poc_measured": False,
+    }
+    rows = {
+        key: Answer(question_key=key, value=value, skipped=False) for key, value in stored.items()
+    }
+    bank = load_bank()
+    answers = answers_of(rows, bank)
+    assert answers["screen_uses"] == ["none"]
+    assert answers["value_poc_result"] == "not_measured"
+    assert next_question(bank, answers, None) == "use_setting"
+    # bank v1 still asks them: its interviews are read as they were
+    assert answers_of(rows, load_bank("post-poc", 1)) == stored

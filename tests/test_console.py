@@ -51,8 +51,8 @@ def test_the_console_speaks_french_when_the_terminal_does(tmp_path: Path) -> Non
         timeout=60,
         check=True,
     )
-    assert "L'agent utilise-t-il" in done.stdout
-    assert "Note-t-il des personnes" in done.stdout
+    assert "L'agent fait-il l'une de ces choses ?" in done.stdout
+    assert "L'agent sert-il à l'un de ces usages ?" in done.stdout
 
 
 class Terminal:
@@ -176,10 +176,10 @@ def progress(out: str) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize(
     ("answers", "depth", "most"),
-    # Issue 13 asks for light <= 30 and standard <= 45: standard asks 42; light asks 33,
+    # Issue 13 asks for light <= 30 and standard <= 45: standard asks 38; light asks 29,
     # as the triage, the gates and the value and cost-against-value stop rules need
     # (tests/test_depths.py LIGHT_QUESTIONS).
-    [(READY, "light", 33), (STANDARD, "standard", 42), (FULL, "full", 78)],
+    [(READY, "light", 29), (STANDARD, "standard", 38), (FULL, "full", 74)],
     ids=["light", "standard", "full"],
 )
 def test_the_triage_sets_the_depth_and_the_number_of_questions(
@@ -190,23 +190,23 @@ def test_the_triage_sets_the_depth_and_the_number_of_questions(
     # one prompt per question asked, numbered 1, 2, 3 ... out of a total that never grows
     assert [n for n, _ in shown] == list(range(1, len(shown) + 1))
     totals = [total for _, total in shown]
-    assert totals[0] == 81 and totals == sorted(totals, reverse=True)
+    assert totals[0] == 77 and totals == sorted(totals, reverse=True)
     assert totals[-1] == len(shown) == most
     if depth == "full":
         # today's depth: every question of the bank that applies (the saving is in
         # time, so the question about money saved does not, and one task saves more
         # than it costs, so whether its cost can be cut does not either; the target
         # below the baseline tells that lower is better)
-        assert len(shown) == 78
+        assert len(shown) == 74
     assert f"This interview goes to {depth} depth, because" in out
     assert "== Recommendation for invoice-agent:" in out
 
 
-def test_a_light_poc_is_industrialised_in_33_questions(tmp_path: Path) -> None:
+def test_a_light_poc_is_industrialised_in_29_questions(tmp_path: Path) -> None:
     out = chat(scripted_session(READY), tmp_path)
     # Issue 13 asks for 30 at most; the triage, the gates and the value and
-    # cost-against-value stop rules need 33 answers (tests/test_depths.py LIGHT_QUESTIONS).
-    assert len(progress(out)) <= 33
+    # cost-against-value stop rules need 29 answers (tests/test_depths.py LIGHT_QUESTIONS).
+    assert len(progress(out)) == 29 <= 30
     assert (
         "This interview goes to light depth, because only staff see its outputs, a person "
         "reviews each one before it takes effect, it handles no personal data and a wrong "
@@ -220,27 +220,26 @@ def test_a_declared_prohibited_use_ends_the_questions_at_once(tmp_path: Path) ->
         [
             "/poc new Invoice agent",
             "/poc interview invoice-agent",
-            "no",
-            "yes",  # social scoring
+            "2",  # social scoring
             "no",  # not an answer any more
             "continue",
         ]
     )
     out = chat(session + "\n", tmp_path)
     before, _, after = out.partition("== Recommendation for invoice-agent: Stop ==")
-    assert len(progress(before)) == 2 <= 6
+    assert len(progress(before)) == 1 <= 6
     assert "It falls under a use the EU AI Act prohibits: social scoring." in after
     assert "(rests on EU AI Act art. 5(1)(c))" in after
     assert "A lead decides, with decide invoice-agent" in after
     assert "> /poc interview invoice-agent continue" in after
     stopped, _, going = after.partition("Type continue to go on for the record")
     assert progress(stopped) == []  # nothing asked after the stop ...
-    assert progress(going)[0][0] == 3  # ... until the owner goes on for the record
-    assert "Does it infer the emotions" in going
+    assert progress(going)[0][0] == 2  # ... until the owner goes on for the record
+    assert "Is the agent used for any of these?" in going
 
 
 def test_a_lead_raises_the_depth_in_the_console(tmp_path: Path) -> None:
-    triage = [STANDARD[key] for key in asked_in_order(STANDARD)[:10]]
+    triage = [STANDARD[key] for key in asked_in_order(STANDARD)[:7]]
     session = [
         "/poc new Invoice agent",
         "/poc interview invoice-agent",
@@ -253,4 +252,4 @@ def test_a_lead_raises_the_depth_in_the_console(tmp_path: Path) -> None:
     assert "This interview goes to standard depth, because" in out
     assert "a lead can raise it, never lower it below that." in out
     assert "invoice-agent now goes to full depth" in out
-    assert progress(out)[-1] == (15, 81)
+    assert progress(out)[-1] == (12, 77)

@@ -55,7 +55,7 @@ async def test_a_complete_interview_ends_with_a_recommendation_and_its_reasons(
 ) -> None:
     handle = await register(lead)
     first = await interview_at_depth(lead, handle, "full")  # every question, the unit too
-    assert current_key(first) == "screen_manipulation"
+    assert current_key(first) == "screen_uses"
     last = await answer_until_done(lead, first)
     shown = text(last)
     assert "Recommendation for invoice-agent: Industrialise" in shown
@@ -91,7 +91,7 @@ async def test_missing_answers_are_named_in_the_recommendation(lead: Person) -> 
 async def test_a_prohibited_use_stops_the_agent_even_before_the_end(lead: Person) -> None:
     handle = await register(lead)
     await lead.says(f"/poc interview {handle}")
-    await lead.says("yes")
+    await lead.says("Infers the emotions of people at work or in education")
     summary = text(await lead.says(f"/poc summary {handle}"))
     assert "Recommendation: Stop" in summary
 
@@ -189,7 +189,7 @@ async def test_a_stale_prompt_is_refused_instead_of_answering_the_next_question(
     await lead.says("no", reply_to=token)
     second = await lead.says("yes", reply_to=token)  # the other device still shows question 1
     assert "already answered" in text(second)
-    assert [a.question_key for a in await rows(store, Answer)] == ["screen_manipulation"]
+    assert [a.question_key for a in await rows(store, Answer)] == ["screen_uses"]
 
 
 async def test_two_devices_pressing_the_same_button_at_once_record_one_answer(
@@ -198,7 +198,7 @@ async def test_two_devices_pressing_the_same_button_at_once_record_one_answer(
     handle = await register(lead)
     ask = last_ask(await lead.says(f"/poc interview {handle}"))
     phone = Person(Service(store, clock=Clock()), "lea")
-    results = await asyncio.gather(lead.presses(ask, "no"), phone.presses(ask, "yes"))
+    results = await asyncio.gather(lead.presses(ask, "none"), phone.presses(ask, "manipulation"))
     shown = [text(r) for r in results]
     assert sum("already answered" in s or "a moment ago" in s for s in shown) == 1
     assert len(await rows(store, Answer)) == 1
@@ -257,7 +257,7 @@ async def test_an_owner_named_by_a_lead_can_take_the_interview(store: Store, lea
     owner = Person(lead.service, "omar")
     await owner.says("hi")
     assert "now owns" in text(await lead.runs(f"owner {handle} @omar"))
-    assert current_key(await owner.says(f"/poc interview {handle}")) == "screen_manipulation"
+    assert current_key(await owner.says(f"/poc interview {handle}")) == "screen_uses"
 
 
 async def test_a_lead_records_a_decision_that_the_channel_sees(store: Store, lead: Person) -> None:
@@ -325,9 +325,9 @@ async def test_a_french_speaker_is_interviewed_in_french(service: Service) -> No
     await claire.says("bonjour")
     handle = await register(claire, "Agent factures")
     replies = await claire.says(f"/poc interview {handle}")
-    assert last_ask(replies).text.startswith("L'agent utilise-t-il")
-    replies = await claire.says("non")
-    assert read_token(last_ask(replies).token).key == "screen_social_scoring"
+    assert last_ask(replies).text.startswith("L'agent fait-il l'une de ces choses")
+    replies = await claire.says("aucune")
+    assert read_token(last_ask(replies).token).key == "tier_annex3_uses"
 
 
 async def test_the_first_person_administers_a_new_workspace_and_can_hand_over(
@@ -353,7 +353,7 @@ async def test_home_shows_the_persons_pocs_and_the_way_back_into_the_interview(
     [card] = await lead.runs("home")
     assert isinstance(card, Card)
     shown = text([card])
-    assert "1 of" in shown and "Next question: Social scoring" in shown
+    assert "1 of" in shown and "Next question: Annex III uses" in shown
     assert "Health: 🟠 amber — no named business manager" in shown
     assert [b.command for b in card.buttons] == [f"interview {handle}"]
     assert "You own no POC yet" in text(await Person(lead.service, "zoe").runs("home"))
@@ -375,5 +375,5 @@ async def test_help_during_an_interview_says_what_the_bot_does_and_why_the_quest
     handle = await register(lead)
     await lead.says(f"/poc interview {handle}")
     shown = text(await lead.says("help"))
-    assert "decide <poc>" in shown and "EU AI Act art. 5(1)(a)-(b)" in shown
+    assert "decide <poc>" in shown and "EU AI Act art. 5(1)(a)-(c), (f), (g)" in shown
     assert "[invoice-agent · Prohibited uses · 1/" in shown

@@ -32,11 +32,11 @@ BANK_FILE = Path(__file__).resolve().parents[1] / "conversations" / "banks" / "p
 
 STANDARD = {**READY, "use_setting": "Customers or the public"}
 
-LIGHT_QUESTIONS = 33
-"""What a light interview asks of READY. Issue 13 asks for 30 at most: the triage
-(10), the gates (14) and the value and cost-against-value stop rules (9, "none" as
-the indicator now says none is defined) need 33 answers; fewer means merging more
-value questions (the unit with the baseline, "not measured" as the POC result)."""
+LIGHT_QUESTIONS = 29
+"""What a light interview asks of READY; issue 13 asks for 30 at most. The triage
+(7: the four prohibited uses in one multi-choice question), the gates (14) and the
+value and cost-against-value stop rules (8: "none" as the indicator says none is
+defined, "not measured" as the POC result that it was not measured) need 29 answers."""
 FULL = {
     **READY,
     "tier_annex3_uses": "Hiring, task allocation, monitoring or evaluating staff",
@@ -122,11 +122,11 @@ def test_every_answer_the_rubric_reads_for_its_decision_is_declared() -> None:
     variants: list[dict[str, Any]] = [
         complete_answers(),
         {},
-        {**complete_answers(), "screen_manipulation": True, "screen_emotion": True},
-        {**complete_answers(), "screen_social_scoring": True},
-        {**complete_answers(), "screen_sensitive_categorisation": True},
+        {**complete_answers(), "screen_uses": ["manipulation", "emotion"]},
+        {**complete_answers(), "screen_uses": ["social_scoring"]},
+        {**complete_answers(), "screen_uses": ["sensitive_categorisation"]},
         {**complete_answers(), "risk_impact": "critical", "sup_review": "none"},
-        {**complete_answers(), "value_poc_measured": False},
+        {**complete_answers(), "value_poc_result": "not_measured"},
         {**complete_answers(), "value_poc_result": 50.0},
         {**complete_answers(), "risk_level": "above", "risk_treatment": "none"},
         {**complete_answers(), "view_recommendation": "stop", "value_poc_result": 20.0},
@@ -147,7 +147,10 @@ def test_every_answer_the_rubric_reads_for_its_decision_is_declared() -> None:
         else:
             reasons = [g.reason for g in result.gates]
         seen.update(key for reason in reasons for key in reason.keys)
-    assert seen <= declared, sorted(seen - declared)
+    # a reason points at the question a fact is read from: screen_uses for each
+    # prohibited use, value_poc_result for whether the POC measured its value
+    read = {k for fact in declared for k in BANK.asked_for(fact)}
+    assert seen <= read, sorted(seen - read)
 
 
 def test_the_kill_switch_owner_is_waived_only_where_the_triage_rules_out_a_critical_impact() -> (
@@ -166,10 +169,7 @@ def test_the_kill_switch_owner_is_waived_only_where_the_triage_rules_out_a_criti
 
 def test_what_the_triage_settles_is_not_asked_at_standard_depth_but_still_at_full() -> None:
     reviewed = {
-        "screen_manipulation": False,
-        "screen_social_scoring": False,
-        "screen_emotion": False,
-        "screen_sensitive_categorisation": False,
+        "screen_uses": ["none"],
         "tier_annex3_uses": ["none"],
         "use_setting": "external",
         "risk_impact": "limited",
@@ -357,8 +357,8 @@ async def test_the_owner_is_told_the_depth_and_why_in_one_sentence(lead: Person)
         "reviews each one before it takes effect, it handles no personal data and a wrong "
         "output has at most a limited impact."
     ]
-    # Issue 13 asks for 30 at most: 33 today, see LIGHT_QUESTIONS
-    assert len(asked) == LIGHT_QUESTIONS
+    # Issue 13 asks for 30 at most, see LIGHT_QUESTIONS
+    assert len(asked) == LIGHT_QUESTIONS <= 30
     assert "Recommendation for invoice-agent: Industrialise" in text(last)
 
 
@@ -375,6 +375,7 @@ SCENARIOS = {
     "frame": {**READY, "kill_rehearsed": "no", "sup_monitoring": "no", "ops_log_months": "3"},
     "frame, target missed": {**READY, "value_poc_result": "20", "view_recommendation": "frame"},
     "not enough information": {**READY, "run_operating_team": "skip"},
+    "stop, not measured": {**READY, "value_poc_result": "not measured"},
 }
 
 
@@ -393,7 +394,7 @@ async def test_a_light_interview_gives_the_outcome_and_reasons_of_the_full_one(
     full, _, _ = await _answer_counting(
         lead, await interview_at_depth(lead, "full-agent", "full"), answers
     )
-    assert len(light) <= LIGHT_QUESTIONS < len(full)
+    assert len(light) <= LIGHT_QUESTIONS and len(light) < len(full)
     results = {}
     async with store.unit() as repo:
         for handle in ("light-agent", "full-agent"):
@@ -413,10 +414,7 @@ async def test_a_light_interview_gives_the_outcome_and_reasons_of_the_full_one(
 
 
 _LIGHT_TRIAGE = {
-    "screen_manipulation": st.just(False),
-    "screen_social_scoring": st.just(False),
-    "screen_emotion": st.just(False),
-    "screen_sensitive_categorisation": st.just(False),
+    "screen_uses": st.just(["none"]),
     "tier_annex3_uses": st.just(["none"]),
     "use_setting": st.just("internal"),
     "risk_impact": st.sampled_from(["negligible", "limited"]),
@@ -477,9 +475,7 @@ async def test_a_declared_prohibited_use_answers_at_once_and_asks_nothing_more(
 ) -> None:
     await lead.runs("new Invoice agent")
     await lead.says("/poc interview invoice-agent")
-    for _ in range(3):
-        await lead.says("no")
-    stopped = await lead.says("yes")  # question 4: biometric categorisation
+    stopped = await lead.says("4")  # question 1, its fourth use: biometric categorisation
     shown = text(stopped)
     assert not any(isinstance(r, Ask) for r in stopped)
     assert "Recommendation for invoice-agent: Stop" in shown
@@ -502,7 +498,7 @@ async def test_a_declared_prohibited_use_answers_at_once_and_asks_nothing_more(
     assert current_key(going) == "tier_annex3_uses"
     [interview] = await _rows(store, Interview)
     assert interview.early_stop == "continued"
-    _, last, _ = await _answer_counting(lead, going, {**FULL, "value_poc_measured": "no"})
+    _, last, _ = await _answer_counting(lead, going, {**FULL, "value_poc_result": "not measured"})
     assert "Recommendation for invoice-agent: Stop" in text(last)
 
 
@@ -510,37 +506,37 @@ async def test_a_declared_prohibited_use_answers_at_once_and_asks_nothing_more(
 async def test_the_continue_button_goes_on_for_the_record(lead: Person) -> None:
     await lead.runs("new Invoice agent")
     await lead.says("/poc interview invoice-agent")
-    [card] = [r for r in await lead.says("yes") if isinstance(r, Card)]
+    [card] = [r for r in await lead.says("1") if isinstance(r, Card)]
     going = await lead.runs(card.buttons[0].command, channel="D-lea")
-    assert current_key(going) == "screen_social_scoring"
+    assert current_key(going) == "tier_annex3_uses"
 
 
 @pytest.mark.storage
 async def test_an_edit_that_lifts_the_stop_lets_the_interview_go_on(lead: Person) -> None:
     await lead.runs("new Invoice agent")
     await lead.says("/poc interview invoice-agent")
-    await lead.says("yes")
-    await lead.says("/poc edit invoice-agent screen_manipulation")
-    going = await lead.says("no")
-    assert current_key(going) == "screen_social_scoring"
+    await lead.says("1")
+    await lead.says("/poc edit invoice-agent screen_uses")
+    going = await lead.says("none of these")
+    assert current_key(going) == "tier_annex3_uses"
 
 
 @pytest.mark.storage
 async def test_a_lead_raises_the_depth_and_never_lowers_it(store: Store, lead: Person) -> None:
     await lead.runs("new Invoice agent")
     replies = await lead.says("/poc interview invoice-agent")
-    for _ in range(10):  # the triage, for a standard POC
+    for _ in range(7):  # the triage, for a standard POC
         replies = await lead.says(STANDARD[current_key(replies)])
     progress = last_ask(replies).progress
-    assert progress.endswith("/45"), progress  # 42 asked (test_console.py), the saving's
+    assert progress.endswith("/41"), progress  # 38 asked (test_console.py), the saving's
     # two ways (time or money) both count until it is answered
     refused = text(await lead.says("/poc depth invoice-agent light"))
     assert "The triage answers set invoice-agent to standard depth" in refused
     raised = text(await lead.says("/poc depth invoice-agent full"))
-    assert "invoice-agent now goes to full depth: 71 questions can still apply." in raised
+    assert "invoice-agent now goes to full depth: 70 questions can still apply." in raised
     # the owner stays on the question they were at; full adds the risk-tier questions
     # before it that the standard triage had settled (asked after, from the top)
-    assert last_ask(await lead.says("/poc interview invoice-agent")).progress.endswith("15/81")
+    assert last_ask(await lead.says("/poc interview invoice-agent")).progress.endswith("12/77")
     [interview] = await _rows(store, Interview)
     assert interview.depth_floor == "full"
     [event] = [e for e in await _rows(store, AuditEvent) if e.action == "depth_raised"]
@@ -558,15 +554,12 @@ async def test_depth_is_listed_in_help(lead: Person) -> None:
 
 
 def _first_keys(bank: Bank) -> list[str]:
-    return [q.key for q in bank.questions[:10]]
+    return [q.key for q in bank.questions[:7]]
 
 
 def test_the_triage_comes_first() -> None:
     assert _first_keys(BANK) == [
-        "screen_manipulation",
-        "screen_social_scoring",
-        "screen_emotion",
-        "screen_sensitive_categorisation",
+        "screen_uses",
         "tier_annex3_uses",
         "use_setting",
         "risk_impact",

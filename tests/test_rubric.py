@@ -83,28 +83,52 @@ def test_a_complete_worthy_poc_is_industrialised() -> None:
 
 
 @pytest.mark.parametrize(
-    "key",
+    ("use", "reference"),
     [
-        "screen_manipulation",
-        "screen_social_scoring",
-        "screen_emotion",
-        "screen_sensitive_categorisation",
+        ("manipulation", "EU AI Act art. 5(1)(a)-(b)"),
+        ("social_scoring", "EU AI Act art. 5(1)(c)"),
+        ("emotion", "EU AI Act art. 5(1)(f)"),
+        ("sensitive_categorisation", "EU AI Act art. 5(1)(g)"),
     ],
 )
-def test_a_prohibited_use_stops_it(key: str) -> None:
-    result = assess(with_(**{key: True}), BANK)
+def test_a_prohibited_use_stops_it(use: str, reference: str) -> None:
+    """Asked in one question, each use keeps its own article as the reason's reference,
+    and the reason points at that question to edit."""
+    result = assess(with_(screen_uses=[use]), BANK)
 
     assert result.outcome is Outcome.STOP
     assert codes(result.reasons) == ["prohibited_use"]
-    assert result.reasons[0].keys == (key,)
-    assert result.reasons[0].references == (BANK.question(key).reference,)
+    assert result.reasons[0].keys == ("screen_uses",)
+    assert result.reasons[0].references == (reference,)
     assert describe(result.reasons[0], EN).startswith(
         "It falls under a use the EU AI Act prohibits"
     )
 
 
+def test_answers_to_the_four_former_prohibited_use_questions_read_the_same() -> None:
+    """Interviews stored when bank v2 asked each use as a yes/no question, and whether
+    the POC measured its value before its result, are read as the bank asks them now."""
+    old = complete_answers()
+    del old["screen_uses"]
+    old |= {
+        "screen_manipulation": False,
+        "screen_social_scoring": True,
+        "screen_emotion": False,
+        "screen_sensitive_categorisation": False,
+    }
+    assert BANK.upgraded(old)["screen_uses"] == ["social_scoring"]
+    assert assess(BANK.upgraded(old), BANK) == assess(with_(screen_uses=["social_scoring"]), BANK)
+    old |= {"screen_social_scoring": False, "value_poc_measured": False}
+    del old["value_poc_result"]
+    upgraded = BANK.upgraded(old)
+    assert (upgraded["screen_uses"], upgraded["value_poc_result"]) == (["none"], "not_measured")
+    assert codes(assess(upgraded, BANK).reasons) == ["no_measured_value"]
+    partly = {"screen_manipulation": False, "screen_emotion": SKIPPED}
+    assert "screen_uses" not in BANK.upgraded(partly), "not all answered no: asked again"
+
+
 def test_every_prohibited_use_is_named() -> None:
-    result = assess(with_(screen_emotion=True, screen_social_scoring=True), BANK)
+    result = assess(with_(screen_uses=["social_scoring", "emotion"]), BANK)
 
     assert result.outcome is Outcome.STOP
     assert [describe(r, EN) for r in result.reasons] == [
@@ -131,13 +155,15 @@ def test_critical_impact_reviewed_before_effect_does_not_stop_it() -> None:
 
 
 def test_value_not_measured_by_the_poc_stops_it() -> None:
-    answers = with_(value_poc_measured=False)
-    del answers["value_poc_result"], answers["value_poc_cases"]
+    answers = with_(value_poc_result="not_measured")
+    del answers["value_poc_cases"]
 
     result = assess(answers, BANK)
 
     assert result.outcome is Outcome.STOP
     assert codes(result.reasons) == ["no_measured_value"]
+    assert result.reasons[0].keys == ("value_poc_result",)
+    assert result.reasons[0].references == ("NIST AI RMF MANAGE 2.1",)
 
 
 def test_a_result_no_better_than_the_baseline_stops_it() -> None:
@@ -180,7 +206,8 @@ def test_the_owners_stop_is_contradicted_by_a_met_target() -> None:
 
 def test_every_stop_reason_is_listed() -> None:
     result = assess(
-        with_(screen_manipulation=True, value_poc_result=13.0, view_recommendation="stop"), BANK
+        with_(screen_uses=["manipulation"], value_poc_result=13.0, view_recommendation="stop"),
+        BANK,
     )
 
     assert codes(result.reasons) == [
@@ -191,7 +218,7 @@ def test_every_stop_reason_is_listed() -> None:
 
 
 def test_a_stop_rule_wins_over_missing_answers() -> None:
-    result = assess({"screen_manipulation": False, "screen_social_scoring": True}, BANK)
+    result = assess({"screen_uses": ["social_scoring"]}, BANK)
 
     assert result.outcome is Outcome.STOP
     assert codes(result.reasons) == ["prohibited_use"]
@@ -676,8 +703,8 @@ def scenarios() -> list[dict[str, Any]]:
     """Answer sets that together produce every reason the rubric gives."""
     partial = complete_answers()
     partial.pop("value_target")
-    unmeasured = with_(value_poc_measured=False)
-    del unmeasured["value_poc_result"], unmeasured["value_poc_cases"]
+    unmeasured = with_(value_poc_result="not_measured")
+    del unmeasured["value_poc_cases"]
     return [
         complete_answers(),
         partial,
@@ -685,8 +712,8 @@ def scenarios() -> list[dict[str, Any]]:
         unmeasured,
         with_(view_recommendation="stop"),
         with_(view_recommendation="stop", value_poc_result=8.0),
-        with_(screen_manipulation=True, screen_social_scoring=True),
-        with_(screen_emotion=True, screen_sensitive_categorisation=True),
+        with_(screen_uses=["manipulation", "social_scoring"]),
+        with_(screen_uses=["emotion", "sensitive_categorisation"]),
         with_(risk_impact="critical", sup_review="none", value_poc_result=20.0),
         with_(risk_level="above", risk_treatment="none"),
         with_(tier_annex3_uses=["credit"], tier_obligations_met=False, cost_monthly=9000.0),
@@ -703,7 +730,6 @@ def scenarios() -> list[dict[str, Any]]:
                 "value_baseline",
                 "value_target",
                 "value_measure_method",
-                "value_poc_measured",
                 "value_poc_result",
                 "value_poc_cases",
                 "watch_threshold",
@@ -787,13 +813,22 @@ def _references(bank: Bank, keys: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r for r in found if r))
 
 
+def _precise(bank: Bank, reference: str, keys: tuple[str, ...]) -> str:
+    """A choice's own reference (a prohibited use's article) as its question's."""
+    for key in keys:
+        if reference in {c.reference for c in bank.question(key).choices}:
+            return str(bank.question(key).reference)
+    return reference
+
+
 @pytest.mark.parametrize("answers", scenarios())
 def test_reasons_rest_on_real_questions_and_their_references(answers: dict[str, Any]) -> None:
     for reason in every_reason(assess(answers, BANK)):
         assert reason.keys, reason.code
         for key in reason.keys:
             assert BANK.has(key), (reason.code, key)
-        assert reason.references == _references(BANK, reason.keys)
+        cited = tuple(dict.fromkeys(_precise(BANK, r, reason.keys) for r in reason.references))
+        assert cited == _references(BANK, reason.keys)
 
 
 def test_the_assessment_is_deterministic() -> None:

@@ -49,7 +49,7 @@ def _ask(ask: Ask) -> list[str]:
         lines.extend(f"  {n}. {choice.label}" for n, choice in enumerate(ask.choices, start=1))
     if ask.current is not None:
         lines.append(f"  ({ask.current})")
-    lines.append(f"  {ask.hint}")
+    lines.append(f"  {ask.hint_typed()}")  # no people picker in a terminal
     return lines
 
 

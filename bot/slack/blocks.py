@@ -393,12 +393,11 @@ def ask_blocks(ask: Ask, language: str) -> list[Block]:
 def answered_blocks(
     answered: Answered, edit_command: str | None, language: str = "en"
 ) -> list[Block]:
-    """A settled question: what was answered, and no input left to press."""
-    block: Block = {
-        "type": "section",
-        "text": mrkdwn(":white_check_mark: " + clip(answered.summary, 2900)),
-    }
-    if edit_command:
+    """A settled question: what was answered, and no input left to press (one
+    left unanswered, paused or gone back from, has no answer to edit either)."""
+    mark = ":double_vertical_bar: " if answered.left else ":white_check_mark: "
+    block: Block = {"type": "section", "text": mrkdwn(mark + clip(answered.summary, 2900))}
+    if edit_command and not answered.left:
         block["accessory"] = button(text("edit", language), ids.EDIT, sealed(edit_command))
     return [block]
 

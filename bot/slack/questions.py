@@ -172,7 +172,7 @@ class Questions:
         who.settled = answered.token
         if ref is None:
             return
-        edit = edit_command(ref, answered.token)
+        edit = None if answered.left else edit_command(ref, answered.token)
         await self._update(client, ref, answered_blocks(answered, edit, language), answered.summary)
         if typed_ts and edit:
             who.address = {

@@ -259,7 +259,8 @@ def question_body(ask: Ask, t: Translator) -> list[Json]:
     body.extend(paragraph(ask.text, weight="Bolder"))
     if ask.current is not None:
         body.extend(paragraph(f"({ask.current})", isSubtle=True))
-    body.extend(paragraph(ask.hint, isSubtle=True, size="Small"))
+    # No people picker on a card: a person is named by a typed @mention.
+    body.extend(paragraph(ask.hint_typed(), isSubtle=True, size="Small"))
     return body
 
 
@@ -320,8 +321,10 @@ def _inputs(ask: Ask, t: Translator) -> list[Json]:
 
 
 def settled_activity(answered: Answered) -> Json:
-    """What a question's message becomes once answered: the answer, and nothing to press."""
-    return activity(adaptive_card(paragraph(f"✅ {answered.summary}")))
+    """What a question's message becomes once answered: the answer, and nothing to
+    press (one left unanswered, paused or gone back from, says so)."""
+    mark = "⏸" if answered.left else "✅"
+    return activity(adaptive_card(paragraph(f"{mark} {answered.summary}")))
 
 
 def moved_on_activity(ask: Ask, t: Translator) -> Json:

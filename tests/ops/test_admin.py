@@ -143,7 +143,7 @@ def test_export_from_the_command_line_writes_csv_and_json(tmp_path: Path) -> Non
     with (tmp_path / "csv" / "answers.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["question_key"], r["value"], r["by"]) for r in rows] == [
-        ("screen_manipulation", "false", "lea")
+        ("screen_uses", '["none"]', "lea")
     ]
     done = subprocess.run(
         [

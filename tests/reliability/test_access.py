@@ -91,7 +91,7 @@ ACTIONS = (
     Action("summary", "summary {poc}", ANYONE, "Invoice agent", False),
     Action("summary post", "summary {poc} post", ANYONE, "Invoice agent", True),
     Action("interview", "interview {poc2}", OWNER_OR_LEAD, "claims-agent", None),
-    Action("edit", "edit {poc2} screen_manipulation", OWNER_OR_LEAD, "claims-agent", True),
+    Action("edit", "edit {poc2} screen_uses", OWNER_OR_LEAD, "claims-agent", True),
     Action(
         "edit (the questions)", "edit {poc}", ANYONE, "Change an answer of invoice-agent", False
     ),
@@ -205,7 +205,7 @@ async def _build(database_url: str) -> dict[str, Ask]:
 
 async def _answer_some(person: Person, handle: str) -> Ask:
     replies = await person.says(f"/poc interview {handle}")
-    for _ in range(3):
+    for _ in range(5):  # to the first yes/no question, personal data
         replies = await person.says(READY[current_key(replies)])
     return [r for r in replies if isinstance(r, Ask)][-1]
 
@@ -284,7 +284,7 @@ async def _run(world: World, role: str, action: Action, target: str) -> list[Rep
     names = TARGETS[target]
     if action.press:
         asked = world.waiting.get(names["poc2"])
-        token = asked.token if asked else "999999.0.screen_social_scoring"
+        token = asked.token if asked else "999999.0.tier_annex3_uses"
         model = asked or next(iter(world.waiting.values()))
         return await person.presses(replace(model, token=token), action.line)
     line = action.line.format(**names)

@@ -129,7 +129,7 @@ WORDS = (
     "until",
     "2026-12-01",
     "post",
-    "screen_manipulation",
+    "screen_uses",
     "value_indicator",
     "personal-data",
 )
@@ -185,7 +185,7 @@ async def test_any_text_as_any_command_gets_a_clear_answer(
 # -- the core: every type of question ----------------------------------------------------
 
 ONE_OF_EACH_TYPE = {
-    "yes_no": "screen_manipulation",
+    "yes_no": "risk_personal_data",
     "multi_choice": "tier_annex3_uses",
     "choice": "tier_role",
     "person": "owner_business_manager",
@@ -251,9 +251,9 @@ tokens = st.one_of(
         "{}.{}.{}".format,
         st.one_of(st.integers(), st.integers(min_value=2**31, max_value=10**40)),
         st.integers(min_value=-(10**30), max_value=10**30),
-        st.one_of(st.sampled_from(["screen_social_scoring", "tier_role"]), nasty_text),
+        st.one_of(st.sampled_from(["tier_annex3_uses", "tier_role"]), nasty_text),
     ),
-    st.sampled_from(["", ".", "..", "1..", "-1.-1.x", "0.0.screen_social_scoring", "1.1"]),
+    st.sampled_from(["", ".", "..", "1..", "-1.-1.x", "0.0.tier_annex3_uses", "1.1"]),
     nasty_text,
 )
 
@@ -262,7 +262,7 @@ tokens = st.one_of(
 async def waiting(people: tuple[Person, Person], look: AsyncEngine) -> tuple[Ask, str]:
     """Ada's interview waits on a question; the digest of the data then."""
     ada, _ = people
-    return await walk_to(ada, "screen_social_scoring"), await digest(look)
+    return await walk_to(ada, "tier_annex3_uses"), await digest(look)
 
 
 @BOUNDED
@@ -273,13 +273,13 @@ async def test_a_forged_button_token_is_refused_plainly_and_changes_nothing(
     """Teams lets a client post any card data: a token is data, not a promise."""
     asked, before = waiting
     for who in people:
-        shown = readable(await who.presses(replace(asked, token=token), "no"))
+        shown = readable(await who.presses(replace(asked, token=token), "none"))
         assert any(
             refusal in shown
             for refusal in ("no longer valid", "already answered", "Only the owner")
         ), (token, shown)
     # Max may not answer Ada's question even with the real token.
-    assert "Only the owner" in readable(await people[1].presses(asked, "no"))
+    assert "Only the owner" in readable(await people[1].presses(asked, "none"))
     assert await digest(look) == before
 
 
@@ -362,7 +362,7 @@ async def test_the_console_process_takes_nasty_lines_and_keeps_going(tmp_path: P
             answers[line] = shown
         assert "Registered Claims\ufffdagent as claimsagent" in answers[CONSOLE_LINES[1]]
         # The interview went on: the lone "no" answered the first question, nothing else did.
-        assert "Prohibited uses · 2/" in answers[b"no"]
+        assert "Exposure and impact · 2/" in answers[b"no"]
         assert "invoice-agent" in answers[b"/poc list"]
         status, rest = await console.close()
     finally:

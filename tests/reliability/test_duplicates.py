@@ -123,7 +123,7 @@ async def slack_conversation(slack: Slack, n: int) -> dict[str, str]:
         await lea.answers(question, READY[question.key], {"Claire Martin": claire.user_id})
     views = set(slack.fake.views)
     await lea.presses_edit(editable(lea)[0])
-    reply = await lea.submits(view_opened(slack, views), options=["yes"])
+    reply = await lea.submits(view_opened(slack, views), options=["manipulation"])
     assert not reply.json().get("errors")
     views = set(slack.fake.views)
     await lea.presses_edit(editable(lea)[1])

@@ -38,16 +38,16 @@ __all__ = ["no_slack_environment"]
 PEOPLE = 200
 ANSWERS = 10
 KEYS = (
-    "screen_manipulation",
-    "screen_social_scoring",
-    "screen_emotion",
-    "screen_sensitive_categorisation",
+    "screen_uses",
     "tier_annex3_uses",
     "use_setting",
     "risk_impact",
     "sup_review",
     "risk_personal_data",
     "risk_autonomy",
+    "owner_business_manager",
+    "value_indicator",
+    "value_unit",
 )
 """The questions every owner meets first, in order, with the answers of READY."""
 STORED_SECONDS = 120.0

@@ -37,7 +37,7 @@ async def test_the_app_home_shows_my_pocs_and_resumes_the_interview(slack: Slack
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
-    await lea.presses(lea.question(), "no")
+    await lea.ticks(lea.question(), ["none"])
     asked = lea.question()
 
     await lea.opens_home()
@@ -46,10 +46,11 @@ async def test_the_app_home_shows_my_pocs_and_resumes_the_interview(slack: Slack
     shown = str(home["blocks"])
     assert home["type"] == "home"
     assert "Invoice agent (invoice-agent)" in shown
-    assert "Next question: Social scoring" in shown
-    # 60: the value questions wait for the value indicator ("none": none), which
-    # replaced the separate yes/no on whether one is defined (issue 13)
-    assert "1 of 60 questions answered" in shown
+    assert "Next question: Annex III uses" in shown
+    # 57: the value questions wait for the value indicator ("none": none), which
+    # replaced the separate yes/no on whether one is defined, and the prohibited
+    # uses are one question (issue 13)
+    assert "1 of 57 questions answered" in shown
 
     await lea.presses_in_home("Resume invoice-agent")
 

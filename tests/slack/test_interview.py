@@ -28,8 +28,8 @@ async def test_a_whole_interview_by_buttons_pickers_and_replies(slack: Slack) ->
 
     assert lea.replies(told)[0]["response_type"] == "ephemeral"
     first = lea.question()
-    assert first.key == "screen_manipulation"
-    assert [b["value"] for b in first.buttons] == ["yes", "no"]
+    assert first.key == "screen_uses"
+    assert "checkboxes" in first.kinds()
     # every question, so every kind of input (a light interview has no date)
     assert "now goes to full depth" in str(
         lea.replies(await lea.runs("/poc depth invoice-agent full"))
@@ -94,7 +94,7 @@ async def test_a_cancelled_edit_goes_back_to_where_the_interview_was(slack: Slac
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
-    await lea.presses(lea.question(), "no")
+    await lea.ticks(lea.question(), ["none"])
     current = lea.question()
     await lea.presses_edit(lea.messages()[0])
     [view_id] = slack.fake.views
@@ -102,25 +102,28 @@ async def test_a_cancelled_edit_goes_back_to_where_the_interview_was(slack: Slac
     await lea.closes(view_id)
 
     assert lea.question().key == current.key
-    await lea.presses(lea.question(), "no")
-    assert lea.question().key == "screen_emotion"
+    await lea.ticks(lea.question(), ["none"])
+    assert lea.question().key == "use_setting"
 
 
 async def test_edit_by_command_opens_the_modal(slack: Slack) -> None:
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
-    await lea.presses(lea.question(), "no")
+    await lea.ticks(lea.question(), ["none"])
 
-    await lea.runs("/poc edit invoice-agent screen_manipulation")
+    await lea.runs("/poc edit invoice-agent screen_uses")
 
     [view_id] = slack.fake.views
     assert [o["value"] for o in slack.fake.views[view_id]["blocks"][-1]["element"]["options"]] == [
-        "yes",
-        "no",
+        "manipulation",
+        "social_scoring",
+        "emotion",
+        "sensitive_categorisation",
+        "none",
     ]
-    await lea.submits(view_id, options=["yes"])
-    hook = await lea.runs("/poc history invoice-agent screen_manipulation")
+    await lea.submits(view_id, options=["emotion"])
+    hook = await lea.runs("/poc history invoice-agent screen_uses")
     assert "replaced" in str(lea.replies(hook))
 
 
@@ -130,7 +133,7 @@ async def test_a_modal_checked_too_slowly_closes_on_saving_and_says_so_after(
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
-    await lea.presses(lea.question(), "no")
+    await lea.ticks(lea.question(), ["none"])
     await lea.presses_edit(lea.messages()[0])
     [view_id] = slack.fake.views
     # Another replica, which has never seen Léa, gets the submission while
@@ -139,14 +142,14 @@ async def test_a_modal_checked_too_slowly_closes_on_saving_and_says_so_after(
     slack.bot.listeners.ack_budget = 0.05
     slack_is_slow = slack.fake.hold("users.info")
 
-    acked = await lea.submits(view_id, options=["yes"], settle=False)
+    acked = await lea.submits(view_id, options=["emotion"], settle=False)
 
     assert acked.json()["response_action"] == "update"
     assert "Saving your answer" in str(acked.json()["view"])
     slack_is_slow.set()
     await slack.settled()
     assert "Saved." in str(slack.fake.views[view_id])
-    assert "Yes" in slack.message(lea.dm, lea.messages()[0].ts).words()
+    assert "Infers the emotions" in slack.message(lea.dm, lea.messages()[0].ts).words()
 
 
 async def test_a_stop_rule_answers_at_once_and_a_button_goes_on_for_the_record(
@@ -155,7 +158,7 @@ async def test_a_stop_rule_answers_at_once_and_a_button_goes_on_for_the_record(
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
-    await lea.presses(lea.question(), "yes")
+    await lea.ticks(lea.question(), ["manipulation"])
 
     stop = lea.last()
     shown = stop.words()
@@ -169,4 +172,4 @@ async def test_a_stop_rule_answers_at_once_and_a_button_goes_on_for_the_record(
 
     await lea.presses(stop, "Go on for the record")
 
-    assert lea.question().key == "screen_social_scoring"
+    assert lea.question().key == "tier_annex3_uses"

@@ -74,13 +74,13 @@ async def test_outages_and_resets_are_retried_with_back_off_and_post_once(slack:
     slack.fake.fail("chat.postMessage", drop=True)
     slack.fake.fail("chat.postMessage", status=503)
 
-    await lea.presses(first, "no")
+    await lea.ticks(first, ["none"])
 
     attempts = slack.fake.called("chat.postMessage", ok_only=False)[-4:]
     assert [c.status for c in attempts] == [500, 0, 503, 200]
     assert slack.sleeps == [0.25, 0.5, 1.0], "exponential back-off (jitter at its least)"
-    assert lea.question().key == "screen_social_scoring"
-    assert await answers_to(slack, "screen_manipulation") == 1
+    assert lea.question().key == "tier_annex3_uses"
+    assert await answers_to(slack, "screen_uses") == 1
 
 
 async def test_the_ack_comes_before_the_slow_work(slack: Slack) -> None:
@@ -156,19 +156,19 @@ async def test_a_question_posted_without_an_answer_from_slack_is_not_posted_twic
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
-    await lea.presses(lea.question(), "no")  # the DM is known from now on
+    await lea.ticks(lea.question(), ["none"])  # the DM is known from now on
     slack.fake.chaos = Chaos(
         rate=1.0, faults=("timeout",), late=0.6, methods=frozenset({"chat.postMessage"})
     )
 
-    await lea.presses(lea.question(), "no")
+    await lea.ticks(lea.question(), ["none"])
     slack.fake.chaos = None
 
     asked = [m for m in lea.messages() if m.is_open]
-    assert [m.key for m in asked] == ["screen_emotion"], "posted once, and known to the bot"
+    assert [m.key for m in asked] == ["use_setting"], "posted once, and known to the bot"
     looked = slack.fake.called("conversations.history")
     assert len(looked) == 1 and looked[0].args["channel"] == lea.dm
-    await lea.presses(asked[0], "no")
+    await lea.presses(asked[0], "staff only")
     assert not slack.message(asked[0].channel, asked[0].ts).is_open, "settled like any other"
 
 
@@ -188,7 +188,7 @@ async def test_an_update_without_an_answer_from_slack_is_retried(
         late=0.6,
     )
 
-    await lea.presses(first, "no")
+    await lea.ticks(first, ["none"])
 
     updates = slack.fake.called("chat.update")
     assert [c.late for c in updates] == [True, False], "an update may be done twice"

@@ -22,6 +22,8 @@ async def interviewing(slack: Slack) -> tuple[Person, Message]:
     lea = slack.person("U0LEA", "Léa Martin")
     await lea.runs("/poc new Invoice agent")
     await lea.runs("/poc interview invoice-agent")
+    for _ in range(2):  # the prohibited and the Annex III uses: to a question of buttons
+        await lea.ticks(lea.question(), ["none"])
     return lea, lea.question()
 
 
@@ -31,7 +33,7 @@ async def test_a_question_token_without_its_seal_is_refused(slack: Slack) -> Non
     answers = await count(slack, "answer")
     # The block id as the bot would have written it before seals: a real token.
     forged = ids.ask_block(question.token).split("~")[0]
-    button = next(e for e in question.buttons if e["value"] == "no")
+    button = next(e for e in question.buttons if e["value"] == "internal")
 
     reply = await lea.acts(question, {**button, "type": "button"}, forged)
 
@@ -44,9 +46,9 @@ async def test_a_token_with_someone_elses_seal_is_refused(slack: Slack) -> None:
     lea, question = await interviewing(slack)
     assert question.token is not None
     sealed = ids.ask_block(question.token)
-    other = ids.ask_block(question.token.replace(".screen_", ".other_"))
+    other = ids.ask_block(question.token.replace(".use_", ".other_"))
     forged = sealed.split("~")[0] + "~" + other.split("~")[1]
-    button = next(e for e in question.buttons if e["value"] == "no")
+    button = next(e for e in question.buttons if e["value"] == "internal")
     answers = await count(slack, "answer")
 
     await lea.acts(question, {**button, "type": "button"}, forged)
@@ -68,7 +70,7 @@ async def test_a_command_button_with_a_changed_value_runs_nothing(slack: Slack) 
         {
             "type": "button",
             "action_id": ids.EDIT,
-            "value": "edit invoice-agent screen_manipulation",
+            "value": "edit invoice-agent screen_uses",
         },
         "b",
     )
@@ -79,7 +81,7 @@ async def test_a_command_button_with_a_changed_value_runs_nothing(slack: Slack) 
 
 async def test_a_modal_whose_metadata_was_changed_stores_nothing(slack: Slack) -> None:
     lea, question = await interviewing(slack)
-    await lea.presses(question, "no")
+    await lea.presses(question, "internal")
     await lea.presses_edit(lea.messages()[0])
     [view_id] = slack.fake.views
     view = slack.fake.views[view_id]

@@ -12,10 +12,7 @@ def person(name: str, user_id: str | None = None) -> dict[str, Any]:
 def complete_answers() -> dict[str, Any]:
     """A POC worth industrialising: every applicable question answered, every gate met."""
     return {
-        "screen_manipulation": False,
-        "screen_social_scoring": False,
-        "screen_emotion": False,
-        "screen_sensitive_categorisation": False,
+        "screen_uses": ["none"],
         "tier_annex3_uses": ["none"],
         "tier_profiling": False,
         "tier_role": "deployer",
@@ -35,7 +32,6 @@ def complete_answers() -> dict[str, Any]:
         "value_baseline": 12.0,
         "value_target": 6.0,
         "value_measure_method": "Time stamps in the ERP",
-        "value_poc_measured": True,
         "value_poc_result": 5.0,
         "value_poc_cases": 120,
         "value_alternative": "Hire a temp during closing",

@@ -9,6 +9,7 @@ from conversations.messages import Card, PersonRef, Say, Section
 from tests.teams.client import BOT_ID, texts
 from tests.teams.conftest import Served
 from tests.teams.fakes import FakeBotFramework
+from tests.teams.test_interview import press_for
 
 WORKSPACE = "teams:contoso"
 TEAM = "19:finance-general@thread.tacv2"
@@ -196,7 +197,7 @@ async def test_replies_and_card_updates_are_retried_too(
     started = await alice.says("interview invoice-agent")
     [card] = [c for c in started.sent if "Prohibited uses" in texts(c)]
     fake.fail(429, times=1, kinds=("update",))
-    answered = await alice.presses(card, "No")
+    answered = await alice.submits(card, press_for(card, "none") or {})
     assert [u.answered for u in answered.updates] == [429, 200]
 
 

@@ -61,7 +61,7 @@ async def test_a_complete_interview_with_buttons_inputs_and_typed_answers(
 async def test_a_redelivered_activity_changes_nothing(teams: TeamsBotClient) -> None:
     alice, posted = await started(teams)
     _, card = questions(posted.sent)[-1]
-    press = alice.personal(replyToId=card.posted_id, value=press_for(card, "no"))
+    press = alice.personal(replyToId=card.posted_id, value=press_for(card, "none"))
     first = await teams.post(press)
     again = await teams.post(press)
     assert questions(first.sent)
@@ -131,7 +131,7 @@ async def test_a_question_shown_again_leaves_one_live_card(teams: TeamsBotClient
     assert retired.activity_id == first.posted_id and not actions(retired)
     assert "asked again further down" in texts(retired)
 
-    answered = await alice.presses(second, "No")
+    answered = await alice.submits(second, press_for(second, "none"))
     assert [u.activity_id for u in answered.updates] == [second.posted_id]
     assert not actions(answered.updates[0])
 
@@ -151,7 +151,7 @@ async def test_a_stop_rule_answers_at_once_and_a_button_goes_on_for_the_record(
 ) -> None:
     alice, posted = await started(teams)
     _, first = questions(posted.sent)[-1]
-    stopped = await alice.presses(first, "Yes")
+    stopped = await alice.submits(first, press_for(first, "manipulation"))
 
     assert questions(stopped.sent) == [], "nothing else is asked"
     shown = stopped.text()
@@ -165,4 +165,4 @@ async def test_a_stop_rule_answers_at_once_and_a_button_goes_on_for_the_record(
     going = await alice.presses(card, "Go on for the record")
 
     assert going.status == 201
-    assert questions(going.sent)[-1][0] == "screen_social_scoring"
+    assert questions(going.sent)[-1][0] == "tier_annex3_uses"

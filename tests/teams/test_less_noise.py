@@ -51,9 +51,9 @@ async def test_an_edit_that_changes_the_recommendation_leaves_one(teams: TeamsBo
     before = recommendation(await finish(alice, posted))
     assert "Industrialise" in texts(before)
 
-    editing = await alice.says("edit invoice-agent screen_manipulation")
+    editing = await alice.says("edit invoice-agent screen_uses")
     _, card = questions(editing.sent)[-1]
-    changed = await alice.presses(card, "Yes")
+    changed = await alice.submits(card, press_for(card, "emotion"))
 
     after = recommendation(changed)
     assert "Stop" in texts(after)
@@ -67,12 +67,12 @@ async def test_an_answer_whose_card_was_not_settled_shows_on_the_next_turn(
     first_key, first = questions(posted.sent)[-1]
     # The answer is stored, then every call to show it fails: the card keeps its buttons.
     teams.fake.fail(404, times=100, kinds=("update", "reply", "send"))
-    await alice.presses(first, "No")
+    await alice.submits(first, press_for(first, "none"))
     teams.fake.failures.clear()
 
     hello = await alice.says("hello")
 
     [settled] = [u for u in hello.updates if u.activity_id == first.posted_id]
-    assert texts(settled).startswith("✅ ") and "→ No" in texts(settled)
+    assert texts(settled).startswith("✅ ") and "→ None of these" in texts(settled)
     assert not moves(settled)
     assert questions(hello.sent)[-1][0] != first_key

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from tests.support.scripts import READY
 from tests.teams.client import TeamsBotClient, actions, questions
 from tests.teams.conftest import Served
 
@@ -21,6 +22,8 @@ async def test_card_data_changed_on_the_way_is_refused(served: Served) -> None:
     alice = teams.person("alice")
     await alice.says("new Invoice agent")
     posted = await alice.says("interview invoice-agent")
+    while questions(posted.sent)[-1][0] != "risk_personal_data":  # the first yes/no buttons
+        posted = await alice.says(READY[questions(posted.sent)[-1][0]])
     _, card = questions(posted.sent)[-1]
     [no] = [a for a in actions(card) if a["data"].get("value") == "no"]
     answers, addresses = await count(served, "answer"), await count(served, "address")

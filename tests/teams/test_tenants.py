@@ -12,9 +12,10 @@ import pytest
 from conversations.delivery import DeliveryError, Destination
 from conversations.messages import Say
 from storage.repository import Store
-from tests.teams.client import actions, questions
+from tests.teams.client import questions
 from tests.teams.conftest import Served, serve
 from tests.teams.fakes import FakeBotFramework
+from tests.teams.test_interview import press_for
 
 CONTOSO_TEAM = "19:contoso-general@thread.tacv2"
 
@@ -45,8 +46,7 @@ async def test_two_tenants_are_kept_apart(
     )
 
     # Alice's card, submitted from the other tenant, is refused and changes nothing.
-    [no] = [a for a in actions(card) if a.get("title") == "No"]
-    pressed = await bob.submits(card, no["data"])
+    pressed = await bob.submits(card, press_for(card, "none") or {})
     assert "no longer valid" in pressed.text()
     assert pressed.updates == []
 
@@ -69,4 +69,4 @@ async def test_two_tenants_are_kept_apart(
         assert await repo.address(contoso.id, f"channel:{CONTOSO_TEAM}") is not None
 
     # And Alice's interview is where she left it.
-    assert questions((await alice.says("hello")).sent)[-1][0] == "screen_manipulation"
+    assert questions((await alice.says("hello")).sent)[-1][0] == "screen_uses"
