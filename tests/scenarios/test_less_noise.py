@@ -62,10 +62,10 @@ async def test_skip_back_and_pause_are_buttons_where_they_apply(chat: Chat) -> N
     again = lea.question
     assert again is not None and again.question == first.question
     assert "skipped" in again, "it says what was answered before"
-    if chat.platform == "slack":
-        # Slack takes the inputs off the question left behind; Teams leaves its card, and
-        # a press on either (a click made before the message changed) is refused.
-        assert lea.now(second).question is None
+    left = lea.now(second)
+    assert left.question is None and left.buttons == (), "no live button on the question left"
+    assert "not answered yet: you went back" in left
+    # a press on the old copy (a click made before the message changed) is refused
     stale = await lea.presses("Pause", on=second)  # pressed on the question it left
     assert "already answered" in stale
     assert lea.question == again, "nothing changed"
@@ -74,6 +74,9 @@ async def test_skip_back_and_pause_are_buttons_where_they_apply(chat: Chat) -> N
 
     assert "Paused." in paused
     assert not [m for m in paused.messages if m.question], "nothing is asked"
+    held = lea.now(again)
+    assert held.question is None and held.buttons == (), "no button left once paused"
+    assert "→ paused" in held
     await lea.runs("interview invoice-agent")
     assert lea.waiting == second.question, "resumed at the first one unanswered"
 
