@@ -158,15 +158,25 @@ class Teams:
     async def _step(self, entry: InboxEntry, retried: bool) -> None:
         """A message's step, from its row. Raises only to leave the row pending
         (a reply to be retried later; the step itself is not applied twice)."""
-        await self._answer(entry.payload["activity"], entry.workspace, retried)
+        await self._answer(entry.payload["activity"], entry.workspace, retried, entry.id)
 
-    async def _answer(self, activity: dict[str, Any], workspace: str, retried: bool) -> None:
+    async def _answer(
+        self,
+        activity: dict[str, Any],
+        workspace: str,
+        retried: bool,
+        inbox_entry: int | None = None,
+    ) -> None:
         """Run the step of ``activity``; its replies go to its conversation in a
-        proactive turn."""
+        proactive turn. ``inbox_entry``: its row, marked applied in the step's own
+        transaction, so that replies failing after it hold no later message of
+        the person (the row is retried for its replies alone)."""
 
         async def work(turn: Any) -> None:
             try:
-                await self.bot.message(turn, activity, workspace, retried=retried)
+                await self.bot.message(
+                    turn, activity, workspace, retried=retried, inbox_entry=inbox_entry
+                )
             except Refused as error:
                 # Refused for good: the step is stored, and sending again would be
                 # refused again; the row is done, so the person's next message is

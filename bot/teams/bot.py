@@ -53,7 +53,13 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
         await self.message(turn, activity, workspace)
 
     async def message(
-        self, turn: Any, activity: inbound.Activity, workspace: str, *, retried: bool = False
+        self,
+        turn: Any,
+        activity: inbound.Activity,
+        workspace: str,
+        *,
+        retried: bool = False,
+        inbox_entry: int | None = None,
     ) -> None:
         """A message or a card's submit, answered in ``turn`` (the request's own,
         or a proactive one when it is handled from the inbox later).
@@ -72,7 +78,11 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
         event = inbound.to_inbound(activity, workspace)
         if event is None:
             return
-        event = replace(event, channels=await reach_of(self.service.platform, workspace, event))
+        event = replace(
+            event,
+            channels=await reach_of(self.service.platform, workspace, event),
+            inbox_entry=inbox_entry,
+        )
         outcome = await self._outcome(turn, event)
         replies: Sequence[Reply] = outcome.replies
         if outcome.duplicate and retried:

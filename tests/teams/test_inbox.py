@@ -341,6 +341,28 @@ async def test_a_reply_the_connector_fails_is_sent_later_without_the_answer_appl
     assert await pending_rows(served) == 0
 
 
+async def test_a_reply_the_connector_fails_does_not_hold_her_next_message(
+    served: Served,
+) -> None:
+    """The answer is stored in its step, then its reply fails: Alice's next
+    message, sent before the row's retry time, is answered at once (the row
+    waits only for its replies, not ahead of her)."""
+    alice, interview = await started(served.client)
+    key, answer = await answer_activity(alice, interview.sent)
+    fake = served.client.fake
+    fake.fail(500, times=1, kinds=("reply",))
+    assert (await served.client.post(answer)).status == 201
+    await settled(served)
+    mark = fake.mark()
+
+    assert (await served.client.post(alice.personal(text="hello"))).status == 201
+
+    await settled(served)
+    shown = questions([c for c in sent_messages(fake.since(mark)) if c.answered == 200])
+    assert shown and shown[-1][0] != key, "the question she is at, now"
+    assert await answers_to(served, key) == 1
+
+
 async def test_an_invoke_is_answered_in_its_own_response_and_not_kept(served: Served) -> None:
     """An Action.Execute needs its result in the HTTP response: it is not
     kept in the inbox to be handled later."""
