@@ -50,6 +50,11 @@ async def a_busy_workspace(start_bot: StartBot, database_url: str, clock: Clock)
         page, _ = await slack.get("/slack/install")
         assert page.status == 200
     await slack.person("U0ADA", "Ada").says("hello")
+    # A request handled on the fast path (a modal's submit, App Home) records its
+    # delivery id; a message's step marks its inbox row instead.
+    async with slack.bot.service.store.unit() as repo:
+        [workspace] = await repo.installs.every()
+        assert await repo.claim_delivery(workspace.id, "Ev0FASTPATH", clock())
     return slack
 
 
