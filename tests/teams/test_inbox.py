@@ -89,9 +89,11 @@ async def cut_by_a_crash(served: Served, activity: dict[str, Any], *, stepped: b
     assert kept is not None
     assert await rows.claim(kept, long_ago, long_ago + timedelta(seconds=15))
     if stepped:
+        # the step as the worker ran it: its transaction marks the row applied
         event = inbound.to_inbound(activity, workspace)
         assert event is not None
-        assert not (await served.service.handle(event)).duplicate
+        assert not (await served.service.handle(replace(event, inbox_entry=kept))).duplicate
+        await rows.renew(kept, long_ago + timedelta(seconds=15))  # its worker died replying
 
 
 async def test_a_turn_cut_after_its_step_is_finished_on_redelivery(served: Served) -> None:
