@@ -9,6 +9,7 @@ counted in the metrics by platform, kind and status.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -246,6 +247,11 @@ async def serve(settings: Settings) -> None:
         log.info("stopping")
     finally:
         if watcher is not None:
+            # Awaited, not only cancelled: a pass cut mid-query must give its
+            # connection back before the engine is disposed, or closing it later
+            # waits for a database thread that is gone and the process never exits.
             watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         await runner.cleanup()
         await service.store.dispose()
