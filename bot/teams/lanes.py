@@ -22,6 +22,8 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from bot.inbox import Background
+
 log = logging.getLogger("postpoc.teams")
 
 SLOTS = 4
@@ -38,13 +40,11 @@ class Lanes:
         self._slots = asyncio.Semaphore(slots)
         self._running: set[str] = set()
         self._again: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._work = Background()
 
     @property
     def pending(self) -> int:
-        return len(self._tasks)
+        return self._work.pending
 
     def kick(self, lane: str) -> None:
         """Drain ``lane`` soon: now, or once more after the drain already under way."""
@@ -56,10 +56,7 @@ class Lanes:
 
     def start(self, job: Coroutine[Any, Any, None]) -> None:
         """Run ``job`` in the background, counted at once (before the response goes)."""
-        self._idle.clear()
-        task = asyncio.get_running_loop().create_task(job)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
+        self._work.start(job)
 
     async def _lane(self, lane: str) -> None:
         try:
@@ -75,18 +72,6 @@ class Lanes:
             self._running.discard(lane)
             self._again.discard(lane)
 
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            # The rows stay pending (a database away, say): the sweep takes them again.
-            log.error("teams: background work failed", exc_info=task.exception())
-        if not self._tasks:
-            self._idle.set()
-
     async def settled(self, seconds: float) -> bool:
         """Wait until nothing is running; False if ``seconds`` passed first."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), seconds)
-        except TimeoutError:
-            return False
-        return True
+        return await self._work.settled(seconds)
